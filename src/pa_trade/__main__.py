@@ -1,0 +1,3 @@
+from pa_trade.cli import main
+
+main()
