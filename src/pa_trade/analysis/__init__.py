@@ -1,0 +1,1 @@
+"""Pure analyses: canonical flows in, DataFrames out. No file reading, no output."""

@@ -1,0 +1,295 @@
+"""The command line: parse options, call the library, render, map errors to exit codes.
+
+Only click is imported at start-up; pandas and the readers load when a command runs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sys
+
+import click
+
+from pa_trade import __version__
+from pa_trade.errors import ExitCode, PaTradeError, UsageError
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+LAYOUT_NAMES = ["dane-expo", "dane-impo", "dane-cuadro", "mexico-se", "tidy"]
+
+
+def data_options(command):
+    """The options every command that loads data shares."""
+    options = [
+        click.option("--data", "-d", "data_paths", multiple=True, metavar="PATH",
+                     help="File, folder or '-' (stdin); repeatable. Default: $PA_TRADE_DATA, "
+                          "else the built-in published figures."),
+        click.option("--layout", type=click.Choice(LAYOUT_NAMES),
+                     help="Force the input layout instead of detecting it."),
+        click.option("--number-style", type=click.Choice(["spanish", "english"]),
+                     help="Force how numbers are written (1.234,5 or 1,234.5)."),
+        click.option("--strict", is_flag=True,
+                     help="Fail (exit 1) when any row of the input is set aside."),
+        click.option("--quiet", "-q", is_flag=True,
+                     help="Do not print the load report on stderr."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def output_options(formats=("table", "csv", "tsv", "json", "markdown")):
+    def decorate(command):
+        command = click.option(
+            "--units", type=click.Choice(["usd", "thousands", "millions", "billions"]),
+            help="Units of money: tables default to millions, csv/tsv/json to full dollars.",
+        )(command)
+        return click.option(
+            "--format", "-f", "fmt", type=click.Choice(formats), default=formats[0],
+            show_default=True, help="Output format.",
+        )(command)
+    return decorate
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(__version__, "--version", "-V", prog_name="pa-trade")
+@click.option("--debug", is_flag=True, envvar="PA_TRADE_DEBUG",
+              help="Show the full traceback when something fails.")
+@click.pass_context
+def cli(ctx, debug):
+    """Trade balances of the Pacific Alliance (Chile, Colombia, Mexico, Peru) from the
+    statistics offices' own files: DANE, Mexico's Secretaría de Economía, UN Comtrade.
+
+    \b
+    Examples:
+      pa-trade balance colombia --year 2022
+      pa-trade balance colombia -y 2022 -p mexico --format csv
+      pa-trade balance colombia -d expo_2022.csv -d impo_2022.csv --valuation fob
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+def parse_years(values) -> list[int] | None:
+    """'2022', '2015-2022', '2021,2022' (repeatable) -> sorted years; None when not given."""
+    years: set[int] = set()
+    for value in values:
+        for part in str(value).split(","):
+            part = part.strip()
+            match = re.fullmatch(r"(\d{4})(?:\s*[-:–]\s*(\d{4}))?", part)
+            if not match:
+                raise UsageError(f"--year {part!r}: expected a year like 2022 or a range 2015-2022")
+            first, last = int(match.group(1)), int(match.group(2) or match.group(1))
+            if last < first:
+                raise UsageError(f"--year {part!r}: the range ends before it starts")
+            years.update(range(first, last + 1))
+    return sorted(years) or None
+
+
+def load_data(data_paths, layout, number_style, strict, quiet):
+    """Load the data asked for (or the default) and print the load report on stderr."""
+    from pa_trade import readers
+
+    paths = list(data_paths) or readers.default_data_paths()
+    loaded = readers.load(paths, layout=layout, number_style=number_style, strict=strict)
+    if not quiet:
+        for duplicate in loaded.skipped_duplicates:
+            click.echo(f"pa-trade: skipped {duplicate}", err=True)
+        for report in loaded.reports:
+            for line in report.summary_lines():
+                click.echo(f"pa-trade: {line}", err=True)
+    builtin = not data_paths and not os.environ.get("PA_TRADE_DATA", "").strip()
+    return loaded, builtin
+
+
+BUILTIN_NOTE = ("Built-in data: {n} published figures, sparse (see README); load full data "
+                "with --data FILE or $PA_TRADE_DATA.")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("reporter")
+@click.option("--year", "-y", "years", multiple=True, metavar="YEAR|A-B",
+              help="Year or range (2015-2022); repeatable. Default: every year in the data.")
+@click.option("--partner", "-p", "partners", multiple=True, metavar="NAME",
+              help="Partner name, code or bloc (pa); repeatable. Default: every partner.")
+@click.option("--valuation", type=click.Choice(["cif", "fob"], case_sensitive=False),
+              default="cif", show_default=True,
+              help="Import valuation where a source has both.")
+@click.option("--totals", is_flag=True,
+              help="Add bloc subtotals and the totals the sources report (World, groups).")
+@data_options
+@output_options()
+def balance(reporter, years, partners, valuation, totals, data_paths, layout, number_style,
+            strict, quiet, fmt, units):
+    """Exports, imports and balance of REPORTER per partner and year.
+
+    REPORTER is a country: a name in Spanish or English, an ISO code.
+    """
+    from pa_trade import countries
+    from pa_trade.analysis.balance import balance as compute_balance
+    from pa_trade.analysis.balance import with_total_rows
+    from pa_trade.render import balance_output
+
+    reporter_code = _reporter(reporter)
+    year_list = parse_years(years)
+    partner_codes, asked_blocs = [], []
+    for text in partners:
+        found = countries.bloc(text)
+        if found:
+            asked_blocs.append(found)
+            partner_codes.append(found.code)
+        else:
+            partner_codes.append(countries.resolve(text, where="--partner"))
+    loaded, builtin = load_data(data_paths, layout, number_style, strict, quiet)
+    people = fmt in ("table", "markdown")
+    blocs = asked_blocs or ([countries.bloc("pa")] if (people or totals) else [])
+    result = compute_balance(
+        loaded.flows, reporter_code, years=year_list, partners=partner_codes or None,
+        valuation=valuation.upper(), totals=totals or people, blocs=blocs,
+    )
+    if people:
+        if not totals and not partner_codes:
+            table = result.table
+            result.table = table[~table["kind"].isin(["group"])].reset_index(drop=True)
+        result = with_total_rows(result)
+    footer = _footer(result, builtin, loaded)
+    out = balance_output(result, fmt, units or ("millions" if people else "usd"), footer)
+    click.echo(out, nl=False)
+    if not quiet:
+        for note in result.notes:
+            click.echo(f"pa-trade: note: {note}", err=True)
+        if builtin and not people:
+            click.echo("pa-trade: note: " + BUILTIN_NOTE.format(n=len(loaded.flows)), err=True)
+
+
+def _reporter(text: str) -> str:
+    from pa_trade import countries
+
+    if countries.bloc(text):
+        raise UsageError(f"{text!r} is a bloc; balance takes one reporting country "
+                         f"(use --partner {text} for its members)")
+    code = countries.resolve(text, where="REPORTER")
+    if countries.kind(code) != "country":
+        raise UsageError(f"{text!r} is not a country; balance takes one reporting country")
+    return code
+
+
+def _footer(result, builtin: bool, loaded) -> list[str]:
+    sources = sorted({s for value in result.table["sources"] for s in value.split("; ") if s})
+    lines = ["Sources:"] + [f"  {s}" for s in sources]
+    if builtin:
+        lines.append(BUILTIN_NOTE.format(n=len(loaded.flows)))
+    return lines
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--reporter", "-r", "reporters", multiple=True, metavar="NAME",
+              help="Keep only these reporters; repeatable.")
+@click.option("--year", "-y", "years", multiple=True, metavar="YEAR|A-B",
+              help="Year or range; repeatable.")
+@data_options
+@click.option("--format", "-f", "fmt", type=click.Choice(["csv", "tsv", "json"]),
+              default="csv", show_default=True, help="Output format.")
+def flows(reporters, years, data_paths, layout, number_style, strict, quiet, fmt):
+    """Write the canonical flows of the loaded files (pa-trade's tidy CSV, formats §5).
+
+    Turns DANE or SE files into one tidy table that every command reads back unchanged.
+    """
+    import io
+
+    from pa_trade import countries
+    from pa_trade import flows as flow_table
+
+    loaded, _ = load_data(data_paths, layout, number_style, strict, quiet)
+    frame = loaded.flows
+    if reporters:
+        codes = [countries.resolve(r, where="--reporter") for r in reporters]
+        frame = frame[frame["reporter"].isin(codes)]
+    year_list = parse_years(years)
+    if year_list:
+        frame = frame[frame["year"].isin(year_list)]
+    if frame.empty:
+        from pa_trade.analysis.balance import coverage
+        from pa_trade.errors import DataError
+
+        raise DataError(f"no flows match; {coverage(loaded.flows)}")
+    buffer = io.StringIO()
+    flow_table.to_tidy_csv(frame, buffer)
+    text = buffer.getvalue()
+    if fmt == "tsv":
+        import csv
+
+        rows = csv.reader(io.StringIO(text))
+        out = io.StringIO()
+        csv.writer(out, delimiter="\t", lineterminator="\n").writerows(rows)
+        text = out.getvalue()
+    elif fmt == "json":
+        import json
+
+        rows = list(csv_rows(text))
+        text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+    click.echo(text, nl=False)
+
+
+def csv_rows(text: str):
+    import csv
+    import io
+
+    for row in csv.DictReader(io.StringIO(text)):
+        row["year"] = int(row["year"])
+        row["value_usd"] = float(row["value_usd"])
+        if row.get("month"):
+            row["month"] = int(row["month"])
+        yield row
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("names", nargs=-1, required=True)
+@click.option("--codes", type=click.Choice(["iso", "dian", "comtrade"]), default="iso",
+              show_default=True, help="How to read numeric codes.")
+def country(names, codes):
+    """Show how names or codes resolve: ISO3, English and Spanish names, DIAN code."""
+    from pa_trade import countries
+
+    for text in names:
+        found = countries.bloc(text)
+        if found:
+            click.echo(f"{text}\t{found.code}\t{found.name_en}: {' '.join(found.members)}")
+            continue
+        code = countries.resolve(text, codes=codes)
+        click.echo(f"{text}\t{code}\t{countries.name(code)}\t{countries.name(code, 'es')}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: one-line errors with documented exit codes; tracebacks only with --debug."""
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `| head` ends quietly
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args or os.environ.get("PA_TRADE_DEBUG", "") not in ("", "0")
+    try:
+        cli.main(args=args, prog_name="pa-trade", standalone_mode=False)
+    except PaTradeError as exc:
+        if debug:
+            raise
+        _fail(str(exc), exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        if debug:
+            raise
+        _fail(exc.format_message(), ExitCode.USAGE if exc.exit_code == 2 else exc.exit_code)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        _fail("interrupted", ExitCode.INTERRUPTED)
+    except Exception as exc:  # a bug of ours: still one line unless --debug
+        if debug:
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+              ExitCode.INTERNAL)
+    sys.exit(ExitCode.OK)
+
+
+def _fail(message: str, code: int) -> None:
+    message = " ".join(str(message).split())
+    click.echo(f"pa-trade: error: {message}", err=True)
+    sys.exit(int(code))

@@ -1,0 +1,113 @@
+"""Numbers as the offices write them: "1234.5", "1.234,5" (Spanish) or "1,234.5" (English)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+
+from pa_trade.errors import DataError
+
+SPANISH = "spanish"
+ENGLISH = "english"
+STYLES = (SPANISH, ENGLISH)
+
+# Marks the offices use for "no figure"
+MISSING_MARKS = frozenset({"", "-", "--", "—", "–", "..", "...", "n.d.", "n.d", "nd", "n/d", "s.d.",
+                           "na", "n.a.", "x"})
+
+_SPACES = re.compile(r"[\s\u00a0\u202f']")
+# Values that can be read only one way
+_ONLY_SPANISH = (
+    re.compile(r"^[+-]?\d{1,3}(\.\d{3})+,\d+$"),  # 1.234,5
+    re.compile(r"^[+-]?\d+,(\d{1,2}|\d{4,})$"),  # 12,5  1234,5678
+    re.compile(r"^[+-]?(\d{4,}|0),\d{3}$"),  # 1234,567  0,125
+    re.compile(r"^[+-]?\d{1,3}(\.\d{3}){2,}$"),  # 1.234.567
+)
+_ONLY_ENGLISH = (
+    re.compile(r"^[+-]?\d{1,3}(,\d{3})+\.\d+$"),  # 1,234.5
+    re.compile(r"^[+-]?\d+\.(\d{1,2}|\d{4,})$"),  # 12.5
+    re.compile(r"^[+-]?(\d{4,}|0)\.\d{3}$"),  # 1234.567  0.125
+    re.compile(r"^[+-]?\d{1,3}(,\d{3}){2,}$"),  # 1,234,567
+)
+_VALID = {
+    SPANISH: re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$"),
+    ENGLISH: re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$"),
+}
+
+
+def is_missing(text: str) -> bool:
+    """True for an empty cell or one of the offices' marks for 'no figure'."""
+    return text.strip().lower() in MISSING_MARKS
+
+
+def clean(text: str) -> str:
+    """Strip spaces used as thousands separators and a leading currency sign."""
+    return _SPACES.sub("", text).lstrip("$").replace("US$", "")
+
+
+def style_of(text: str) -> str | None:
+    """The style a single value can only be read in, or None when it is ambiguous or no number."""
+    value = clean(text)
+    if any(p.match(value) for p in _ONLY_SPANISH):
+        return SPANISH
+    if any(p.match(value) for p in _ONLY_ENGLISH):
+        return ENGLISH
+    return None
+
+
+def detect_style(values: Iterable[tuple[int, str]], name: str) -> str | None:
+    """Decide a file's number style from (line, text) pairs; None when no value decides it.
+
+    Raises DataError when the file mixes styles, naming one value of each.
+    """
+    first: dict[str, tuple[int, str]] = {}
+    for line, text in values:
+        style = style_of(text)
+        if style and style not in first:
+            first[style] = (line, text)
+            if len(first) == 2:
+                (l1, t1), (l2, t2) = first[SPANISH], first[ENGLISH]
+                raise DataError(
+                    f"{name}: mixes number styles: {t1!r} (line {l1}) is Spanish-style, "
+                    f"{t2!r} (line {l2}) is English-style; use --number-style to force one"
+                )
+    if first:
+        return next(iter(first))
+    return None
+
+
+def normalise(text: str, style: str) -> str | None:
+    """A plain '1234.5' string for a value in the given style, or None when it is not a number."""
+    value = clean(text)
+    if value.startswith("(") and value.endswith(")"):
+        value = "-" + value[1:-1]  # accounting negatives
+    if not _VALID[style].match(value):
+        return None
+    if style == SPANISH:
+        return value.replace(".", "").replace(",", ".")
+    return value.replace(",", "")
+
+
+def parse_decimal(text: str, style: str) -> Decimal | None:
+    """Exact value of a cell in the given style, or None when it cannot be read."""
+    plain = normalise(text, style)
+    if plain is None:
+        return None
+    try:
+        return Decimal(plain)
+    except InvalidOperation:
+        return None
+
+
+def parse_series(series, style: str):
+    """Vectorised parse of a pandas Series of text in one style -> float Series (NaN: unreadable)."""
+    import pandas as pd
+
+    text = series.astype(str).str.replace(_SPACES, "", regex=True)
+    valid = text.str.match(_VALID[style].pattern)
+    if style == SPANISH:
+        plain = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    else:
+        plain = text.str.replace(",", "", regex=False)
+    return pd.to_numeric(plain.where(valid), errors="coerce")

@@ -1,0 +1,200 @@
+"""Readers: one per source layout, each returning canonical flows and a load report.
+
+`load()` takes files, folders or '-' (stdin), detects each file's layout from its content
+(or takes the one forced), reads every file once and checks that no two files give the same
+figure twice.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pa_trade.errors import DataError, InputError, UsageError
+from pa_trade.readers.report import LoadReport
+from pa_trade.textio import SourceFile, read_source
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+LAYOUTS = {
+    "dane-expo": "DANE export microdata (EXPO)",
+    "dane-impo": "DANE import microdata (IMPO)",
+    "dane-cuadro": "DANE by-country table (cuadro/anexo)",
+    "mexico-se": "Mexico SE/SRE by-country table",
+    "tidy": "pa-trade tidy flows CSV",
+}
+DATA_SUFFIXES = {".csv", ".txt", ".tsv"}
+
+
+@dataclass
+class Loaded:
+    """Canonical flows from every file, and each file's report."""
+
+    flows: pd.DataFrame
+    reports: list[LoadReport] = field(default_factory=list)
+    skipped_duplicates: list[str] = field(default_factory=list)
+
+    @property
+    def set_aside_count(self) -> int:
+        return sum(len(r.set_aside) for r in self.reports)
+
+
+def detect_layout(src: SourceFile) -> str:
+    """The layout of a file, decided from its content."""
+    from pa_trade.readers import tables
+    from pa_trade.readers.common import fields
+    from pa_trade.readers.dane_microdata import header_columns
+    from pa_trade.readers.tidy import is_tidy_header
+    from pa_trade.textio import sniff_delimiter
+
+    lines = src.lines
+    non_blank = [line for line in lines[:60] if line.strip()]
+    if not non_blank:
+        raise DataError(f"{src.name}: the file is empty")
+    delimiter = sniff_delimiter(non_blank[:50])
+    first = fields(non_blank[0], delimiter)
+    names = set(header_columns(first))
+    if is_tidy_header(first):
+        return "tidy"
+    if {"FECH", "PAISGEN"} <= names and ({"VACID", "VAFODO"} & names):
+        return "dane-impo"
+    if {"FECH", "PAIS"} <= names and "FOBDOL" in names:
+        return "dane-expo"
+    delimiter, year_row, flow_row = tables._find_header(src)
+    if year_row is not None:
+        if flow_row is not None:
+            return "mexico-se"
+        publisher = tables.publisher_of("\n".join(lines[:year_row] + lines[-15:]))
+        if publisher is None:
+            raise DataError(
+                f"{src.name}: a table by country, but its title and notes do not say whose "
+                f"(DANE or Mexico's SE); use --layout dane-cuadro or --layout mexico-se"
+            )
+        return publisher.layout
+    shown = non_blank[0].strip()
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    raise DataError(
+        f"{src.name}: line 1: unknown layout (starts {shown!r}); expected one of "
+        f"{', '.join(LAYOUTS)} (see README, 'Input layouts'), or force one with --layout"
+    )
+
+
+def reader_for(layout: str) -> Callable:
+    from pa_trade.readers import dane_microdata, tables, tidy
+
+    if layout == "dane-expo":
+        return dane_microdata.read_expo
+    if layout == "dane-impo":
+        return dane_microdata.read_impo
+    if layout in ("dane-cuadro", "mexico-se"):
+        return lambda src, number_style=None: tables.read_table(src, layout, number_style)
+    if layout == "tidy":
+        return tidy.read_tidy
+    raise UsageError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
+
+
+def read_file(src: SourceFile, layout: str | None = None, number_style: str | None = None):
+    """Read one source -> (canonical flows, LoadReport)."""
+    chosen = layout or detect_layout(src)
+    flows_frame, report = reader_for(chosen)(src, number_style=number_style)
+    return flows_frame, report
+
+
+def expand_paths(paths: Iterable[str]) -> list[str]:
+    """Files named, and the data files inside folders named (sorted, not recursive into dots)."""
+    out = []
+    for path in paths:
+        if path == "-":
+            out.append(path)
+            continue
+        p = Path(path)
+        if p.is_dir():
+            found = sorted(
+                str(f) for f in p.rglob("*")
+                if f.is_file() and f.suffix.lower() in DATA_SUFFIXES
+                and not any(part.startswith(".") for part in f.relative_to(p).parts)
+            )
+            if not found:
+                raise InputError(f"{path}: folder has no data files (*.csv, *.txt, *.tsv)")
+            out.extend(found)
+        elif p.exists():
+            out.append(path)
+        else:
+            raise InputError(f"{path}: no such file or folder")
+    return out
+
+
+def load(
+    paths: Iterable[str],
+    layout: str | None = None,
+    number_style: str | None = None,
+    strict: bool = False,
+) -> Loaded:
+    """Load every file under `paths` into one canonical table, each file once.
+
+    Raises DataError when two files overlap (the same figure twice) and, with `strict`,
+    when any row was set aside.
+    """
+    import pandas as pd
+
+    from pa_trade import flows
+
+    seen: dict[str, str] = {}
+    frames, reports, duplicates = [], [], []
+    for path in expand_paths(paths):
+        src = read_source(path)
+        if src.digest in seen:
+            duplicates.append(f"{src.name} (same content as {seen[src.digest]})")
+            continue
+        seen[src.digest] = src.name
+        frame, report = read_file(src, layout, number_style)
+        if strict and report.set_aside:
+            raise DataError(f"--strict: {report.first_problem()}")
+        frames.append(frame)
+        reports.append(report)
+    frame = pd.concat(frames, ignore_index=True) if frames else flows.empty()
+    frame = flows.normalise_frame(frame)
+    check_overlaps(frame)
+    return Loaded(frame, reports, duplicates)
+
+
+def check_overlaps(frame: pd.DataFrame) -> None:
+    """Fail when two sources give the same reporter, partner, year, month, flow and valuation.
+
+    Summing them would count the trade twice; monthly files of one year do not overlap.
+    """
+    if frame.empty:
+        return
+    key = ["reporter", "partner", "year", "flow", "valuation"]
+    cells = frame[key + ["source", "month"]].drop_duplicates()
+    sources_per_key = cells.groupby(key, dropna=False)["source"].transform("nunique")
+    shared = cells[sources_per_key > 1]
+    if shared.empty:
+        return
+    clash = shared[shared["month"].isna() | shared.duplicated(key + ["month"], keep=False)]
+    if clash.empty:
+        return
+    first = clash.iloc[0]
+    same = shared
+    for column in key:
+        same = same[same[column] == first[column]]
+    sources = sorted(same["source"].unique().tolist())
+    raise DataError(
+        f"{sources[0]} and {sources[1]} both give {first['reporter']}'s "
+        f"{first['flow']}s ({first['valuation']}) with {first['partner']} in "
+        f"{first['year']}; load only one of them, or the trade would be counted twice"
+    )
+
+
+def default_data_paths() -> list[str]:
+    """$PA_TRADE_DATA (paths separated by the OS path separator) or the built-in dataset."""
+    from pa_trade.paths import builtin_flows_dir
+
+    env = os.environ.get("PA_TRADE_DATA", "").strip()
+    if env:
+        return [p for p in env.split(os.pathsep) if p]
+    return [str(builtin_flows_dir())]

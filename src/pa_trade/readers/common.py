@@ -1,0 +1,44 @@
+"""Pieces every reader shares: splitting lines into fields and choosing the number style."""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Iterable
+
+from pa_trade import numbers
+from pa_trade.readers.report import LoadReport
+
+
+def fields(line: str, delimiter: str) -> list[str]:
+    """The fields of one line; quotes are honoured only when present (fast path otherwise)."""
+    if '"' in line:
+        return next(csv.reader([line], delimiter=delimiter), [])
+    return line.split(delimiter)
+
+
+def short_name(path: str) -> str:
+    """The file name without its folder, as it goes into the `source` column."""
+    return os.path.basename(path) or path
+
+
+def choose_style(
+    report: LoadReport,
+    values: Iterable[tuple[int, str]],
+    forced: str | None,
+    convention: str,
+    publisher: str,
+) -> str:
+    """The number style for a file: forced, decided by its values, or the layout's convention."""
+    if forced:
+        report.number_style = f"{forced} (forced)"
+        return forced
+    style = numbers.detect_style(values, report.file)
+    if style is None:
+        report.notes.append(
+            f"no value decides the number style; read as {convention} ({publisher}'s convention)"
+        )
+        report.number_style = f"{convention} (convention)"
+        return convention
+    report.number_style = style
+    return style

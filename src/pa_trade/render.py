@@ -1,0 +1,154 @@
+"""Rendering at the edge: table, csv, tsv, json, markdown; number formatting and units."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from pa_trade.flows import format_usd
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+FORMATS = ("table", "csv", "tsv", "json", "markdown")
+UNITS = {
+    "usd": (1, "US dollars", 0),
+    "thousands": (1_000, "thousands of US dollars", 0),
+    "millions": (1_000_000, "millions of US dollars", 1),
+    "billions": (1_000_000_000, "billions of US dollars", 2),
+}
+MONEY_COLUMNS = ("exports_usd", "imports_usd", "balance_usd")
+MACHINE_COLUMNS = [
+    "reporter", "partner", "partner_name", "year", "exports_usd", "imports_usd", "balance_usd",
+    "status", "exports_valuation", "imports_valuation", "sources",
+]
+
+
+def scaled(value: float, units: str) -> float:
+    return value / UNITS[units][0]
+
+
+def human_number(value, units: str) -> str:
+    """1,752.0 for people: thousands separators, the unit's decimals, '–' when missing."""
+    if value is None or value != value:
+        return "–"
+    decimals = UNITS[units][2]
+    text = f"{scaled(value, units):,.{decimals}f}"
+    return "0" + text[2:] if text.startswith("-0") and set(text[1:]) <= {"0", ".", ","} else text
+
+
+def machine_number(value, units: str) -> str:
+    """Exact plain text for pipelines: full dollars (to the cent) or the scaled value."""
+    if value is None or value != value:
+        return ""
+    if units == "usd":
+        return format_usd(value)
+    return repr(round(scaled(value, units), 8)).removesuffix(".0")
+
+
+def machine_table(table: pd.DataFrame, units: str) -> tuple[list[str], list[list]]:
+    """(header, rows) with money in `units`; columns renamed with the unit unless dollars."""
+    header = []
+    for column in MACHINE_COLUMNS:
+        if column in MONEY_COLUMNS and units != "usd":
+            header.append(f"{column}_{units}")
+        else:
+            header.append(column)
+    rows = []
+    for record in table[MACHINE_COLUMNS].itertuples(index=False):
+        row = []
+        for column, value in zip(MACHINE_COLUMNS, record):
+            if column in MONEY_COLUMNS:
+                row.append(machine_number(value, units))
+            elif column == "year":
+                row.append(int(value))
+            else:
+                row.append("" if value is None or value != value else value)
+        rows.append(row)
+    return header, rows
+
+
+def to_delimited(header: list[str], rows: list[list], delimiter: str) -> str:
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def to_json(header: list[str], rows: list[list]) -> str:
+    """An array of objects; money as numbers, a missing side as null."""
+    records = []
+    for row in rows:
+        record = {}
+        for column, value in zip(header, row):
+            if column.startswith(MONEY_COLUMNS):
+                record[column] = None if value == "" else json.loads(value)
+            else:
+                record[column] = value
+        records.append(record)
+    return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
+
+
+def balance_output(result, fmt: str, units: str, footer: list[str]) -> str:
+    """Render a BalanceResult in one of FORMATS; `footer` lines go under people's formats."""
+    if fmt in ("csv", "tsv", "json"):
+        header, rows = machine_table(result.table, units)
+        if fmt == "json":
+            return to_json(header, rows)
+        return to_delimited(header, rows, "," if fmt == "csv" else "\t")
+    return _people(result, fmt, units, footer)
+
+
+def _people(result, fmt: str, units: str, footer: list[str]) -> str:
+    from tabulate import tabulate
+
+    from pa_trade import countries
+
+    table = result.table
+    name = countries.name(result.reporter)
+    years = result.years
+    span = f"{years[0]}" if len(years) == 1 else f"{years[0]}–{years[-1]}"
+    title = f"{name}: trade balance by partner, {span}"
+    exports_val = _label(table["exports_valuation"])
+    imports_val = _label(table["imports_valuation"])
+    unit_line = (f"Values in {UNITS[units][1]}; exports {exports_val}, imports {imports_val} "
+                 f"(as each source states)")
+    rows = []
+    for record in table.itertuples(index=False):
+        partner = record.partner_name
+        if record.kind in ("world", "group"):
+            partner = f"{partner} (as reported)"
+        rows.append([
+            partner,
+            record.year,
+            human_number(record.exports_usd, units),
+            human_number(record.imports_usd, units),
+            human_number(record.balance_usd, units),
+            record.status,
+            record.imports_valuation,
+        ])
+    headers = ["Partner", "Year", "Exports", "Imports", "Balance", "Status", "Imports val."]
+    grid = tabulate(
+        rows,
+        headers=headers,
+        tablefmt="github" if fmt == "markdown" else "simple",
+        colalign=("left", "right", "right", "right", "right", "left", "left"),
+        disable_numparse=True,
+    )
+    if fmt == "markdown":
+        lines = [f"**{title}**", "", f"_{unit_line}_", "", grid, ""]
+        lines += [f"- {line}" for line in footer]
+    else:
+        lines = [title, unit_line, "", grid, ""] + footer
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _label(values) -> str:
+    found = sorted({v for v in values if isinstance(v, str) and v})
+    if not found:
+        return "n/a"
+    return found[0] if len(found) == 1 else " / ".join(found)

@@ -1,0 +1,129 @@
+"""Getting text out of the files analysts download: bytes, encodings, lines, delimiters."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import sys
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from pa_trade.errors import DataError, InputError
+
+DELIMITERS = (";", ",", "\t")
+_DELIMITER_NAMES = {";": "';'", ",": "','", "\t": "tab"}
+
+
+@dataclass
+class SourceFile:
+    """One input as read from disk or stdin: its name for messages and its raw bytes."""
+
+    name: str
+    data: bytes = field(repr=False)
+
+    @cached_property
+    def digest(self) -> str:
+        """Content hash: the same file given twice is loaded once."""
+        return hashlib.sha256(self.data).hexdigest()
+
+    @cached_property
+    def decoded(self) -> tuple[str, str]:
+        """(text, encoding name) after detecting UTF-8 / UTF-8 with BOM / UTF-16 / Windows-1252."""
+        return decode(self.data, self.name)
+
+    @property
+    def text(self) -> str:
+        return self.decoded[0]
+
+    @property
+    def encoding(self) -> str:
+        return self.decoded[1]
+
+    @cached_property
+    def lines(self) -> list[str]:
+        """Physical lines; index i is line i + 1 in the file."""
+        return split_lines(self.text)
+
+
+def read_source(path: str) -> SourceFile:
+    """Read a file, or stdin for '-', into a SourceFile; InputError when it cannot be read."""
+    if path == "-":
+        return SourceFile("<stdin>", sys.stdin.buffer.read())
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{path}: no such file or folder")
+    if p.is_dir():
+        raise InputError(f"{path}: is a folder, expected a file")
+    try:
+        return SourceFile(str(path), p.read_bytes())
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+def looks_binary(data: bytes) -> bool:
+    """True for content no statistics office's CSV would have (NUL bytes, many control bytes)."""
+    head = data[:8192]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 13, 12))
+    return controls > max(4, len(head) // 100)
+
+
+def decode(data: bytes, name: str) -> tuple[str, str]:
+    """Decode a file's bytes; returns (text, encoding). DataError for empty or binary content."""
+    if not data.strip():
+        raise DataError(f"{name}: the file is empty")
+    if looks_binary(data):
+        raise DataError(f"{name}: not a text file (binary content); expected a CSV table")
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data[3:].decode("utf-8"), "UTF-8 with BOM"
+        except UnicodeDecodeError as exc:
+            raise DataError(f"{name}: starts with a UTF-8 mark but is not UTF-8 ({exc.reason})") from None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError as exc:
+            raise DataError(f"{name}: starts with a UTF-16 mark but is not UTF-16 ({exc.reason})") from None
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError:
+        # bytes cp1252 leaves undefined (0x81, 0x8D, ...) are still valid Latin-1
+        return data.decode("latin-1"), "Latin-1"
+
+
+def split_lines(text: str) -> list[str]:
+    """Split on CRLF, LF or lone CR, never on the other characters str.splitlines() honours."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def sniff_delimiter(lines: list[str]) -> str:
+    """The delimiter that splits these lines most consistently into more than one field."""
+    best, best_score = None, 0.0
+    for delim in DELIMITERS:
+        counts = [len(row) for row in csv.reader(lines, delimiter=delim)]
+        counts = [c for c in counts if c > 1]
+        if not counts:
+            continue
+        # many lines with the same field count beat a few long ones
+        typical = max(set(counts), key=counts.count)
+        score = counts.count(typical) * typical
+        if score > best_score:
+            best, best_score = delim, score
+    return best or ","
+
+
+def delimiter_name(delim: str) -> str:
+    return _DELIMITER_NAMES.get(delim, repr(delim))
