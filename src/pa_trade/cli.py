@@ -52,7 +52,34 @@ def output_options(formats=("table", "csv", "tsv", "json", "markdown")):
     return decorate
 
 
-@click.group(context_settings=CONTEXT)
+class PaTradeGroup(click.Group):
+    """A group whose every failure is one line on stderr with a documented exit code."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        argv = list(sys.argv[1:] if args is None else args)
+        debug = "--debug" in argv or os.environ.get("PA_TRADE_DEBUG", "") not in ("", "0")
+        try:
+            code = super().main(args=argv, prog_name=prog_name or "pa-trade",
+                                complete_var=complete_var, standalone_mode=False, **extra)
+        except PaTradeError as exc:
+            if debug:
+                raise
+            _fail(str(exc), exc.exit_code)
+        except click.ClickException as exc:
+            if debug:
+                raise
+            _fail(exc.format_message(), ExitCode.USAGE if exc.exit_code == 2 else exc.exit_code)
+        except (click.exceptions.Abort, KeyboardInterrupt):
+            _fail("interrupted", ExitCode.INTERRUPTED)
+        except Exception as exc:  # a bug of ours: still one line unless --debug
+            if debug:
+                raise
+            _fail(f"internal error: {type(exc).__name__}: {exc} "
+                  f"(run with --debug for the traceback)", ExitCode.INTERNAL)
+        sys.exit(code if isinstance(code, int) else ExitCode.OK)
+
+
+@click.group(cls=PaTradeGroup, context_settings=CONTEXT)
 @click.version_option(__version__, "--version", "-V", prog_name="pa-trade")
 @click.option("--debug", is_flag=True, envvar="PA_TRADE_DEBUG",
               help="Show the full traceback when something fails.")
@@ -262,31 +289,10 @@ def country(names, codes):
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: one-line errors with documented exit codes; tracebacks only with --debug."""
+    """Console entry point."""
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `| head` ends quietly
-    args = sys.argv[1:] if argv is None else argv
-    debug = "--debug" in args or os.environ.get("PA_TRADE_DEBUG", "") not in ("", "0")
-    try:
-        cli.main(args=args, prog_name="pa-trade", standalone_mode=False)
-    except PaTradeError as exc:
-        if debug:
-            raise
-        _fail(str(exc), exc.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        if debug:
-            raise
-        _fail(exc.format_message(), ExitCode.USAGE if exc.exit_code == 2 else exc.exit_code)
-    except (click.exceptions.Abort, KeyboardInterrupt):
-        _fail("interrupted", ExitCode.INTERRUPTED)
-    except Exception as exc:  # a bug of ours: still one line unless --debug
-        if debug:
-            raise
-        _fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
-              ExitCode.INTERNAL)
-    sys.exit(ExitCode.OK)
+    cli.main(args=argv, prog_name="pa-trade")
 
 
 def _fail(message: str, code: int) -> None:

@@ -60,9 +60,11 @@ def detect_layout(src: SourceFile) -> str:
     names = set(header_columns(first))
     if is_tidy_header(first):
         return "tidy"
-    if {"FECH", "PAISGEN"} <= names and ({"VACID", "VAFODO"} & names):
+    # microdata are told apart by their partner column; missing value columns are then
+    # reported by the reader, naming them
+    if {"FECH", "PAISGEN"} <= names:
         return "dane-impo"
-    if {"FECH", "PAIS"} <= names and "FOBDOL" in names:
+    if {"FECH", "PAIS"} <= names:
         return "dane-expo"
     delimiter, year_row, flow_row = tables._find_header(src)
     if year_row is not None:

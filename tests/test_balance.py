@@ -1,0 +1,109 @@
+"""Balance arithmetic: balance = exports - imports, blocs = sum of members, valuations kept."""
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pa_trade import countries, flows
+from pa_trade.analysis.balance import balance, status_of
+from pa_trade.errors import DataError
+
+MEMBERS = ["MEX", "PER", "CHL"]
+OTHERS = ["KOR", "USA", "CHN"]
+
+
+def make(rows):
+    return flows.aggregate(pd.DataFrame(
+        [{"reporter": r, "partner": p, "year": y, "flow": f, "value_usd": v, "valuation": val,
+          "source": "test"} for r, p, y, f, v, val in rows]
+    ))
+
+
+cents = st.integers(0, 10**13).map(lambda c: c / 100)
+random_flows = st.lists(
+    st.tuples(st.just("COL"), st.sampled_from(MEMBERS + OTHERS), st.integers(2019, 2022),
+              st.sampled_from(["export", "import"]), cents, st.sampled_from(["FOB", "CIF"])),
+    min_size=1, max_size=40,
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(random_flows)
+def test_balance_is_exports_minus_imports_to_the_cent(rows):
+    table = balance(make(rows), "COL").table
+    both = table.dropna(subset=["exports_usd", "imports_usd"])
+    assert (both["balance_usd"] - (both["exports_usd"] - both["imports_usd"])).abs().max() < 0.005
+    one_side = table[table["exports_usd"].isna() | table["imports_usd"].isna()]
+    assert one_side["balance_usd"].isna().all()
+    assert (one_side["status"] == "").all()
+
+
+@settings(max_examples=80, deadline=None)
+@given(random_flows)
+def test_bloc_subtotal_is_the_sum_of_its_members(rows):
+    pa = countries.bloc("pa")
+    table = balance(make(rows), "COL", totals=True, blocs=[pa]).table
+    for year, group in table.groupby("year"):
+        members = group[group["partner"].isin(MEMBERS)]
+        subtotal = group[group["partner"] == pa.code]
+        if members.empty:
+            assert subtotal.empty
+            continue
+        for side in ("exports_usd", "imports_usd"):
+            expected = members[side].sum(min_count=1)
+            got = subtotal[side].iloc[0]
+            assert (pd.isna(expected) and pd.isna(got)) or abs(got - expected) < 0.005
+
+
+def test_the_reporter_is_never_its_own_partner_in_the_bloc():
+    data = make([("COL", "MEX", 2022, "export", 10.0, "FOB"),
+                 ("COL", "COL", 2022, "export", 99.0, "FOB")])
+    table = balance(data, "COL", totals=True, blocs=[countries.bloc("pa")]).table
+    assert "COL" not in set(table["partner"])
+    assert table.loc[table["partner"] == "XPA", "exports_usd"].iloc[0] == 10.0
+
+
+def test_imports_use_the_asked_valuation_and_say_which():
+    data = make([("COL", "MEX", 2022, "import", 110.0, "CIF"),
+                 ("COL", "MEX", 2022, "import", 100.0, "FOB"),
+                 ("COL", "PER", 2022, "import", 50.0, "CIF")])
+    cif = balance(data, "COL").table.set_index("partner")
+    fob = balance(data, "COL", valuation="FOB").table.set_index("partner")
+    assert cif.loc["MEX", "imports_usd"] == 110.0 and cif.loc["MEX", "imports_valuation"] == "CIF"
+    assert fob.loc["MEX", "imports_usd"] == 100.0 and fob.loc["MEX", "imports_valuation"] == "FOB"
+    # Peru's source has CIF only: used, and labelled so
+    assert fob.loc["PER", "imports_usd"] == 50.0 and fob.loc["PER", "imports_valuation"] == "CIF"
+
+
+def test_a_missing_side_stays_missing_not_zero():
+    table = balance(make([("COL", "KOR", 2022, "export", 5.0, "FOB")]), "COL").table
+    row = table.iloc[0]
+    assert row["exports_usd"] == 5.0
+    assert pd.isna(row["imports_usd"]) and pd.isna(row["balance_usd"])
+
+
+def test_world_total_appears_only_with_totals_or_when_asked():
+    data = make([("COL", "MEX", 2022, "export", 5.0, "FOB"),
+                 ("COL", "WLD", 2022, "export", 50.0, "FOB")])
+    assert "WLD" not in set(balance(data, "COL").table["partner"])
+    assert "WLD" in set(balance(data, "COL", totals=True).table["partner"])
+    assert list(balance(data, "COL", partners=["WLD"]).table["partner"]) == ["WLD"]
+
+
+def test_no_data_for_the_year_says_what_is_covered():
+    data = make([("COL", "MEX", 2022, "export", 5.0, "FOB")])
+    with pytest.raises(DataError, match=r"no data for Colombia in 1999.*Colombia in 2022"):
+        balance(data, "COL", years=[1999])
+
+
+def test_unknown_reporter_says_which_reporters_there_are():
+    data = make([("COL", "MEX", 2022, "export", 5.0, "FOB")])
+    with pytest.raises(DataError, match=r"Peru.*cover Colombia"):
+        balance(data, "PER")
+
+
+@pytest.mark.parametrize("value, status", [(1.0, "surplus"), (-0.01, "deficit"), (0.0, "balanced"),
+                                           (0.001, "balanced"), (float("nan"), "")])
+def test_status(value, status):
+    assert status_of(value) == status

@@ -1,0 +1,185 @@
+"""The command line as analysts use it: options, formats, errors and exit codes."""
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import FIXTURES
+
+SAMPLE_EXPO = FIXTURES / "dane_expo_yymm_semicolon.csv"
+
+
+def rows(text: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_balance_table_for_people(run):
+    result = run("balance", "colombia", "--year", "2022")
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert "Colombia: trade balance by partner, 2022" in out
+    assert "millions of US dollars" in out and "imports CIF" in out
+    line = next(line for line in out.splitlines() if line.startswith("Mexico"))
+    assert "1,752.0" in line and "4,174.0" in line and "-2,422.0" in line and "deficit" in line
+    assert "Pacific Alliance" in out and "Total, 1 partner" in out
+    assert "World (as reported)" in out
+    assert "Sources:" in out and "cedetrabajo.org" in out
+    assert "Built-in data" in out and "sparse" in out
+
+
+def test_balance_csv_is_exact_dollars(run):
+    result = run("balance", "colombia", "--year", "2022", "--partner", "mexico", "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+    (row,) = rows(result.stdout)
+    assert row["reporter"] == "COL" and row["partner"] == "MEX" and row["year"] == "2022"
+    assert row["exports_usd"] == "1752000000"
+    assert row["imports_usd"] == "4174000000"
+    assert row["balance_usd"] == "-2422000000"
+    assert row["status"] == "deficit"
+    assert row["imports_valuation"] == "CIF"
+    assert row["partner_name"] == "Mexico"
+
+
+def test_machine_formats_leave_a_missing_side_empty(run):
+    result = run("balance", "mexico", "--year", "2022", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    records = {r["partner"]: r for r in json.loads(result.stdout)}
+    assert records["PER"]["exports_usd"] == 1727000000
+    assert records["PER"]["imports_valuation"] == "unknown"
+    assert "WLD" not in records  # aggregates only with --totals
+    tsv = run("balance", "peru", "--year", "2022", "-f", "tsv").stdout
+    col = next(r for r in csv.DictReader(io.StringIO(tsv), delimiter="\t") if r["partner"] == "COL")
+    assert col["imports_usd"] == "" and col["balance_usd"] == "" and col["status"] == ""
+
+
+def test_totals_add_the_reported_world_row(run):
+    result = run("balance", "colombia", "-y", "2022", "--totals", "-f", "csv")
+    partners = [r["partner"] for r in rows(result.stdout)]
+    assert "WLD" in partners and "XPA" in partners
+
+
+def test_units_rename_machine_columns(run):
+    result = run("balance", "colombia", "-y", "2022", "-p", "MEX", "-f", "csv", "--units",
+                 "millions")
+    (row,) = rows(result.stdout)
+    assert row["exports_usd_millions"] == "1752" and row["balance_usd_millions"] == "-2422"
+
+
+def test_year_ranges_and_repeats(run):
+    result = run("balance", "peru", "-y", "2020-2022", "-y", "2023", "-p", "chile", "-f", "csv")
+    assert [r["year"] for r in rows(result.stdout)] == ["2020", "2022", "2023"]
+
+
+def test_markdown_output(run):
+    out = run("balance", "colombia", "-y", "2022", "-f", "markdown").stdout
+    assert "| Mexico" in out and "|---" in out.replace(":", "-").replace("|-", "|-")
+
+
+@pytest.mark.parametrize(
+    "args, code, message",
+    [
+        (["balance", "Nuevo México"], 2, "unknown country or area 'Nuevo México'"),
+        (["balance", "colombia", "-p", "Perugia"], 2, "Perugia"),
+        (["balance", "colombia", "-y", "1850"], 1, "no data for Colombia in 1850"),
+        (["balance", "colombia", "-y", "20x2"], 2, "expected a year"),
+        (["balance", "colombia", "-d", "no/such/file.csv"], 3, "no such file"),
+        (["balance", "colombia", "-f", "xml"], 2, "xml"),
+        (["balance", "colombia", "-d", str(FIXTURES / "error_empty.csv")], 1, "empty"),
+        (["balance", "colombia", "-d", str(FIXTURES / "error_binary_png.csv")], 1, "binary"),
+        (["balance", "colombia", "-d", str(FIXTURES / "error_unknown_layout.csv")], 1,
+         "unknown layout"),
+    ],
+)
+def test_errors_are_one_line_with_documented_exit_codes(run, args, code, message):
+    result = run(*args)
+    assert result.exit_code == code
+    assert result.stdout == ""
+    err = result.stderr.strip()
+    assert len(err.splitlines()) == 1 and err.startswith("pa-trade: error:")
+    assert message in err
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_name_lists_close_matches(run):
+    err = run("balance", "colombia", "-p", "Mexco").stderr
+    assert "did you mean" in err and "Mexico (MEX)" in err
+
+
+def test_strict_fails_on_a_set_aside_row(run):
+    damaged = str(FIXTURES / "dane_expo_damaged_rows.csv")
+    lenient = run("balance", "colombia", "-d", damaged, "-f", "csv")
+    assert lenient.exit_code == 0
+    assert "set aside" in lenient.stderr and "dane_expo_damaged_rows.csv" in lenient.stderr
+    strict = run("balance", "colombia", "-d", damaged, "--strict")
+    assert strict.exit_code == 1 and "--strict" in strict.stderr and "line" in strict.stderr
+    quiet = run("balance", "colombia", "-d", damaged, "-f", "csv", "--quiet")
+    assert quiet.stderr == ""
+
+
+def test_the_same_file_twice_is_counted_once(run):
+    once = run("balance", "colombia", "-d", str(SAMPLE_EXPO), "-f", "csv", "-q").stdout
+    twice = run("balance", "colombia", "-d", str(SAMPLE_EXPO), "-d", str(SAMPLE_EXPO), "-f", "csv")
+    assert twice.stdout == once
+    assert "same content" in twice.stderr
+
+
+def test_stdin_is_read_with_a_dash(run):
+    data = SAMPLE_EXPO.read_bytes()
+    from_file = run("balance", "colombia", "-d", str(SAMPLE_EXPO), "-f", "csv", "-q").stdout
+    from_stdin = run("balance", "colombia", "-d", "-", "-f", "csv", "-q", input=data).stdout
+    assert from_stdin == from_file
+
+
+def test_pa_trade_data_environment_variable(run):
+    result = run("balance", "colombia", "-f", "csv", "-q", env={"PA_TRADE_DATA": str(SAMPLE_EXPO)})
+    assert result.exit_code == 0
+    assert "cedetrabajo" not in result.stdout  # not the built-in data
+
+
+def test_flows_command_writes_tidy_csv_that_reads_back(run, tmp_path):
+    out = run("flows", "-d", str(SAMPLE_EXPO), "-q").stdout
+    assert out.splitlines()[0].startswith("reporter,partner,year,month,flow,value_usd")
+    tidy = tmp_path / "tidy.csv"
+    tidy.write_text(out, encoding="utf-8")
+    direct = run("balance", "colombia", "-d", str(SAMPLE_EXPO), "-f", "csv", "-q").stdout
+    again = run("balance", "colombia", "-d", str(tidy), "-f", "csv", "-q").stdout
+    strip = [{k: v for k, v in r.items() if k != "sources"} for r in rows(direct)]
+    assert strip == [{k: v for k, v in r.items() if k != "sources"} for r in rows(again)]
+
+
+def test_country_command(run):
+    out = run("country", "Corea del Sur", "dian:069").stdout
+    assert "KOR" in out and "AUS" in out
+
+
+def test_debug_shows_the_traceback(run):
+    with pytest.raises(Exception):
+        run("--debug", "balance", "colombia", "-y", "1850")
+
+
+def _pa_trade(*args, **kwargs):
+    return subprocess.run([sys.executable, "-m", "pa_trade", *args], capture_output=True,
+                          text=True, env={**os.environ, "PA_TRADE_DATA": ""}, **kwargs)
+
+
+def test_help_does_not_import_pandas():
+    code = ("import sys; from pa_trade.cli import main\n"
+            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print('pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
+    assert out.strip().endswith("False")
+
+
+def test_python_dash_m_and_a_closed_pipe(tmp_path):
+    version = _pa_trade("--version", cwd=tmp_path)
+    assert version.returncode == 0 and "pa-trade" in version.stdout
+    shell = (f"{sys.executable} -m pa_trade balance peru -f csv | head -n 1")
+    done = subprocess.run(shell, shell=True, capture_output=True, text=True, cwd=tmp_path,
+                          env={**os.environ, "PA_TRADE_DATA": ""})
+    assert done.stdout.startswith("reporter,partner")
+    assert "Traceback" not in done.stderr and "Broken pipe" not in done.stderr
