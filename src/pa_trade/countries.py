@@ -1,0 +1,464 @@
+"""Country and area resolution: names, ISO, DIAN and UN Comtrade codes to ISO3, and trade blocs.
+
+Everything resolves to an ISO 3166 alpha-3 code for a country, or to one of our own codes for
+an aggregate or pseudo-partner listed in `data/aggregates.csv` (WLD for the world, XEU for the
+European Union, XOT for "other countries", ZZZ for DIAN's "not declared", ...). Names match
+whole, after `normalize`: "New Mexico" is not Mexico and "Niger" is not "Nigeria".
+
+Numbers are ambiguous between code systems (040 is Austria in ISO, Angola for DIAN), so the
+caller says which one a column uses: `codes="iso"` (the default), `"dian"` or `"comtrade"`, or
+the text carries a prefix such as "dian:040".
+
+The tables load on first use; importing this module reads no file and imports only the
+standard library, so the command line starts fast.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import cache
+
+from pa_trade.errors import DataError, InputError, UnknownCountry, UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for annotations only: pathlib alone costs more than this whole module
+    from collections.abc import Iterable
+    from pathlib import Path
+
+__all__ = [
+    "Bloc",
+    "all_codes",
+    "bloc",
+    "comtrade_to_iso3",
+    "dian_to_iso3",
+    "expand",
+    "is_aggregate",
+    "kind",
+    "load_blocs",
+    "lookup",
+    "name",
+    "normalize",
+    "resolve",
+]
+
+CODE_SYSTEMS = ("iso", "dian", "comtrade")
+KINDS = ("country", "world", "group", "other")
+_COUNTRY_COLUMNS = (
+    "iso3",
+    "iso2",
+    "iso_numeric",
+    "comtrade_codes",
+    "dian_codes",
+    "name_en",
+    "name_es",
+    "aliases",
+)
+_AGGREGATE_COLUMNS = ("code", "kind", "name_en", "name_es", "aliases")
+_BLOC_COLUMNS = ("bloc", "code", "aliases", "name_en", "name_es", "members", "source")
+
+
+def normalize(text: str) -> str:
+    """Fold a name for comparison: no accents, casefolded, punctuation as spaces, single spaces.
+
+    >>> normalize("Corea, República de")
+    'corea republica de'
+    >>> normalize("EE.UU.")
+    'ee uu'
+    """
+    decomposed = unicodedata.normalize("NFKD", str(text).casefold())
+    kept = []
+    for char in decomposed:
+        if unicodedata.combining(char):
+            continue
+        kept.append(char if char.isalnum() else " ")
+    return " ".join("".join(kept).split())
+
+
+class _Tables:
+    """The indexes built from countries.csv and aggregates.csv."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}  # normalized name -> code
+        self.alpha: dict[str, str] = {}  # upper-case alpha-2, alpha-3 or our code -> code
+        self.iso_numeric: dict[int, str] = {}
+        self.dian: dict[int, str] = {}
+        self.comtrade: dict[int, str] = {}
+        self.display: dict[str, tuple[str, str]] = {}  # code -> (English, Spanish)
+        self.kinds: dict[str, str] = {}
+
+    def add_name(self, text: str, code: str, where: str) -> None:
+        key = normalize(text)
+        if not key:
+            return
+        if self.names.setdefault(key, code) != code:
+            raise DataError(f"{where}: the name {text!r} means both {self.names[key]} and {code}")
+
+    def add_number(self, index: dict[int, str], text: str, code: str, where: str) -> None:
+        number = _number(text)
+        if number is None:
+            raise DataError(f"{where}: {text!r} is not a numeric code")
+        if index.setdefault(number, code) != code:
+            raise DataError(f"{where}: the code {text} means both {index[number]} and {code}")
+
+
+def _read_table(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    """Rows of a CSV table with their line numbers; checks the header has `columns`."""
+    import csv  # csv pulls in re; load it only when a table is read
+
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            missing = [c for c in columns if c not in (reader.fieldnames or [])]
+            if missing:
+                raise DataError(f"{path}, line 1: missing column(s) {', '.join(missing)}")
+            return [
+                (reader.line_num, {k: (v or "").strip() for k, v in rec.items() if k})
+                for rec in reader
+            ]
+    except FileNotFoundError as exc:
+        raise InputError(f"{path}: no such file") from exc
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 text ({exc.reason})") from exc
+
+
+def _user_assigned(code: str) -> bool:
+    """True for alpha-3 codes ISO 3166 leaves to users (AAA-AAZ, QMA-QZZ, XAA-XZZ, ZZA-ZZZ)."""
+    return code[:2] in ("AA", "ZZ") or code[:1] == "X" or ("QM" <= code[:2] <= "QZ")
+
+
+@cache
+def _tables() -> _Tables:
+    from pa_trade.paths import data_dir  # imports pathlib: only once a table is needed
+
+    tables = _Tables()
+    folder = data_dir()
+    path = folder / "countries.csv"
+    for line, rec in _read_table(path, _COUNTRY_COLUMNS):
+        where = f"{path}, line {line}"
+        code = rec["iso3"].upper()
+        if len(code) != 3 or not code.isalpha():
+            raise DataError(f"{where}: {rec['iso3']!r} is not an alpha-3 code")
+        pseudo = not rec["iso2"] and not rec["iso_numeric"] and _user_assigned(code)
+        tables.kinds[code] = "other" if pseudo else "country"
+        tables.display[code] = (rec["name_en"] or code, rec["name_es"] or rec["name_en"] or code)
+        tables.alpha[code] = code
+        if rec["iso2"]:
+            tables.alpha[rec["iso2"].upper()] = code
+        if rec["iso_numeric"]:
+            tables.add_number(tables.iso_numeric, rec["iso_numeric"], code, where)
+        for number in rec["dian_codes"].split():
+            tables.add_number(tables.dian, number, code, where)
+        for number in rec["comtrade_codes"].split():
+            tables.add_number(tables.comtrade, number, code, where)
+        for text in (rec["name_en"], rec["name_es"], *rec["aliases"].split("|")):
+            tables.add_name(text, code, where)
+    path = folder / "aggregates.csv"
+    for line, rec in _read_table(path, _AGGREGATE_COLUMNS):
+        where = f"{path}, line {line}"
+        code = rec["code"].upper()
+        if rec["kind"] not in KINDS[1:]:
+            raise DataError(f"{where}: kind {rec['kind']!r} is not world, group or other")
+        if code in tables.kinds:
+            raise DataError(f"{where}: code {code} is already a country's")
+        tables.kinds[code] = rec["kind"]
+        tables.display[code] = (rec["name_en"] or code, rec["name_es"] or rec["name_en"] or code)
+        tables.alpha[code] = code
+        for number in rec.get("comtrade_codes", "").split():
+            tables.add_number(tables.comtrade, number, code, where)
+        for text in (rec["name_en"], rec["name_es"], *rec["aliases"].split("|")):
+            tables.add_name(text, code, where)
+    return tables
+
+
+def _number(text: str) -> int | None:
+    """The integer in a code written as digits ("069", " 842 ", "842.0"), else None."""
+    text = text.strip()
+    if text.endswith(".0"):
+        text = text[:-2]  # a spreadsheet or a float column turned "842" into "842.0"
+    if text.isascii() and text.isdigit():
+        return int(text)
+    return None
+
+
+def _split_prefix(text: str, codes: str) -> tuple[str, str]:
+    """Separate a "dian:" / "comtrade:" / "iso:" prefix, which overrides `codes`."""
+    if codes not in CODE_SYSTEMS:
+        raise UsageError(f"unknown code system {codes!r}; expected iso, dian or comtrade")
+    scheme, sep, rest = text.partition(":")
+    if sep and scheme.strip().lower() in CODE_SYSTEMS:
+        return rest.strip(), scheme.strip().lower()
+    return text.strip(), codes
+
+
+def lookup(text: str, *, codes: str = "iso") -> str | None:
+    """The ISO3 code (or aggregate / pseudo-partner code) for a name or code, or None.
+
+    Accepts English and Spanish names in any case with or without accents, ISO alpha-2 and
+    alpha-3 codes, our aggregate codes, and numeric codes read in the system `codes` names:
+    "iso" (ISO numeric; a number that is no ISO code but a UN Comtrade one, such as 842, is
+    read as Comtrade), "dian" (DIAN's 3-digit codes) or "comtrade". Leading zeros are
+    optional. A prefix "iso:", "dian:" or "comtrade:" in `text` overrides `codes`.
+    """
+    text, codes = _split_prefix(str(text), codes)
+    if not text:
+        return None
+    tables = _tables()
+    number = _number(text)
+    if number is not None:
+        if codes == "dian":
+            return tables.dian.get(number)
+        if codes == "comtrade":
+            return tables.comtrade.get(number)
+        return tables.iso_numeric.get(number) or tables.comtrade.get(number)
+    if len(text) in (2, 3) and text.isascii() and text.isalpha():
+        code = tables.alpha.get(text.upper())
+        if code:
+            return code
+    return tables.names.get(normalize(text))
+
+
+def resolve(text: str, *, codes: str = "iso", where: str = "") -> str:
+    """Like `lookup`, but raise `UnknownCountry` (with up to 3 close matches) for no match.
+
+    `where` (a file and line, an option name) prefixes the message.
+    """
+    code = lookup(text, codes=codes)
+    if code is None:
+        raise UnknownCountry(str(text), _suggest(str(text), codes), where)
+    return code
+
+
+def _label(code: str) -> str:
+    return f"{name(code)} ({code})"
+
+
+def _suggest(text: str, codes: str) -> list[str]:
+    """Up to three "Name (CODE)" candidates for an unknown name or code."""
+    bare, codes = _split_prefix(text, codes)
+    tables = _tables()
+    number = _number(bare)
+    if number is not None:
+        # the number may be right but read in the wrong code system
+        found = []
+        for system, index in (
+            ("ISO", tables.iso_numeric),
+            ("DIAN", tables.dian),
+            ("Comtrade", tables.comtrade),
+        ):
+            if number in index:
+                found.append(f"{_label(index[number])} as a {system} code")
+        return found[:3]
+    key = normalize(bare)
+    if not key:
+        return []
+    import difflib  # only on the error path: keeps the import cheap
+
+    scores: dict[str, float] = {}
+    padded = f" {key} "
+    for alias, code in tables.names.items():
+        score = 0.0
+        if len(alias) >= 4 and f" {alias} " in padded:
+            score = len(alias) / len(key)  # "new mexico" contains "mexico"
+        elif len(alias) >= 4 and key.startswith(alias):
+            score = len(alias) / len(key)  # "perugia" starts with "peru"
+        elif len(key) >= 3 and alias.startswith(key):
+            score = len(key) / len(alias)  # "corea" begins "corea del sur"
+        if score > scores.get(code, 0.0):
+            scores[code] = score
+    for alias in difflib.get_close_matches(key, list(tables.names), n=8, cutoff=0.7):
+        code = tables.names[alias]
+        ratio = difflib.SequenceMatcher(None, key, alias).ratio()
+        if ratio > scores.get(code, 0.0):
+            scores[code] = ratio
+    ranked = sorted(scores, key=lambda c: (-scores[c], c))
+    return [_label(code) for code in ranked[:3]]
+
+
+def _code(text: str) -> str:
+    """A known code as is (any case), otherwise what `resolve` makes of the text."""
+    code = str(text).strip().upper()
+    if code in _tables().kinds:
+        return code
+    return resolve(text)
+
+
+def name(code: str, lang: str = "en") -> str:
+    """The display name of a code (or of what a name resolves to), in English or Spanish.
+
+    Friendly forms: "South Korea" / "Corea del Sur", "United States" / "Estados Unidos".
+    """
+    if lang not in ("en", "es"):
+        raise UsageError(f"unknown language {lang!r}; expected en or es")
+    english, spanish = _tables().display[_code(code)]
+    return english if lang == "en" else spanish
+
+
+def kind(code: str) -> str:
+    """The kind of a code: country, world, group or other.
+
+    A group is an aggregate of countries (a region, a bloc, "other countries"); other is a
+    pseudo-partner such as free zones, bunkers or DIAN's "not declared".
+    """
+    return _tables().kinds[_code(code)]
+
+
+def is_aggregate(code: str) -> bool:
+    """True for the world and groups of countries, which must stay out of partner sums.
+
+    Text that resolves to nothing is not a known aggregate: False.
+    """
+    try:
+        return kind(code) in ("world", "group")
+    except UnknownCountry:
+        return False
+
+
+def all_codes() -> list[str]:
+    """The ISO3 codes of all countries in the table, sorted.
+
+    Includes former countries that DIAN or UN Comtrade still list (ANT, SCG, SUN, YUG, ...)
+    and Kosovo (XKX); excludes aggregates and pseudo-partners.
+    """
+    return sorted(c for c, k in _tables().kinds.items() if k == "country")
+
+
+def dian_to_iso3(codes: Iterable[str]) -> dict[str, str | None]:
+    """Map DIAN 3-digit codes ("069", "69", "493") to ISO3; None for codes DIAN lacks.
+
+    Meant for microdata: pass the distinct values of a column, get one dict back.
+    """
+    index = _tables().dian
+    out: dict[str, str | None] = {}
+    for code in codes:
+        if code not in out:
+            number = _number(str(code))
+            out[code] = None if number is None else index.get(number)
+    return out
+
+
+def comtrade_to_iso3(code: int | str) -> str | None:
+    """Map a UN Comtrade area code (842, "251", 0 for the world) to ISO3 or our code."""
+    number = code if isinstance(code, int) else _number(str(code))
+    return None if number is None else _tables().comtrade.get(number)
+
+
+class Bloc:
+    """A trade bloc and its member countries. Immutable, compared by value.
+
+    A hand-written frozen record: the dataclasses module would add milliseconds to import.
+    """
+
+    __slots__ = ("id", "code", "name_en", "name_es", "members", "source", "aliases")
+
+    def __init__(
+        self,
+        id: str,
+        code: str,
+        name_en: str,
+        name_es: str,
+        members: tuple[str, ...],
+        source: str = "",
+        aliases: tuple[str, ...] = (),
+    ) -> None:
+        values = (id, code, name_en, name_es, tuple(members), source, tuple(aliases))
+        for slot, value in zip(self.__slots__, values, strict=True):
+            object.__setattr__(self, slot, value)
+
+    def __setattr__(self, attr: str, value: object) -> None:
+        raise AttributeError(f"Bloc is immutable: cannot set {attr!r}")
+
+    def __delattr__(self, attr: str) -> None:
+        raise AttributeError(f"Bloc is immutable: cannot delete {attr!r}")
+
+    def _fields(self) -> tuple[object, ...]:
+        return tuple(getattr(self, slot) for slot in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Bloc):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{slot}={getattr(self, slot)!r}" for slot in self.__slots__)
+        return f"Bloc({inner})"
+
+
+def _read_blocs(path: Path) -> list[Bloc]:
+    blocs = []
+    for line, rec in _read_table(path, _BLOC_COLUMNS):
+        where = f"{path}, line {line}"
+        if not rec["bloc"]:
+            raise DataError(f"{where}: empty bloc id")
+        members = []
+        for text in rec["members"].replace(",", " ").split():
+            code = resolve(text, where=where)
+            if kind(code) != "country":
+                raise DataError(f"{where}: member {text!r} is not a country")
+            members.append(code)
+        if not members:
+            raise DataError(f"{where}: bloc {rec['bloc']!r} has no members")
+        aliases = tuple(a.strip() for a in rec["aliases"].split("|") if a.strip())
+        blocs.append(
+            Bloc(
+                rec["bloc"],
+                rec["code"].upper(),
+                rec["name_en"] or rec["bloc"],
+                rec["name_es"] or rec["name_en"] or rec["bloc"],
+                tuple(members),
+                rec["source"],
+                aliases,
+            )
+        )
+    return blocs
+
+
+def _bloc_keys(item: Bloc) -> set[str]:
+    texts = (item.id, item.code, item.name_en, item.name_es, *item.aliases)
+    return {normalize(t) for t in texts if normalize(t)}
+
+
+@cache
+def _builtin_blocs() -> tuple[dict[str, Bloc], tuple[Bloc, ...]]:
+    from pa_trade.paths import data_dir
+
+    blocs = tuple(_read_blocs(data_dir() / "blocs.csv"))
+    return {key: item for item in blocs for key in _bloc_keys(item)}, blocs
+
+
+_user_blocs: dict[str, Bloc] = {}  # blocs added by load_blocs(path), by normalized key
+_user_order: list[Bloc] = []
+
+
+def load_blocs(path: str | Path | None = None) -> list[Bloc]:
+    """The built-in blocs (and any added before) or, with `path`, add the blocs of that file.
+
+    The file has the layout of `data/blocs.csv`: bloc,code,aliases,name_en,name_es,members,
+    source. An added bloc takes precedence over a built-in one with the same id or alias.
+    """
+    if path is None:
+        return [*_builtin_blocs()[1], *_user_order]
+    import pathlib
+
+    added = _read_blocs(pathlib.Path(path))
+    for item in added:
+        for key in _bloc_keys(item):
+            _user_blocs[key] = item
+        _user_order.append(item)
+    return added
+
+
+def bloc(text: str) -> Bloc | None:
+    """The bloc whose id, code, name or alias is `text` (normalized), or None."""
+    key = normalize(text)
+    return _user_blocs.get(key) or _builtin_blocs()[0].get(key)
+
+
+def expand(text: str, *, codes: str = "iso") -> list[str]:
+    """The member ISO3 codes of a bloc, or `[resolve(text)]` for anything else."""
+    found = bloc(text)
+    if found is not None:
+        return list(found.members)
+    return [resolve(text, codes=codes)]
