@@ -103,6 +103,8 @@ def balance(
     )
     imports = _imports(mine[mine["flow"] == "import"], valuation)
     table = exports.join(imports, how="outer").reset_index()
+    for side in ("exports_usd", "imports_usd"):
+        table[side] = table[side].astype("float64")
     if table.empty:
         raise DataError(f"no exports or imports for {countries.name(reporter)}; "
                         f"{coverage(flows, reporter)}")
@@ -160,7 +162,9 @@ def _imports(imports: pd.DataFrame, valuation: str) -> pd.DataFrame:
 
     if imports.empty:
         return pd.DataFrame(
-            columns=["imports_usd", "imports_valuation", "import_sources"],
+            {"imports_usd": pd.Series(dtype="float64"),
+             "imports_valuation": pd.Series(dtype="object"),
+             "import_sources": pd.Series(dtype="object")},
             index=pd.MultiIndex.from_arrays([[], []], names=["partner", "year"]),
         )
     other = "FOB" if valuation == "CIF" else "CIF"

@@ -156,25 +156,26 @@ def load(
         frame, report = read_file(src, layout, number_style)
         if strict and report.set_aside:
             raise DataError(f"--strict: {report.first_problem()}")
-        frames.append(frame)
+        frames.append(frame.assign(file=src.name))
         reports.append(report)
-    frame = pd.concat(frames, ignore_index=True) if frames else flows.empty()
-    frame = flows.normalise_frame(frame)
-    check_overlaps(frame)
-    return Loaded(frame, reports, duplicates)
+    if not frames:
+        return Loaded(flows.empty(), reports, duplicates)
+    combined = pd.concat(frames, ignore_index=True)
+    check_overlaps(combined)
+    return Loaded(flows.normalise_frame(combined), reports, duplicates)
 
 
 def check_overlaps(frame: pd.DataFrame) -> None:
-    """Fail when two sources give the same reporter, partner, year, month, flow and valuation.
+    """Fail when two files (column `file`) give the same reporter, partner, year, month, flow and valuation.
 
     Summing them would count the trade twice; monthly files of one year do not overlap.
     """
     if frame.empty:
         return
     key = ["reporter", "partner", "year", "flow", "valuation"]
-    cells = frame[key + ["source", "month"]].drop_duplicates()
-    sources_per_key = cells.groupby(key, dropna=False)["source"].transform("nunique")
-    shared = cells[sources_per_key > 1]
+    cells = frame[key + ["file", "month"]].drop_duplicates()
+    files_per_key = cells.groupby(key, dropna=False)["file"].transform("nunique")
+    shared = cells[files_per_key > 1]
     if shared.empty:
         return
     clash = shared[shared["month"].isna() | shared.duplicated(key + ["month"], keep=False)]
@@ -184,7 +185,7 @@ def check_overlaps(frame: pd.DataFrame) -> None:
     same = shared
     for column in key:
         same = same[same[column] == first[column]]
-    sources = sorted(same["source"].unique().tolist())
+    sources = sorted(same["file"].unique().tolist())
     raise DataError(
         f"{sources[0]} and {sources[1]} both give {first['reporter']}'s "
         f"{first['flow']}s ({first['valuation']}) with {first['partner']} in "

@@ -1,0 +1,132 @@
+"""Every reader on every fixture: the layout detected, the account of rows, the exact sums."""
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from pa_trade import readers
+from pa_trade.errors import PaTradeError
+from pa_trade.textio import SourceFile
+from tests.conftest import FIXTURES
+
+EXPECTED = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))
+GOOD = sorted(name for name, e in EXPECTED.items() if not e["error"])
+BAD = sorted(name for name, e in EXPECTED.items() if e["error"])
+
+
+def source(name: str) -> SourceFile:
+    return SourceFile(name, (FIXTURES / name).read_bytes())
+
+
+def sums(frame) -> dict:
+    """Exact sums per (reporter, partner, year, flow, valuation), as Decimal dollars."""
+    out = {}
+    for row in frame.itertuples(index=False):
+        key = (row.reporter, row.partner, int(row.year), row.flow, row.valuation)
+        out[key] = out.get(key, Decimal(0)) + Decimal(f"{row.value_usd:.2f}")
+    return out
+
+
+@pytest.mark.parametrize("name", GOOD)
+def test_layout_is_detected_from_the_content(name):
+    assert readers.detect_layout(source(name)) == EXPECTED[name]["layout"]
+
+
+@pytest.mark.parametrize("name", GOOD)
+def test_every_row_is_used_or_set_aside_with_line_and_reason(name):
+    expected = EXPECTED[name]
+    _, report = readers.read_file(source(name))
+    assert report.rows_read == expected["rows_read"]
+    assert report.rows_used == expected["rows_used"]
+    assert report.balanced
+    got = sorted((r.line, r.reason) for r in report.set_aside)
+    assert got == sorted((r["line"], r["reason"]) for r in expected["set_aside"])
+
+
+@pytest.mark.parametrize("name", GOOD)
+def test_sums_are_exact_to_the_cent(name):
+    frame, _ = readers.read_file(source(name))
+    want = {
+        (f["reporter"], f["partner"], f["year"], f["flow"], f["valuation"]): Decimal(f["value_usd"])
+        for f in EXPECTED[name]["flows"]
+    }
+    assert sums(frame) == want
+
+
+@pytest.mark.parametrize("name", GOOD)
+def test_number_style_is_detected_or_the_convention_is_said(name):
+    expected = EXPECTED[name]
+    _, report = readers.read_file(source(name))
+    assert report.number_style.split(" ")[0] == expected["number_style"]
+    said = any("convention" in note for note in report.notes)
+    assert said == expected["style_by_convention"]
+
+
+@pytest.mark.parametrize("name", BAD)
+def test_unreadable_files_fail_with_one_clear_line(name):
+    with pytest.raises(PaTradeError) as caught:
+        readers.read_file(source(name))
+    message = str(caught.value)
+    assert message.startswith(name) and "\n" not in message
+
+
+def test_missing_value_column_is_named():
+    with pytest.raises(PaTradeError, match="FOBDOL"):
+        readers.read_file(source("error_dane_expo_no_fobdol_column.csv"))
+
+
+def test_import_partner_is_the_country_of_origin_not_provenance():
+    frame, _ = readers.read_file(source("dane_impo_yymm_latin1_semicolon.csv"))
+    text = (FIXTURES / "dane_impo_yymm_latin1_semicolon.csv").read_text(encoding="latin-1")
+    lines = [line.split(";") for line in text.splitlines()]
+    header = lines[0]
+    gen, pro = header.index("PAISGEN"), header.index("PAISPRO")
+    differing = [row for row in lines[1:] if row[gen] != row[pro]]
+    assert differing, "the fixture must have rows whose provenance differs from origin"
+    from pa_trade import countries
+
+    origins = {countries.lookup(row[gen], codes="dian") for row in lines[1:]}
+    assert set(frame["partner"]) == origins
+
+
+def test_tariff_codes_keep_their_leading_zero():
+    frame, _ = readers.read_file(source("dane_expo_yymm_latin1_semicolon.csv"))
+    assert "0901110000" in set(frame["hs_code"].dropna())
+    tidy, _ = readers.read_file(source("tidy_month_hs_code.csv"))
+    assert "0901" in set(tidy["hs_code"].dropna())
+
+
+def test_forcing_a_layout_that_does_not_fit_is_an_error():
+    with pytest.raises(PaTradeError):
+        readers.read_file(source("tidy_month_hs_code.csv"), layout="dane-expo")
+
+
+def test_forcing_the_number_style_changes_the_reading():
+    frame, report = readers.read_file(source("dane_cuadro_impo_fob_ambiguous_numbers.csv"),
+                                      number_style="english")
+    assert report.number_style == "english (forced)"
+    default, _ = readers.read_file(source("dane_cuadro_impo_fob_ambiguous_numbers.csv"))
+    assert frame["value_usd"].sum() < default["value_usd"].sum()
+
+
+def test_overlapping_files_are_refused_not_summed(tmp_path):
+    copy = tmp_path / "copy.csv"
+    # same figures, different bytes: a trailing blank line
+    copy.write_bytes((FIXTURES / "tidy_month_hs_code.csv").read_bytes() + b"\n")
+    with pytest.raises(PaTradeError, match="counted twice"):
+        readers.load([str(FIXTURES / "tidy_month_hs_code.csv"), str(copy)])
+
+
+def test_monthly_files_of_one_year_add_up(tmp_path):
+    text = (FIXTURES / "dane_expo_yymm_latin1_semicolon.csv").read_text(encoding="latin-1")
+    header, *body = text.splitlines()
+    months = sorted({line.split(";")[0] for line in body})
+    assert len(months) > 1
+    for month in months:
+        part = [line for line in body if line.startswith(month + ";")]
+        (tmp_path / f"expo_{month}.csv").write_text("\n".join([header, *part]) + "\n",
+                                                    encoding="latin-1")
+    whole, _ = readers.read_file(source("dane_expo_yymm_latin1_semicolon.csv"))
+    split = readers.load([str(tmp_path)]).flows
+    assert sums(split) == sums(whole)
