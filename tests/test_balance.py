@@ -45,7 +45,7 @@ def test_balance_is_exports_minus_imports_to_the_cent(rows):
 def test_bloc_subtotal_is_the_sum_of_its_members(rows):
     pa = countries.bloc("pa")
     table = balance(make(rows), "COL", totals=True, blocs=[pa]).table
-    for year, group in table.groupby("year"):
+    for _year, group in table.groupby("year"):
         members = group[group["partner"].isin(MEMBERS)]
         subtotal = group[group["partner"] == pa.code]
         if members.empty:

@@ -162,7 +162,9 @@ def test_country_command(run):
 
 
 def test_debug_shows_the_traceback(run):
-    with pytest.raises(Exception):
+    from pa_trade.errors import DataError
+
+    with pytest.raises(DataError, match="no data for Colombia in 1850"):
         run("--debug", "balance", "colombia", "-y", "1850")
 
 

@@ -38,7 +38,7 @@ def test_latin1_next_line_byte_is_not_a_line_break():
                                         (b"\x1f\x8b\x08\x00\x00\x00\x00\x00", "binary")])
 def test_empty_and_binary_input_fail_with_the_file_name(data, why):
     with pytest.raises(DataError, match=f"f.csv: .*{why}"):
-        SourceFile("f.csv", data).text
+        _ = SourceFile("f.csv", data).text
 
 
 @pytest.mark.parametrize("delimiter", [";", ",", "\t"])

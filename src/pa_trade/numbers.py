@@ -101,7 +101,7 @@ def parse_decimal(text: str, style: str) -> Decimal | None:
 
 
 def parse_series(series, style: str):
-    """Vectorised parse of a pandas Series of text in one style -> float Series (NaN: unreadable)."""
+    """Vectorised parse of a Series of text in one style -> floats (NaN where unreadable)."""
     import pandas as pd
 
     text = series.astype(str).str.replace(_SPACES, "", regex=True)

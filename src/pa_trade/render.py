@@ -57,7 +57,7 @@ def machine_table(table: pd.DataFrame, units: str) -> tuple[list[str], list[list
     rows = []
     for record in table[MACHINE_COLUMNS].itertuples(index=False):
         row = []
-        for column, value in zip(MACHINE_COLUMNS, record):
+        for column, value in zip(MACHINE_COLUMNS, record, strict=True):
             if column in MONEY_COLUMNS:
                 row.append(machine_number(value, units))
             elif column == "year":
@@ -84,7 +84,7 @@ def to_json(header: list[str], rows: list[list]) -> str:
     records = []
     for row in rows:
         record = {}
-        for column, value in zip(header, row):
+        for column, value in zip(header, row, strict=True):
             if column.startswith(MONEY_COLUMNS):
                 record[column] = None if value == "" else json.loads(value)
             else:

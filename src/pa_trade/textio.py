@@ -83,12 +83,16 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
         try:
             return data[3:].decode("utf-8"), "UTF-8 with BOM"
         except UnicodeDecodeError as exc:
-            raise DataError(f"{name}: starts with a UTF-8 mark but is not UTF-8 ({exc.reason})") from None
+            raise DataError(
+                f"{name}: starts with a UTF-8 mark but is not UTF-8 ({exc.reason})"
+            ) from None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16"), "UTF-16"
         except UnicodeDecodeError as exc:
-            raise DataError(f"{name}: starts with a UTF-16 mark but is not UTF-16 ({exc.reason})") from None
+            raise DataError(
+                f"{name}: starts with a UTF-16 mark but is not UTF-16 ({exc.reason})"
+            ) from None
     try:
         return data.decode("utf-8"), "UTF-8"
     except UnicodeDecodeError:

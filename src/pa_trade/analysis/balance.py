@@ -112,7 +112,7 @@ def balance(
     table["sources"] = [
         "; ".join(sorted(set((a if isinstance(a, list) else []) + (b if isinstance(b, list)
                                                                     else []))))
-        for a, b in zip(table["export_sources"], table["import_sources"])
+        for a, b in zip(table["export_sources"], table["import_sources"], strict=True)
     ]
     table["kind"] = [countries.kind(p) for p in table["partner"]]
 
@@ -142,9 +142,10 @@ def balance(
         )
     table["balance_usd"] = table["exports_usd"] - table["imports_usd"]
     table["status"] = [status_of(b) for b in table["balance_usd"]]
+    given_names = table["partner_name"] if "partner_name" in table else [None] * len(table)
     table["partner_name"] = [
         name if isinstance(name, str) and name else countries.name(code)
-        for code, name in zip(table["partner"], table.get("partner_name", [None] * len(table)))
+        for code, name in zip(table["partner"], given_names, strict=True)
     ]
     for column in ("exports_valuation", "imports_valuation"):
         table[column] = table[column].fillna("")

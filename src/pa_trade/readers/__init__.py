@@ -166,7 +166,8 @@ def load(
 
 
 def check_overlaps(frame: pd.DataFrame) -> None:
-    """Fail when two files (column `file`) give the same reporter, partner, year, month, flow and valuation.
+    """Fail when two files (column `file`) give the same reporter, partner, year, month, flow
+    and valuation.
 
     Summing them would count the trade twice; monthly files of one year do not overlap.
     """

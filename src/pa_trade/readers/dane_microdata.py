@@ -176,4 +176,4 @@ def _sample(table, columns, line_no):
     """(line, text) pairs from the value columns, enough to decide the number style."""
     head = table.head(STYLE_SAMPLE)
     for column in columns:
-        yield from zip(line_no[: len(head)].tolist(), head[column].tolist())
+        yield from zip(line_no[: len(head)].tolist(), head[column].tolist(), strict=True)
