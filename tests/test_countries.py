@@ -161,12 +161,11 @@ def test_false_friends_raise_with_close_matches(text, suggested):
     assert len(info.value.suggestions) <= 3
 
 
-def test_korea_alone_is_ambiguous_and_suggests_both():
-    for text in ("Corea", "Korea"):
-        with pytest.raises(UnknownCountry) as info:
-            resolve(text)
-        assert "South Korea (KOR)" in info.value.suggestions
-        assert "North Korea (PRK)" in info.value.suggestions
+def test_korea_alone_is_the_republic_of_korea_as_in_trade_statistics():
+    for text in ("Corea", "Korea", "KOREA"):
+        assert resolve(text) == "KOR"
+    assert resolve("Corea del Norte") == "PRK"
+    assert resolve("North Korea") == "PRK"
 
 
 def test_resolve_message_names_where():

@@ -191,6 +191,9 @@ EXTRA_ALIASES: dict[str, list[str]] = {
         "Korea Republic",
         "Korea (Republic of)",
         "Korea (South)",
+        # in trade statistics a bare "Korea" is the Republic of Korea (Comtrade: "Rep. of Korea")
+        "Korea",
+        "Corea",
     ],
     "LAO": ["Laos", "Lao PDR", "República Democrática Popular Lao"],
     "LCA": ["St. Lucia"],

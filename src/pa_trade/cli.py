@@ -180,13 +180,14 @@ def balance(reporter, years, partners, valuation, totals, data_paths, layout, nu
             table = result.table
             result.table = table[~table["kind"].isin(["group"])].reset_index(drop=True)
         result = with_total_rows(result)
-    footer = _footer(result, builtin, loaded)
+    footer = _footer(result, builtin, loaded) if people else []
     out = balance_output(result, fmt, units or ("millions" if people else "usd"), footer)
     click.echo(out, nl=False)
-    if not quiet:
+    if not quiet and not people:
+        # machine output stays clean: what a person should know goes to stderr
         for note in result.notes:
             click.echo(f"pa-trade: note: {note}", err=True)
-        if builtin and not people:
+        if builtin:
             click.echo("pa-trade: note: " + BUILTIN_NOTE.format(n=len(loaded.flows)), err=True)
 
 
@@ -204,7 +205,8 @@ def _reporter(text: str) -> str:
 
 def _footer(result, builtin: bool, loaded) -> list[str]:
     sources = sorted({s for value in result.table["sources"] for s in value.split("; ") if s})
-    lines = ["Sources:"] + [f"  {s}" for s in sources]
+    lines = [f"Note: {note}" for note in result.notes]
+    lines += ["Sources:"] + [f"  {s}" for s in sources]
     if builtin:
         lines.append(BUILTIN_NOTE.format(n=len(loaded.flows)))
     return lines

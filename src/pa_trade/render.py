@@ -104,7 +104,7 @@ def balance_output(result, fmt: str, units: str, footer: list[str]) -> str:
 
 
 def _people(result, fmt: str, units: str, footer: list[str]) -> str:
-    from tabulate import tabulate
+    from tabulate import SEPARATING_LINE, tabulate
 
     from pa_trade import countries
 
@@ -118,7 +118,11 @@ def _people(result, fmt: str, units: str, footer: list[str]) -> str:
     unit_line = (f"Values in {UNITS[units][1]}; exports {exports_val}, imports {imports_val} "
                  f"(as each source states)")
     rows = []
+    previous_year = None
     for record in table.itertuples(index=False):
+        if previous_year is not None and record.year != previous_year and fmt != "markdown":
+            rows.append(SEPARATING_LINE)
+        previous_year = record.year
         partner = record.partner_name
         if record.kind in ("world", "group"):
             partner = f"{partner} (as reported)"

@@ -15,7 +15,8 @@ COLUMNS = [
     "reporter", "partner", "partner_name", "year", "exports_usd", "imports_usd", "balance_usd",
     "status", "exports_valuation", "imports_valuation", "kind", "sources",
 ]
-KIND_ORDER = {"country": 0, "other": 1, "bloc": 2, "group": 3, "world": 4, "shown": 5}
+# per year: partners, the total of the partners shown, bloc subtotals, reported aggregates
+KIND_ORDER = {"country": 0, "other": 1, "shown": 2, "bloc": 3, "group": 4, "world": 5}
 
 
 @dataclass
