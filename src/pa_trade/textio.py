@@ -50,6 +50,8 @@ class SourceFile:
 def read_source(path: str) -> SourceFile:
     """Read a file, or stdin for '-', into a SourceFile; InputError when it cannot be read."""
     if path == "-":
+        if sys.stdin.isatty():
+            raise InputError("--data -: standard input is a terminal; pipe a file in")
         return SourceFile("<stdin>", sys.stdin.buffer.read())
     p = Path(path)
     if not p.exists():

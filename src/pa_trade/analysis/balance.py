@@ -96,6 +96,11 @@ def balance(
                 f"{coverage(flows, reporter)}"
             )
     mine = mine[mine["partner"] != reporter]
+    # products and months are not needed here: sum them away first, in bulk
+    mine = (
+        mine.groupby(["partner", "year", "flow", "valuation", "source"], observed=True)
+        ["value_usd"].sum().reset_index()
+    )
 
     exports = mine[mine["flow"] == "export"].groupby(["partner", "year"]).agg(
         exports_usd=("value_usd", "sum"),
@@ -236,8 +241,21 @@ def with_total_rows(result: BalanceResult) -> BalanceResult:
         )
     if not rows:
         return result
+    notes = list(result.notes)
+    world = table[table["kind"] == "world"].set_index("year")
+    for row in rows:
+        if row["year"] not in world.index:
+            continue
+        shares = []
+        for side in ("exports", "imports"):
+            total, shown = world.at[row["year"], f"{side}_usd"], row[f"{side}_usd"]
+            if total == total and shown == shown and total:
+                shares.append(f"{shown / total:.1%} of {side}")
+        if shares:
+            notes.append(f"in {row['year']} the partners shown account for "
+                         f"{' and '.join(shares)} to and from the World as reported")
     table = pd.concat([table, pd.DataFrame(rows)], ignore_index=True)
     table["kind_order"] = table["kind"].map(KIND_ORDER)
     table = table.sort_values(["year", "kind_order"], kind="stable")[COLUMNS]
     return BalanceResult(table.reset_index(drop=True), result.reporter, result.years,
-                         result.import_valuation, result.notes)
+                         result.import_valuation, notes)
