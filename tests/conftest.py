@@ -13,6 +13,14 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REFERENCE = ROOT.parent / "shared" / "reference"
 
 
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory, monkeypatch):
+    """No test sees the user's own data, cache or environment."""
+    monkeypatch.setenv("PA_TRADE_HOME", str(tmp_path_factory.mktemp("home")))
+    monkeypatch.delenv("PA_TRADE_DATA", raising=False)
+    monkeypatch.delenv("PA_TRADE_DEBUG", raising=False)
+
+
 @pytest.fixture
 def fixtures() -> Path:
     return FIXTURES

@@ -189,3 +189,16 @@ def test_python_dash_m_and_a_closed_pipe(tmp_path):
                           env={**os.environ, "PA_TRADE_DATA": ""})
     assert done.stdout.startswith("reporter,partner")
     assert "Traceback" not in done.stderr and "Broken pipe" not in done.stderr
+
+
+def test_the_user_data_folder_replaces_the_built_in_data(run, tmp_path, monkeypatch):
+    from pa_trade.paths import user_data_dir
+
+    monkeypatch.setenv("PA_TRADE_HOME", str(tmp_path))
+    folder = user_data_dir()
+    folder.mkdir(parents=True)
+    (folder / "expo.csv").write_bytes(SAMPLE_EXPO.read_bytes())
+    result = run("balance", "colombia", "-y", "2022")
+    assert result.exit_code == 0
+    assert "DANE export microdata (expo.csv)" in result.stdout
+    assert "Built-in data" not in result.stdout

@@ -126,7 +126,9 @@ def load_data(data_paths, layout, number_style, strict, quiet):
         for report in loaded.reports:
             for line in report.summary_lines():
                 click.echo(f"pa-trade: {line}", err=True)
-    builtin = not data_paths and not os.environ.get("PA_TRADE_DATA", "").strip()
+    from pa_trade.paths import builtin_flows_dir
+
+    builtin = paths == [str(builtin_flows_dir())]
     return loaded, builtin
 
 

@@ -1,7 +1,9 @@
-"""Where pa-trade finds its own data files, installed or in a checkout."""
+"""Where pa-trade finds its own data files, the user's data and its caches."""
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 
@@ -16,3 +18,36 @@ def data_dir() -> Path:
 def builtin_flows_dir() -> Path:
     """The folder with the built-in dataset of published figures."""
     return data_dir() / "flows"
+
+
+def user_data_dir() -> Path:
+    """Where fetched data are kept: $PA_TRADE_HOME/data, else the platform's user data folder.
+
+    Linux: $XDG_DATA_HOME/pa-trade (~/.local/share/pa-trade); macOS: ~/Library/Application
+    Support/pa-trade; Windows: %LOCALAPPDATA%/pa-trade.
+    """
+    return _home("data", "XDG_DATA_HOME", ".local/share")
+
+
+def user_cache_dir() -> Path:
+    """Caches (raw API answers, parsed files): $PA_TRADE_HOME/cache, else the platform's.
+
+    Linux: $XDG_CACHE_HOME/pa-trade (~/.cache/pa-trade); macOS: ~/Library/Caches/pa-trade;
+    Windows: %LOCALAPPDATA%/pa-trade/cache.
+    """
+    return _home("cache", "XDG_CACHE_HOME", ".cache")
+
+
+def _home(kind: str, xdg: str, default: str) -> Path:
+    base = os.environ.get("PA_TRADE_HOME", "").strip()
+    if base:
+        return Path(base).expanduser() / kind
+    if sys.platform == "win32":
+        root = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+        return root / "pa-trade" / ("" if kind == "data" else kind)
+    if sys.platform == "darwin":
+        library = Path.home() / "Library"
+        return (library / "Caches" if kind == "cache" else library / "Application Support") / (
+            "pa-trade"
+        )
+    return Path(os.environ.get(xdg, "") or Path.home() / default).expanduser() / "pa-trade"

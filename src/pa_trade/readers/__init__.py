@@ -195,10 +195,19 @@ def check_overlaps(frame: pd.DataFrame) -> None:
 
 
 def default_data_paths() -> list[str]:
-    """$PA_TRADE_DATA (paths separated by the OS path separator) or the built-in dataset."""
-    from pa_trade.paths import builtin_flows_dir
+    """Where data come from when --data is not given, first found wins.
+
+    $PA_TRADE_DATA (paths separated by the OS path separator); else the user data folder
+    when it holds data files (what `pa-trade fetch` writes); else the built-in dataset.
+    """
+    from pa_trade.paths import builtin_flows_dir, user_data_dir
 
     env = os.environ.get("PA_TRADE_DATA", "").strip()
     if env:
         return [p for p in env.split(os.pathsep) if p]
+    user = user_data_dir()
+    if user.is_dir() and any(
+        f.suffix.lower() in DATA_SUFFIXES for f in user.rglob("*") if f.is_file()
+    ):
+        return [str(user)]
     return [str(builtin_flows_dir())]
