@@ -182,7 +182,7 @@ def balance(reporter, years, partners, valuation, totals, data_paths, layout, nu
             table = result.table
             result.table = table[~table["kind"].isin(["group"])].reset_index(drop=True)
         result = with_total_rows(result)
-    footer = _footer(result, builtin, loaded) if people else []
+    footer = _footer(result, builtin, loaded) if people else None
     out = balance_output(result, fmt, units or ("millions" if people else "usd"), footer)
     click.echo(out, nl=False)
     if not quiet and not people:
@@ -205,13 +205,12 @@ def _reporter(text: str) -> str:
     return code
 
 
-def _footer(result, builtin: bool, loaded) -> list[str]:
+def _footer(result, builtin: bool, loaded):
+    from pa_trade.render import Footer
+
     sources = sorted({s for value in result.table["sources"] for s in value.split("; ") if s})
-    lines = [f"Note: {note}" for note in result.notes]
-    lines += ["Sources:"] + [f"  {s}" for s in sources]
-    if builtin:
-        lines.append(BUILTIN_NOTE.format(n=len(loaded.flows)))
-    return lines
+    extra = [BUILTIN_NOTE.format(n=len(loaded.flows))] if builtin else []
+    return Footer(notes=list(result.notes), sources=sources, extra=extra)
 
 
 @cli.command(context_settings=CONTEXT)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pa_trade.flows import format_usd
@@ -22,6 +23,26 @@ MACHINE_COLUMNS = [
     "reporter", "partner", "partner_name", "year", "exports_usd", "imports_usd", "balance_usd",
     "status", "exports_valuation", "imports_valuation", "sources",
 ]
+
+
+@dataclass
+class Footer:
+    """What goes under a table for people: notes, the sources used, other remarks."""
+
+    notes: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+
+    def lines(self, markdown: bool = False) -> list[str]:
+        if markdown:
+            out = [f"- Note: {n}" for n in self.notes]
+            if self.sources:
+                out += ["- Sources:"] + [f"  - {s}" for s in self.sources]
+            return out + [f"- {e}" for e in self.extra]
+        out = [f"Note: {n}" for n in self.notes]
+        if self.sources:
+            out += ["Sources:"] + [f"  {s}" for s in self.sources]
+        return out + self.extra
 
 
 def scaled(value: float, units: str) -> float:
@@ -93,7 +114,7 @@ def to_json(header: list[str], rows: list[list]) -> str:
     return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
 
 
-def balance_output(result, fmt: str, units: str, footer: list[str]) -> str:
+def balance_output(result, fmt: str, units: str, footer: Footer | None = None) -> str:
     """Render a BalanceResult in one of FORMATS; `footer` lines go under people's formats."""
     if fmt in ("csv", "tsv", "json"):
         header, rows = machine_table(result.table, units)
@@ -103,7 +124,7 @@ def balance_output(result, fmt: str, units: str, footer: list[str]) -> str:
     return _people(result, fmt, units, footer)
 
 
-def _people(result, fmt: str, units: str, footer: list[str]) -> str:
+def _people(result, fmt: str, units: str, footer: Footer | None) -> str:
     from tabulate import SEPARATING_LINE, tabulate
 
     from pa_trade import countries
@@ -139,15 +160,15 @@ def _people(result, fmt: str, units: str, footer: list[str]) -> str:
     grid = tabulate(
         rows,
         headers=headers,
-        tablefmt="github" if fmt == "markdown" else "simple",
+        tablefmt="pipe" if fmt == "markdown" else "simple",
         colalign=("left", "right", "right", "right", "right", "left", "left"),
         disable_numparse=True,
     )
     if fmt == "markdown":
         lines = [f"**{title}**", "", f"_{unit_line}_", "", grid, ""]
-        lines += [f"- {line}" for line in footer]
+        lines += footer.lines(markdown=True) if footer else []
     else:
-        lines = [title, unit_line, "", grid, ""] + footer
+        lines = [title, unit_line, "", grid, ""] + (footer.lines() if footer else [])
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
