@@ -24,7 +24,8 @@ def data_options(command):
     options = [
         click.option("--data", "-d", "data_paths", multiple=True, metavar="PATH",
                      help="File, folder or '-' (stdin); repeatable. Default: $PA_TRADE_DATA, "
-                          "else the built-in published figures."),
+                          "else the user data folder (what fetch saved), else the built-in "
+                          "published figures."),
         click.option("--layout", type=click.Choice(LAYOUT_NAMES),
                      help="Force the input layout instead of detecting it."),
         click.option("--number-style", type=click.Choice(["spanish", "english"]),
