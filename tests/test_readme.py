@@ -1,0 +1,97 @@
+"""The README is part of the product: its two commands work and its pasted output is real."""
+
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import FIXTURES, ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def code_blocks() -> list[str]:
+    return re.findall(r"```[a-z]*\n(.*?)```", README, flags=re.S)
+
+
+def test_readme_opens_with_the_two_commands():
+    first, second = code_blocks()[:2]
+    assert first.strip().count("\n") == 0 and second.strip().count("\n") == 0
+    assert "pip install ." in first and first.strip().endswith(
+        "pa-trade balance colombia --year 2022")
+    assert "pip install '.[test]'" in second and "pytest" in second
+
+
+def test_ci_runs_the_readme_test_command():
+    second = code_blocks()[1].strip()
+    assert second in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_the_first_command_prints_the_table_from_another_folder(tmp_path):
+    command = code_blocks()[0].strip().split("&&")[-1].strip()
+    args = shlex.split(command)[1:]
+    done = subprocess.run([sys.executable, "-m", "pa_trade", *args], capture_output=True,
+                          text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    mexico = next(line for line in done.stdout.splitlines() if line.startswith("Mexico"))
+    assert "1,752.0" in mexico and "4,174.0" in mexico and "-2,422.0" in mexico
+
+
+def pasted_runs():
+    """(cwd, command, expected output) for every '$ pa-trade ...' shown with its output."""
+    runs = []
+    for block in code_blocks():
+        lines = block.rstrip("\n").split("\n")
+        cwd = "."
+        index = 0
+        while index < len(lines):
+            line = lines[index]
+            if line.startswith("$ cd "):
+                cwd = line[5:].strip()
+                index += 1
+                continue
+            if line.startswith("$ pa-trade"):
+                output = []
+                index += 1
+                while index < len(lines) and not lines[index].startswith("$ "):
+                    output.append(lines[index])
+                    index += 1
+                runs.append((cwd, line[2:], "\n".join(output)))
+                continue
+            index += 1
+    return runs
+
+
+RUNS = pasted_runs()
+
+
+def test_the_readme_shows_real_runs():
+    assert len(RUNS) >= 10
+
+
+@pytest.mark.parametrize("cwd, command, expected", RUNS, ids=[r[1][:60] for r in RUNS])
+def test_pasted_output_is_what_pa_trade_prints(tmp_path, cwd, command, expected):
+    shutil.copytree(FIXTURES, tmp_path / "tests" / "fixtures")
+    where = tmp_path / cwd
+    redirect = None
+    if " > " in command:
+        command, redirect = command.split(" > ")
+    args = shlex.split(command)[1:]
+    done = subprocess.run([sys.executable, "-m", "pa_trade", *args], capture_output=True,
+                          text=True, cwd=where)
+    stdout = "" if redirect else done.stdout
+    shown = expected.strip("\n")
+    assert shown in ((stdout + done.stderr).strip("\n"), (done.stderr + stdout).strip("\n"))
+
+
+def test_every_balance_option_is_documented():
+    from pa_trade.cli import cli
+
+    command = cli.commands["balance"]
+    for param in command.params:
+        for option in param.opts:
+            if option.startswith("--") and option != "--help":
+                assert f"`{option}" in README or f"{option}" in README, option
