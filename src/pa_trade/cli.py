@@ -292,6 +292,10 @@ def country(names, codes):
         click.echo(f"{text}\t{code}\t{countries.name(code)}\t{countries.name(code, 'es')}")
 
 
+from pa_trade.fetch_commands import cache, fetch  # noqa: E402, I001
+cli.add_command(fetch); cli.add_command(cache)  # noqa: E702
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point."""
     if hasattr(signal, "SIGPIPE"):

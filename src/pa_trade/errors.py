@@ -51,3 +51,9 @@ class UnknownCountry(UsageError):
         hint = f"; did you mean {', '.join(self.suggestions)}?" if self.suggestions else ""
         prefix = f"{where}: " if where else ""
         super().__init__(f"{prefix}unknown country or area {text!r}{hint}")
+
+
+class NetworkError(PaTradeError):
+    """A remote service cannot be reached, refuses the request or answers nonsense."""
+
+    exit_code = ExitCode.NETWORK

@@ -1,0 +1,637 @@
+"""UN Comtrade API v1: annual totals by partner, as canonical flows (formats.md §6).
+
+`ComtradeClient.fetch_totals` asks one question per reporter and year (splitting it further
+when an answer reaches the 500-record cap of the preview), waits out rate limits, retries
+server errors with backoff, keeps every raw answer in the cache and converts the records:
+`to_flows` keeps the totals (cmdCode TOTAL, partner2Code 0, customsCode C00, motCode 0) and
+accounts for every other record in the load report.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
+
+from pa_trade import countries
+from pa_trade.errors import DataError, NetworkError, UsageError
+from pa_trade.fetch.cache import AnswerCache, public_server
+from pa_trade.fetch.codes import comtrade_code
+from pa_trade.readers.report import LoadReport
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import requests
+
+DEFAULT_URL = "https://comtradeapi.un.org"
+PREVIEW_PATH = "/public/v1/preview/C/A/HS"
+KEYED_PATH = "/data/v1/get/C/A/HS"
+KEY_HEADER = "Ocp-Apim-Subscription-Key"
+RECORD_CAP = 500  # the preview answers at most this many records a call
+SOURCE = "UN Comtrade (retrieved {date})"
+
+# What keeps a record a total: every product, no second partner, all customs procedures,
+# all modes of transport (formats.md §6).
+TOTAL_FILTER = {"cmdCode": "TOTAL", "partner2Code": 0, "customsCode": "C00", "motCode": 0}
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class Query:
+    """One call: a reporter's totals in one year, for some flows and partners (None: all)."""
+
+    reporter: int
+    year: int
+    flow_codes: str = "X,M"
+    partners: tuple[int, ...] | None = None
+
+    def params(self) -> dict[str, str]:
+        """The query string of the call (without any key)."""
+        params = {
+            "reporterCode": str(self.reporter),
+            "period": str(self.year),
+            "cmdCode": "TOTAL",
+            "flowCode": self.flow_codes,
+            "partner2Code": "0",
+            "customsCode": "C00",
+            "motCode": "0",
+            "includeDesc": "true",
+        }
+        if self.partners is not None:
+            params["partnerCode"] = ",".join(str(p) for p in self.partners)
+        return params
+
+    def describe(self) -> str:
+        """In words: 'Colombia 2022', 'Colombia 2022 exports with 3 partners'."""
+        text = f"{_area_name(self.reporter)} {self.year}"
+        if self.flow_codes == "X":
+            text += " exports"
+        elif self.flow_codes == "M":
+            text += " imports"
+        if self.partners is not None:
+            if len(self.partners) == 1:
+                text += f" with {_area_name(self.partners[0])}"
+            else:
+                text += f" with {len(self.partners)} partners"
+        return text
+
+    def split(self, every_partner: tuple[int, ...]) -> list[Query]:
+        """Smaller calls that together ask the same: by flow, then by halves of the partners.
+
+        Asking "every partner" in halves needs a list of partners: `every_partner`.
+        """
+        if "," in self.flow_codes:
+            return [Query(self.reporter, self.year, code, self.partners)
+                    for code in self.flow_codes.split(",")]
+        partners = self.partners if self.partners is not None else every_partner
+        if len(partners) < 2:
+            return []
+        middle = len(partners) // 2
+        return [Query(self.reporter, self.year, self.flow_codes, partners[:middle]),
+                Query(self.reporter, self.year, self.flow_codes, partners[middle:])]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The records of one call and when they were retrieved from the server."""
+
+    records: list[dict]
+    retrieved: datetime
+    from_cache: bool = False
+    capped: bool = False  # the server held more than it sent: ask again in smaller calls
+
+
+@dataclass
+class FetchStats:
+    """What a fetch cost: calls answered by the server, by the cache, and waits."""
+
+    from_server: int = 0
+    from_cache: int = 0
+    oldest_cached: datetime | None = None
+    waits_seconds: list[float] = field(default_factory=list)
+
+
+class ComtradeClient:
+    """A client of the UN Comtrade API v1 for annual totals by partner.
+
+    `base_url`: the server (default the UN's; a mirror or a test server). With `api_key`,
+    the keyed endpoint is used and the key goes only into the `Ocp-Apim-Subscription-Key`
+    header. `timeout`: seconds to connect and to read, on every call. `max_retries`: extra
+    tries after a server error (5xx), a connection error or a rate limit (429).
+    `sleep` waits (injected by tests). `cache`: an AnswerCache, or None for none.
+    `refresh`: ask the server even when the cache has the answer. `max_age`: cached answers
+    older than this are asked again. `max_wait`: the longest a rate limit is waited out.
+    `progress(done, total, label)` is called after every call.
+    """
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_URL,
+        api_key: str | None = None,
+        session: requests.Session | None = None,
+        timeout: float | tuple[float, float] = (10.0, 120.0),
+        max_retries: int = 4,
+        sleep: Callable[[float], None] | None = None,
+        cache: AnswerCache | None = None,
+        refresh: bool = False,
+        max_age: timedelta | None = None,
+        max_wait: float = 120.0,
+        backoff_seconds: float = 1.0,
+        progress: Progress | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        if not base_url.startswith(("http://", "https://")):
+            raise UsageError(f"--api-url {public_server(base_url)!r}: expected an http(s) URL")
+        self.base_url = base_url.rstrip("/")
+        self.server = public_server(self.base_url)
+        self.api_key = (api_key or "").strip() or None
+        self._session = session
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.sleep = sleep if sleep is not None else time.sleep
+        self.cache = cache
+        self.refresh = refresh
+        self.max_age = max_age
+        self.max_wait = max_wait
+        self.backoff_seconds = backoff_seconds
+        self.progress = progress
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.stats = FetchStats()
+        self._done = 0
+        self._total = 0
+
+    @property
+    def url_path(self) -> str:
+        """The preview without a key, the full data endpoint with one."""
+        return KEYED_PATH if self.api_key else PREVIEW_PATH
+
+    @property
+    def record_cap(self) -> int:
+        return RECORD_CAP
+
+    def session(self) -> requests.Session:
+        if self._session is None:
+            import requests
+
+            self._session = requests.Session()
+        return self._session
+
+    # -- the question an analyst asks ------------------------------------------------------
+
+    def fetch_totals(
+        self,
+        reporters: list[str],
+        partners: list[str] | None,
+        years: list[int],
+    ) -> tuple[pd.DataFrame, LoadReport]:
+        """Annual total exports and imports of `reporters` (ISO3) with `partners` (ISO3 or
+        aggregate codes such as WLD; None: every partner, the World and aggregates included)
+        in `years` -> (canonical flows, load report).
+
+        Raises DataError when UN Comtrade has no data at all for the question, NetworkError
+        when the server cannot be reached or refuses.
+        """
+        reporter_codes = [_code_for(r, "--reporter") for r in reporters]
+        partner_codes = (
+            None if partners is None
+            else tuple(dict.fromkeys(_code_for(p, "--partner") for p in partners))
+        )
+        queries = [Query(r, y, "X,M", partner_codes)
+                   for r in dict.fromkeys(reporter_codes) for y in sorted(set(years))]
+        self._done, self._total = 0, len(queries)
+        report = LoadReport("UN Comtrade", "comtrade-api")
+        answers: list[Answer] = []
+        for query in queries:
+            got = self.collect(query, report)
+            if not any(a.records for a in got):
+                report.notes.append(f"UN Comtrade has no data for {query.describe()}")
+            answers.extend(got)
+        flows = to_flows(answers, report)
+        if flows.empty and report.rows_read == 0:
+            raise DataError(_no_data_message(reporters, partners, years))
+        report.notes.append(self._cost_note())
+        return flows, report
+
+    def collect(self, query: Query, report: LoadReport | None = None) -> list[Answer]:
+        """The answers to a query, split into smaller calls until none reaches the cap."""
+        answer = self.answer(query)
+        self._done += 1
+        if self.progress:
+            self.progress(self._done, self._total, query.describe())
+        if not answer.capped:
+            return [answer]
+        parts = query.split(_every_partner())
+        if not parts:
+            raise DataError(
+                f"UN Comtrade's answer for {query.describe()} stops at its cap of "
+                f"{self.record_cap} records and cannot be split further"
+            )
+        if report is not None and query.partners is None and "," not in query.flow_codes:
+            report.notes.append(
+                f"{query.describe()}: asked again partner by partner group; areas missing "
+                f"from pa-trade's country table cannot be asked for separately"
+            )
+        self._total += len(parts)
+        return [a for part in parts for a in self.collect(part, report)]
+
+    # -- one call, from the cache or the server --------------------------------------------
+
+    def answer(self, query: Query) -> Answer:
+        """The records of one call: from the cache when it has them (unless `refresh`)."""
+        params = query.params()
+        if self.cache is not None and not self.refresh:
+            cached = self.cache.get(self.server, self.url_path, params, self.max_age,
+                                    now=self.clock())
+            if cached is not None and cached.answer is not None:
+                self.stats.from_cache += 1
+                if self.stats.oldest_cached is None or cached.retrieved < self.stats.oldest_cached:
+                    self.stats.oldest_cached = cached.retrieved
+                records = self._records(cached.answer, query)
+                return Answer(records, cached.retrieved, True, self._capped(cached.answer))
+        document = self.request(params, query.describe())
+        retrieved = self.clock()
+        records = self._records(document, query)
+        self.stats.from_server += 1
+        if self.cache is not None and records:
+            # empty answers are not kept: the next fetch asks again, in case data arrived
+            self.cache.put(self.server, self.url_path, params, document, retrieved,
+                           secrets=self._secrets())
+        return Answer(records, retrieved, False, self._capped(document))
+
+    def request(self, params: dict[str, str], what: str) -> dict:
+        """GET the endpoint with `params` -> the decoded JSON answer.
+
+        Waits out 429s (the time the answer names, else Retry-After, else backoff), retries
+        5xx and connection errors with exponential backoff and jitter, at most `max_retries`
+        times each; raises NetworkError with one line saying why it gave up.
+        """
+        import requests
+
+        url = self.base_url + self.url_path
+        headers = {"Accept": "application/json"}
+        if self.api_key:
+            headers[KEY_HEADER] = self.api_key
+        failures = 0
+        while True:
+            try:
+                response = self.session().get(url, params=params, headers=headers,
+                                              timeout=self.timeout)
+            except requests.exceptions.RequestException as exc:
+                failures += 1
+                if failures > self.max_retries:
+                    raise NetworkError(
+                        f"cannot reach UN Comtrade at {self.server} ({_reason(exc)}) for "
+                        f"{what}, {failures} tries; check the connection or --api-url"
+                    ) from None
+                self._wait(self._backoff(failures))
+                continue
+            status = response.status_code
+            if status == 429:
+                failures += 1
+                wait = _rate_limit_wait(response)
+                if failures > self.max_retries or (wait or 0) > self.max_wait:
+                    named = f"; it asks to wait {wait:g} s" if wait else ""
+                    raise NetworkError(
+                        f"UN Comtrade keeps refusing for too many requests (HTTP 429) for "
+                        f"{what}{named}; try again later"
+                    )
+                self._wait(wait if wait is not None else self._backoff(failures))
+                continue
+            if status >= 500:
+                failures += 1
+                if failures > self.max_retries:
+                    raise NetworkError(
+                        f"UN Comtrade failed with HTTP {status} for {what}, {failures} tries; "
+                        f"try again later"
+                    )
+                self._wait(self._backoff(failures))
+                continue
+            if status >= 400:
+                raise NetworkError(self._refusal(status, _server_message(response), what))
+            return self._decode(response, what)
+
+    # -- pieces ----------------------------------------------------------------------------
+
+    def _wait(self, seconds: float) -> None:
+        self.stats.waits_seconds.append(seconds)
+        self.sleep(seconds)
+
+    def _backoff(self, failures: int) -> float:
+        """1, 2, 4, 8... times the base, up to 60 s, with jitter so clients do not march."""
+        step = min(60.0, self.backoff_seconds * 2 ** (failures - 1))
+        return step * (0.5 + random.random() / 2)
+
+    def _secrets(self) -> tuple[str, ...]:
+        return (self.api_key,) if self.api_key else ()
+
+    def _redact(self, text: str) -> str:
+        for secret in self._secrets():
+            text = text.replace(secret, "[redacted]")
+        return text
+
+    def _refusal(self, status: int, message: str, what: str) -> str:
+        said = f": {self._redact(message)}" if message else ""
+        if status == 403 and "quota" in message.lower():
+            return f"UN Comtrade quota exhausted (HTTP 403){said}"
+        if status in (401, 403):
+            if self.api_key:
+                return (f"UN Comtrade refused the API key (HTTP {status}){said}; check "
+                        f"--api-key or COMTRADE_API_KEY")
+            return f"UN Comtrade refused the request (HTTP {status}){said}"
+        if message:
+            return f"UN Comtrade: {self._redact(message)} (HTTP {status}, {what})"
+        return f"UN Comtrade refused the request for {what} (HTTP {status})"
+
+    def _decode(self, response: requests.Response, what: str) -> dict:
+        try:
+            document = json.loads(response.text)
+        except ValueError:
+            start = " ".join(response.text[:60].split())
+            raise NetworkError(
+                f"UN Comtrade sent an answer that is not JSON for {what} "
+                f"(starts {self._redact(start)!r})"
+            ) from None
+        if not isinstance(document, dict):
+            raise NetworkError(f"UN Comtrade sent an answer that is not a Comtrade answer "
+                               f"for {what} (a JSON {type(document).__name__})")
+        error = document.get("error")
+        if error:
+            raise NetworkError(f"UN Comtrade: {self._redact(str(error))} ({what})")
+        return document
+
+    def _records(self, document: dict, query: Query) -> list[dict]:
+        data = document.get("data")
+        if data is None:
+            data = []
+        if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+            raise NetworkError(f"UN Comtrade sent an answer without a list of records for "
+                               f"{query.describe()}")
+        return data
+
+    def _capped(self, document: dict) -> bool:
+        """True when an answer is cut: it reaches the cap, or its count exceeds what it sent."""
+        sent = len(document.get("data") or [])
+        count = document.get("count")
+        return sent >= self.record_cap or (isinstance(count, int) and count > sent)
+
+    def _cost_note(self) -> str:
+        stats = self.stats
+        calls = stats.from_server + stats.from_cache
+        text = f"{calls} call{'s' if calls != 1 else ''}: {stats.from_server} to {self.server}"
+        if stats.from_cache:
+            oldest = stats.oldest_cached.date().isoformat() if stats.oldest_cached else "?"
+            text += f", {stats.from_cache} from the cache (oldest retrieved {oldest})"
+        if stats.waits_seconds:
+            text += f"; waited {sum(stats.waits_seconds):.0f} s for the server"
+        return text
+
+
+# -- conversion ----------------------------------------------------------------------------
+
+
+def to_flows(answers: Iterable[Answer], report: LoadReport) -> pd.DataFrame:
+    """Canonical flows from the records of Comtrade answers; every record is counted in
+    `report`: converted (rows_used) or set aside with its reason.
+
+    Exports (X) are FOB `primaryValue`. Imports (M) are CIF `primaryValue`, plus a FOB flow
+    from `fobvalue` when the record has it; when the reporter records imports FOB only
+    (no `cifvalue`, `primaryValue` equal to `fobvalue`), one FOB flow. Partner 0 is WLD;
+    group areas map to their aggregate codes (97 -> XEU). Source: "UN Comtrade (retrieved
+    DATE)", the date the server sent the record.
+    """
+    import pandas as pd
+
+    from pa_trade import flows as flow_table
+
+    rows: list[dict] = []
+    seen: dict[tuple, dict[int | None, int]] = {}  # cell -> {Comtrade partner code: record}
+    record_number = 0
+    for answer in answers:
+        source = SOURCE.format(date=answer.retrieved.date().isoformat())
+        for record in answer.records:
+            record_number += 1
+            report.rows_read += 1
+            converted = _convert(record, record_number, source, report)
+            if converted is None:
+                continue
+            cell = (converted[0]["reporter"], converted[0]["partner"], converted[0]["year"],
+                    converted[0]["flow"])
+            partner_code = _int(record.get("partnerCode"))
+            if cell in seen:
+                _second_record(cell, partner_code, seen[cell], record_number, rows, converted,
+                               report)
+                continue
+            seen[cell] = {partner_code: record_number}
+            rows.extend(converted)
+            report.rows_used += 1
+    frame = pd.DataFrame(rows) if rows else None
+    # several "areas nes" codes of one cell add up to XNS
+    return flow_table.aggregate(frame)
+
+
+def _convert(record: dict, number: int, source: str, report: LoadReport) -> list[dict] | None:
+    """The flows of one record, or None after setting it aside in the report."""
+    if not record:
+        report.add(number, "bad-field", "an empty record")
+        return None
+    for column, wanted in TOTAL_FILTER.items():
+        value = record.get(column)
+        if str(value).strip().upper() != str(wanted).upper():
+            report.add(number, "not-a-total", f"{column} {value!r}, not {wanted!r}")
+            return None
+    reporter = countries.comtrade_to_iso3(_text(record.get("reporterCode")))
+    if reporter is None:
+        report.add(number, "unknown-country", _area_detail(record, "reporter"))
+        return None
+    partner = countries.comtrade_to_iso3(_text(record.get("partnerCode")))
+    if partner is None:
+        report.add(number, "unknown-country", _area_detail(record, "partner"))
+        return None
+    year = _int(record.get("refYear"))
+    if year is None:
+        year = _int(str(record.get("period", ""))[:4])
+    if year is None:
+        report.add(number, "bad-field", f"refYear {record.get('refYear')!r}")
+        return None
+    flow_code = str(record.get("flowCode", "")).strip().upper()
+    if flow_code not in ("X", "M"):
+        report.add(number, "bad-field", f"flowCode {record.get('flowCode')!r} (expected X or M)")
+        return None
+    primary = _money(record.get("primaryValue"))
+    if primary is None:
+        report.add(number, "missing-value", "primaryValue empty")
+        return None
+    base = {"reporter": reporter, "partner": partner, "year": year, "source": source}
+    if flow_code == "X":
+        return [{**base, "flow": "export", "value_usd": primary, "valuation": "FOB"}]
+    fob, cif = _money(record.get("fobvalue")), _money(record.get("cifvalue"))
+    if cif is None and fob is not None and fob == primary:
+        return [{**base, "flow": "import", "value_usd": primary, "valuation": "FOB"}]
+    out = [{**base, "flow": "import", "value_usd": primary, "valuation": "CIF"}]
+    if fob is not None:
+        out.append({**base, "flow": "import", "value_usd": fob, "valuation": "FOB"})
+    return out
+
+
+def _second_record(cell, partner_code, codes, number, rows, converted, report) -> None:
+    """Another record for a reporter, partner, year and flow already converted.
+
+    The same Comtrade area again is a repeat. Two codes of one country (250 and 251 for
+    France) are nested areas: adding them would count trade twice, so the current code wins.
+    Unspecified areas ("..., nes" -> XNS) are distinct and add up.
+    """
+    partner = cell[1]
+    if partner_code in codes:
+        report.add(number, "duplicate-record", f"same as record {codes[partner_code]}")
+        return
+    if countries.kind(partner) == "other":
+        codes[partner_code] = number
+        rows.extend(converted)
+        report.rows_used += 1
+        return
+    (kept_code, kept_number), = codes.items()
+    if partner_code == comtrade_code(partner):
+        # the newcomer has the current code: it takes the place of the earlier record
+        rows[:] = [r for r in rows
+                   if (r["reporter"], r["partner"], r["year"], r["flow"]) != cell] + converted
+        codes.clear()
+        codes[partner_code] = number
+        report.add(kept_number, "duplicate-area",
+                   f"Comtrade {kept_code} and {partner_code} are both {partner}; "
+                   f"kept {partner_code}")
+        return
+    report.add(number, "duplicate-area",
+               f"Comtrade {kept_code} and {partner_code} are both {partner}; kept {kept_code}")
+
+
+def _area_detail(record: dict, side: str) -> str:
+    code = record.get(f"{side}Code")
+    label = record.get(f"{side}Desc") or record.get(f"{side}ISO") or ""
+    return f"Comtrade {side} code {code}" + (f" {label!r}" if label else "")
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _int(value) -> int | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    text = str(value).strip()
+    return int(text) if text.isdigit() else None
+
+
+def _money(value) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if number != number else number  # NaN is no figure
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _code_for(iso3: str, option: str) -> int:
+    code = comtrade_code(iso3)
+    if code is None:
+        raise UsageError(f"{option}: UN Comtrade has no area code for "
+                         f"{countries.name(iso3)} ({iso3})")
+    return code
+
+
+def _area_name(code: int) -> str:
+    iso3 = countries.comtrade_to_iso3(code)
+    return countries.name(iso3) if iso3 else f"Comtrade area {code}"
+
+
+def _every_partner() -> tuple[int, ...]:
+    """Every area code pa-trade knows how to ask for, to split an 'every partner' call."""
+    from pa_trade.fetch.codes import _codes
+
+    return tuple(sorted(set(_codes().values())))
+
+
+def _no_data_message(reporters: list[str], partners: list[str] | None, years: list[int]) -> str:
+    who = _and([countries.name(r) for r in reporters])
+    with_whom = f" with {_and([countries.name(p) for p in partners])}" if partners else ""
+    return f"UN Comtrade has no data for {who}{with_whom} in {_years(years)}"
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _years(years: list[int]) -> str:
+    values = sorted(set(years))
+    if len(values) > 2 and values == list(range(values[0], values[-1] + 1)):
+        return f"{values[0]}-{values[-1]}"
+    return _and([str(y) for y in values])
+
+
+_TRY_AGAIN = re.compile(r"try again in\s+(\d+(?:\.\d+)?)\s*sec", re.IGNORECASE)
+
+
+def _rate_limit_wait(response: requests.Response) -> float | None:
+    """Seconds a 429 asks to wait: "Try again in N seconds" in the body, else Retry-After."""
+    found = _TRY_AGAIN.search(response.text or "")
+    if found:
+        return float(found.group(1))
+    header = (response.headers.get("Retry-After") or "").strip()
+    if header.replace(".", "", 1).isdigit():
+        return float(header)
+    return None
+
+
+def _server_message(response: requests.Response) -> str:
+    """The server's own words about a refusal, on one line: JSON error/message, else text."""
+    text = response.text or ""
+    try:
+        document = json.loads(text)
+    except ValueError:
+        document = None
+    if isinstance(document, dict):
+        for key in ("error", "message", "Message", "detail", "title"):
+            if document.get(key):
+                text = str(document[key])
+                break
+    text = " ".join(text.split())
+    if text.lstrip().startswith("<"):
+        return ""  # an HTML error page says nothing a user can act on
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _reason(exc: Exception) -> str:
+    """A short reason for a connection failure, without the URL requests puts in messages."""
+    import requests
+
+    if isinstance(exc, requests.exceptions.Timeout):
+        return "no answer in time"
+    text = str(exc)
+    for needle, reason in (
+        ("Connection refused", "connection refused"),
+        ("Name or service not known", "host not found"),
+        ("nodename nor servname", "host not found"),
+        ("getaddrinfo failed", "host not found"),
+        ("Temporary failure in name resolution", "host not found"),
+        ("Network is unreachable", "network unreachable"),
+        ("RemoteDisconnected", "the server closed the connection"),
+        ("Connection reset", "connection reset"),
+        ("SSLError", "TLS failure"),
+        ("CERTIFICATE_VERIFY_FAILED", "TLS certificate not trusted"),
+    ):
+        if needle in text:
+            return reason
+    return type(exc).__name__

@@ -1,0 +1,101 @@
+"""Where fetched flows go: a tidy CSV named by the user, or one file per reporter in the user
+data folder, merged with what that file already holds."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pa_trade.errors import DataError, InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass(frozen=True)
+class Written:
+    """A file written: where, how many flows it holds, and how many of them are new."""
+
+    path: Path
+    flows: int
+    fetched: int
+    replaced: int
+
+
+def user_data_file(reporter: str, prefix: str = "comtrade") -> Path:
+    """The file of one reporter's fetched flows: `user_data_dir()/comtrade-COL.csv`."""
+    from pa_trade.paths import user_data_dir
+
+    return user_data_dir() / f"{prefix}-{reporter}.csv"
+
+
+def merge(existing: pd.DataFrame, fetched: pd.DataFrame, partners: list[str] | None
+          ) -> tuple[pd.DataFrame, int]:
+    """`existing` flows updated with `fetched` ones -> (merged flows, existing rows replaced).
+
+    A fetch speaks for every reporter-year it brought rows for: with `partners` None (every
+    partner) it replaces all that reporter-year's rows, else the rows of the partners asked.
+    Rows of other years and partners stay, so repeated fetches never overlap.
+    """
+    import pandas as pd
+
+    from pa_trade import flows as flow_table
+
+    existing = flow_table.normalise_frame(existing)
+    fetched = flow_table.normalise_frame(fetched)
+    years = fetched[["reporter", "year"]].drop_duplicates()
+    marked = existing.merge(years.assign(fetched_year=True), on=["reporter", "year"],
+                            how="left")
+    superseded = marked["fetched_year"].eq(True).to_numpy()
+    if partners is not None:
+        superseded &= existing["partner"].isin(list(partners)).to_numpy()
+    kept = existing[~superseded]
+    merged = pd.concat([kept, fetched], ignore_index=True) if not kept.empty else fetched
+    merged = merged.sort_values(["reporter", "year", "partner", "flow", "valuation"],
+                                kind="stable")
+    return flow_table.normalise_frame(merged), int(superseded.sum())
+
+
+def read_flows_file(path: Path) -> pd.DataFrame:
+    """The flows of a tidy CSV written before; DataError when any row cannot be read back,
+    so that merging never loses a row silently."""
+    from pa_trade.readers.tidy import read_tidy
+    from pa_trade.textio import read_source
+
+    frame, report = read_tidy(read_source(str(path)))
+    if report.set_aside:
+        raise DataError(f"cannot add to {report.first_problem()}; fix or remove that file")
+    return frame
+
+
+def write_flows(frame: pd.DataFrame, path: Path) -> None:
+    """Write flows as tidy CSV, replacing `path` in one step (no half-written file)."""
+    from pa_trade import flows as flow_table
+
+    path = Path(path)
+    partial = path.with_name(f".{path.name}.part")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with partial.open("w", encoding="utf-8", newline="") as handle:
+            flow_table.to_tidy_csv(frame, handle)
+        os.replace(partial, path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+
+
+def save_to_user_data(fetched: pd.DataFrame, partners: list[str] | None) -> list[Written]:
+    """Merge fetched flows into one file per reporter in the user data folder."""
+    written = []
+    for reporter, rows in fetched.groupby("reporter", sort=True):
+        path = user_data_file(str(reporter))
+        existing = read_flows_file(path) if path.exists() else None
+        if existing is None:
+            merged, replaced = rows, 0
+        else:
+            merged, replaced = merge(existing, rows, partners)
+        write_flows(merged, path)
+        written.append(Written(path, len(merged), len(rows), replaced))
+    return written

@@ -1,0 +1,244 @@
+"""The `fetch` and `cache` commands: parse options, call pa_trade.fetch, report on stderr.
+
+Only click is imported at start-up; requests, pandas and the fetch library load when a
+command runs, so `pa-trade --help` stays instant.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from pa_trade.errors import DataError, UsageError
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+DEFAULT_API_URL = "https://comtradeapi.un.org"
+
+
+@click.group(context_settings=CONTEXT)
+def fetch():
+    """Download official figures into the user data folder (or a file)."""
+
+
+@fetch.command(context_settings=CONTEXT)
+@click.option("--reporter", "-r", "reporters", multiple=True, required=True, metavar="NAME",
+              help="Reporting country (name, ISO code) or bloc (pa); repeatable.")
+@click.option("--partner", "-p", "partners", multiple=True, metavar="NAME",
+              help="Partner country, bloc (pa) or World; repeatable. Default: every partner, "
+                   "the World total and the aggregates Comtrade reports.")
+@click.option("--years", "--year", "-y", "years", multiple=True, required=True,
+              metavar="YEAR|A-B", help="Year or range (2015-2022); repeatable.")
+@click.option("--out", "-o", "out", metavar="FILE",
+              help="Write the flows to FILE ('-': stdout) instead of the user data folder.")
+@click.option("--api-key", envvar="COMTRADE_API_KEY", metavar="KEY",
+              help="UN Comtrade subscription key (else $COMTRADE_API_KEY): uses the full "
+                   "data endpoint instead of the public preview. Never printed or stored.")
+@click.option("--api-url", envvar="PA_TRADE_COMTRADE_URL", metavar="URL",
+              help=f"Another server (mirror, test); else $PA_TRADE_COMTRADE_URL, else "
+                   f"{DEFAULT_API_URL}.")
+@click.option("--refresh", is_flag=True, help="Ask the server again even for cached answers.")
+@click.option("--max-age", type=click.FloatRange(min=0), default=30, show_default=True,
+              metavar="DAYS", help="Cached answers older than this are asked again.")
+@click.option("--retries", type=click.IntRange(min=0, max=20), default=4, show_default=True,
+              help="Extra tries after a server error, a dropped connection or a rate limit.")
+@click.option("--timeout", type=click.FloatRange(min=1), default=120, show_default=True,
+              metavar="SECONDS", help="Longest wait for one answer.")
+@click.option("--strict", is_flag=True,
+              help="Fail (exit 1) when any record of the answers is set aside.")
+@click.option("--quiet", "-q", is_flag=True,
+              help="No progress bar and no report on stderr.")
+def comtrade(reporters, partners, years, out, api_key, api_url, refresh, max_age, retries,
+             timeout, strict, quiet):
+    """Annual total exports and imports from UN Comtrade, by partner.
+
+    Without --out, writes one tidy CSV per reporter (comtrade-COL.csv, ...) into the user
+    data folder, merged with what it already holds; `balance` and every command read it.
+
+    \b
+    Examples:
+      pa-trade fetch comtrade -r colombia -y 2020-2022
+      pa-trade fetch comtrade -r pa -p pa -p usa -p china -y 2022
+      pa-trade fetch comtrade -r peru -y 2022 --out peru-2022.csv
+    """
+    from datetime import timedelta
+
+    from pa_trade.cli import parse_years
+    from pa_trade.fetch import store
+    from pa_trade.fetch.cache import AnswerCache
+    from pa_trade.fetch.comtrade import ComtradeClient
+
+    reporter_codes = _reporters(reporters)
+    partner_codes = _partners(partners) if partners else None
+    year_list = parse_years(years)
+    bar = ProgressBar(sys.stderr) if (not quiet and _is_terminal(sys.stderr)) else None
+    client = ComtradeClient(
+        base_url=(api_url or "").strip() or DEFAULT_API_URL,
+        api_key=api_key,
+        timeout=(min(10.0, timeout), timeout),
+        max_retries=retries,
+        cache=AnswerCache(),
+        refresh=refresh,
+        max_age=timedelta(days=max_age),
+        progress=bar.update if bar else None,
+    )
+    try:
+        flows, report = client.fetch_totals(reporter_codes, partner_codes, year_list)
+    finally:
+        if bar:
+            bar.close()
+    if not quiet:
+        for line in report.summary_lines():
+            click.echo(f"pa-trade: {line}", err=True)
+    if strict and report.set_aside:
+        raise DataError(f"--strict: {report.first_problem()}")
+    if flows.empty:
+        raise DataError("UN Comtrade sent records, but none is a total pa-trade can use; "
+                        "see the report above")
+    if out == "-":
+        from pa_trade import flows as flow_table
+
+        flow_table.to_tidy_csv(flows, sys.stdout)
+        return
+    if out:
+        from pathlib import Path
+
+        store.write_flows(flows, Path(out))
+        click.echo(f"wrote {len(flows)} flows to {out}")
+        return
+    for written in store.save_to_user_data(flows, partner_codes):
+        replaced = f", {written.replaced} replaced" if written.replaced else ""
+        click.echo(f"wrote {written.fetched} flows ({written.flows} in the file{replaced}) "
+                   f"to {written.path}")
+
+
+def _reporters(texts) -> list[str]:
+    from pa_trade import countries
+
+    codes: list[str] = []
+    for text in texts:
+        for code in countries.expand(text):
+            if countries.kind(code) != "country":
+                raise UsageError(f"--reporter {text!r}: a reporter is a country, not an area")
+            codes.append(code)
+    return list(dict.fromkeys(codes))
+
+
+def _partners(texts) -> list[str]:
+    from pa_trade import countries
+
+    codes: list[str] = []
+    for text in texts:
+        codes.extend(countries.expand(text))
+    return list(dict.fromkeys(codes))
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+class ProgressBar:
+    """A one-line progress bar redrawn in place on a terminal: [#####.....] 3/10 label."""
+
+    def __init__(self, stream, width: int = 24) -> None:
+        self.stream = stream
+        self.width = width
+        self.shown = 0
+
+    def update(self, done: int, total: int, label: str) -> None:
+        """Redraw for `done` of `total` calls, the last one being `label`."""
+        total = max(total, 1)
+        filled = min(self.width, self.width * done // total)
+        line = f"fetching [{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} {label}"
+        line = line[:99]
+        self.stream.write("\r" + line.ljust(self.shown))
+        self.stream.flush()
+        self.shown = len(line)
+
+    def close(self) -> None:
+        """Erase the bar, so what follows starts on a clean line."""
+        if self.shown:
+            self.stream.write("\r" + " " * self.shown + "\r")
+            self.stream.flush()
+            self.shown = 0
+
+
+@click.group(context_settings=CONTEXT)
+def cache():
+    """Show or remove the raw answers kept from UN Comtrade."""
+
+
+@cache.command(name="list", context_settings=CONTEXT)
+def cache_list():
+    """List the cached answers with their age, oldest first."""
+    from pa_trade.fetch.cache import AnswerCache
+
+    store = AnswerCache()
+    entries = store.entries()
+    if not entries:
+        click.echo(f"no cached answers in {store.folder}")
+        return
+    rows = [("AGE", "RETRIEVED (UTC)", "RECORDS", "ENDPOINT", "REQUEST")]
+    for entry in entries:
+        endpoint = "keyed" if "/data/" in entry.url_path else "preview"
+        rows.append((
+            format_age(entry.age().total_seconds()),
+            entry.retrieved.strftime("%Y-%m-%d %H:%M"),
+            str(entry.records),
+            endpoint,
+            describe_request(entry.params),
+        ))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        cells = [cell.rjust(w) if i == 2 else cell.ljust(w)
+                 for i, (cell, w) in enumerate(zip(row, widths, strict=False))]
+        click.echo("  ".join(cells + [row[-1]]).rstrip())
+    size = sum(e.size_bytes for e in entries)
+    click.echo(f"{len(entries)} cached answer{'s' if len(entries) != 1 else ''}, "
+               f"{format_size(size)}, in {store.folder}")
+
+
+@cache.command(name="clear", context_settings=CONTEXT)
+@click.option("--older-than", type=click.FloatRange(min=0), metavar="DAYS",
+              help="Remove only answers retrieved more than DAYS ago.")
+def cache_clear(older_than):
+    """Remove the cached answers (the next fetch asks the server again)."""
+    from datetime import timedelta
+
+    from pa_trade.fetch.cache import AnswerCache
+
+    store = AnswerCache()
+    age = timedelta(days=older_than) if older_than is not None else None
+    removed, freed = store.clear(older_than=age)
+    click.echo(f"removed {removed} cached answer{'s' if removed != 1 else ''} "
+               f"({format_size(freed)}) from {store.folder}")
+
+
+# request parameters that every call has: left out of listings
+_FIXED_PARAMS = {"cmdCode", "partner2Code", "customsCode", "motCode", "includeDesc"}
+
+
+def describe_request(params: dict[str, str]) -> str:
+    """The parameters that tell cached requests apart: 'reporterCode=170 period=2022 ...'."""
+    return " ".join(f"{k}={v}" for k, v in params.items() if k not in _FIXED_PARAMS)
+
+
+def format_age(seconds: float) -> str:
+    """An age in the largest whole unit: '40 s', '12 min', '3 h', '5 d'."""
+    seconds = max(0.0, seconds)
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)} {unit}"
+    return f"{int(seconds)} s"
+
+
+def format_size(size: int) -> str:
+    """Bytes as '812 B', '14.2 KB', '3.1 MB'."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
