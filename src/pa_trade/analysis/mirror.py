@@ -1,0 +1,202 @@
+"""Mirror statistics: what the exporter reports against what the importer reports, per year.
+
+Every flow between two countries is recorded twice: as the exporter's export and as the
+importer's import. The two rarely agree. Imports are usually valued CIF (with freight and
+insurance to the border) and exports FOB, goods shipped in December are imported in January,
+importers record the country of origin while exporters record the destination known at
+shipment, and either side may withhold confidential flows. `mirror` puts the two records side
+by side and flags ratios outside the normal band for the valuations compared.
+
+`reported` is the building block the trend and matrix analyses share: one figure per reporter,
+partner and year, at one valuation, with the sources and the months it covers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from pa_trade import countries
+from pa_trade.errors import DataError, UsageError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# importer-reported / exporter-reported. The IMF's Direction of Trade Statistics converts
+# between the two with a CIF/FOB factor of 1.06; the band allows about -15% / +18% around it
+# for freight on long or bulky routes, timing and classification. Same valuation: 1.00 +-15%.
+CIF_FOB_BAND = (0.90, 1.25)
+SAME_VALUATION_BAND = (0.85, 1.15)
+GAP_REASONS = (
+    "Why the two sides differ: imports CIF include freight and insurance, exports FOB do "
+    "not; shipments cross the year end; importers record the country of origin, exporters "
+    "the destination known at shipment; some flows are confidential."
+)
+
+COLUMNS = [
+    "year", "exporter", "importer", "exporter_name", "importer_name",
+    "exports_reported_usd", "imports_reported_usd", "gap_usd", "ratio",
+    "exports_valuation", "imports_valuation", "band_low", "band_high", "flag", "sources",
+]
+
+
+@dataclass
+class MirrorResult:
+    """Both directions of trade between two countries, as each side reports them."""
+
+    table: pd.DataFrame
+    a: str
+    b: str
+    years: list[int]
+    import_valuation: str
+    notes: list[str] = field(default_factory=list)
+
+
+def valuation_label(values) -> str:
+    """'FOB', 'CIF', 'unknown', or 'mixed (CIF+FOB)'; '' when there is none."""
+    found = sorted({v for v in values if isinstance(v, str) and v})
+    if not found:
+        return ""
+    return found[0] if len(found) == 1 else "mixed (" + "+".join(found) + ")"
+
+
+def reported(flows: pd.DataFrame, flow: str, valuation: str) -> pd.DataFrame:
+    """One figure per (reporter, partner, year) for `flow`, products and months summed.
+
+    Where a source gives the flow at two valuations, `valuation` ('CIF' or 'FOB') is taken,
+    else the other one, else 'unknown'. Returns columns reporter, partner, year, value_usd,
+    valuation, sources ('; '-joined) and months (distinct months covered; 0 for annual data).
+    """
+    import pandas as pd
+
+    rows = flows[flows["flow"] == flow]
+    columns = ["reporter", "partner", "year", "value_usd", "valuation", "sources", "months"]
+    if rows.empty:
+        return pd.DataFrame({c: pd.Series(dtype="float64" if c == "value_usd" else "object")
+                             for c in columns})
+    other = "FOB" if valuation == "CIF" else "CIF"
+    preference = {valuation: 0, other: 1, "unknown": 2}
+    key = ["reporter", "partner", "year"]
+    ranked = rows.assign(rank=rows["valuation"].map(preference).fillna(3).astype(int))
+    best = ranked.groupby(key)["rank"].transform("min")
+    chosen = ranked[ranked["rank"] == best]
+    out = chosen.groupby(key).agg(
+        value_usd=("value_usd", "sum"),
+        valuation=("valuation", valuation_label),
+        sources=("source", lambda s: "; ".join(sorted(set(s.dropna())))),
+        months=("month", "nunique"),
+    ).reset_index()
+    out["value_usd"] = out["value_usd"].astype("float64")
+    out["year"] = out["year"].astype("int64")
+    return out[columns]
+
+
+def normal_band(exports_valuation: str, imports_valuation: str) -> tuple[float, float]:
+    """The (low, high) band of imports/exports ratios that needs no explanation."""
+    if imports_valuation == "CIF" and exports_valuation == "FOB":
+        return CIF_FOB_BAND
+    if imports_valuation == exports_valuation and imports_valuation in ("CIF", "FOB"):
+        return SAME_VALUATION_BAND
+    # unknown or mixed valuations: anything either band would accept
+    return (SAME_VALUATION_BAND[0], CIF_FOB_BAND[1])
+
+
+def flag_of(ratio: float, band: tuple[float, float]) -> str:
+    """'low' or 'high' when the ratio is outside the band, '' otherwise or when unknown."""
+    if ratio is None or ratio != ratio:
+        return ""
+    if ratio < band[0]:
+        return "low"
+    if ratio > band[1]:
+        return "high"
+    return ""
+
+
+def mirror(
+    flows: pd.DataFrame,
+    a: str,
+    b: str,
+    years: list[int] | None = None,
+    valuation: str = "CIF",
+) -> MirrorResult:
+    """A's exports to B against B's imports from A, and B's exports to A against A's imports
+    from B, per year.
+
+    `valuation` ('CIF' or 'FOB') is used for the importer's side where a source has both;
+    exports are taken FOB where a source has both. A side nobody reports stays NaN. Raises
+    UsageError when A is B, DataError when neither reports trade with the other.
+    """
+    import pandas as pd
+
+    from pa_trade.analysis.balance import coverage
+
+    valuation = valuation.upper()
+    if a == b:
+        raise UsageError(f"mirror compares two different countries; got {countries.name(a)} "
+                         f"twice")
+    pair = flows[((flows["reporter"] == a) & (flows["partner"] == b))
+                 | ((flows["reporter"] == b) & (flows["partner"] == a))]
+    if years:
+        pair = pair[pair["year"].isin(years)]
+    if pair.empty:
+        span = f" in {_years_text(years)}" if years else ""
+        raise DataError(f"no flows between {countries.name(a)} and {countries.name(b)}"
+                        f"{span}; {coverage(flows)}")
+    exports = reported(pair, "export", "FOB").set_index(["reporter", "partner", "year"])
+    imports = reported(pair, "import", valuation).set_index(["reporter", "partner", "year"])
+    all_years = sorted(set(pair["year"].tolist()))
+
+    rows = []
+    for year in all_years:
+        for exporter, importer in ((a, b), (b, a)):
+            x = _lookup(exports, (exporter, importer, year))
+            m = _lookup(imports, (importer, exporter, year))
+            exports_usd = x["value_usd"] if x is not None else float("nan")
+            imports_usd = m["value_usd"] if m is not None else float("nan")
+            x_val = x["valuation"] if x is not None else ""
+            m_val = m["valuation"] if m is not None else ""
+            ratio = imports_usd / exports_usd if exports_usd and exports_usd > 0 else float(
+                "nan")
+            band = normal_band(x_val, m_val)
+            sources = sorted({s for side in (x, m) if side is not None
+                              for s in side["sources"].split("; ") if s})
+            rows.append({
+                "year": year, "exporter": exporter, "importer": importer,
+                "exporter_name": countries.name(exporter),
+                "importer_name": countries.name(importer),
+                "exports_reported_usd": exports_usd, "imports_reported_usd": imports_usd,
+                "gap_usd": imports_usd - exports_usd, "ratio": ratio,
+                "exports_valuation": x_val, "imports_valuation": m_val,
+                "band_low": band[0], "band_high": band[1],
+                "flag": flag_of(ratio, band), "sources": "; ".join(sources),
+            })
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    for column in ("exports_reported_usd", "imports_reported_usd", "gap_usd", "ratio"):
+        table[column] = table[column].astype("float64")
+
+    notes = []
+    reporters = set(flows["reporter"])
+    for code in (a, b):
+        if code not in reporters:
+            notes.append(f"{countries.name(code)} reports no flows in the loaded data: its "
+                         f"side is missing")
+    for side, frame in (("exports", exports), ("imports", imports)):
+        partial = frame[(frame["months"] > 0) & (frame["months"] < 12)]
+        for (reporter, partner, year), row in partial.iterrows():
+            notes.append(f"{countries.name(reporter)}'s {side} to/from {countries.name(partner)}"
+                         f" in {year} cover {row['months']} month(s) only")
+    return MirrorResult(table, a, b, all_years, valuation, notes)
+
+
+def _lookup(frame: pd.DataFrame, key: tuple):
+    try:
+        return frame.loc[key]
+    except KeyError:
+        return None
+
+
+def _years_text(years) -> str:
+    values = sorted(set(int(y) for y in years))
+    if len(values) > 1 and values == list(range(values[0], values[-1] + 1)):
+        return f"{values[0]}-{values[-1]}"
+    return ", ".join(str(y) for y in values)
