@@ -78,7 +78,7 @@ def _render(
     width: int | None,
     colour: bool | None,
     colours: tuple[str, str],
-    header: tuple[str, str] | None = None,
+    header: tuple[str, str, str] | None = None,
 ) -> str:
     """Lines of `label  left-bar│right-bar  text`, one scale for both sides."""
     width = terminal_width() if width is None else width
@@ -100,9 +100,10 @@ def _render(
         scale = min(scale, (right_cells / max_right) if max_right else scale)
     lines = []
     if header:
-        left_title, right_title = header
+        left_title, right_title, text_title = header
         head = " " * (label_width + 1) + _fit(left_title, left_cells).rjust(left_cells)
-        head += AXIS + " " + _fit(right_title, max(width - len(head) - 2, 0))
+        head += AXIS + _fit(" " + right_title, right_cells).ljust(right_cells)
+        head += " " + _fit(text_title, text_width)
         lines.append(head.rstrip())
     for label, left, right, text in zip(labels, lefts, rights, texts, strict=True):
         left_bar = ""
@@ -154,13 +155,15 @@ def pair_bars(
     right_title: str = "",
     value_format: Callable[[float], str] | None = None,
     text: Sequence[str] | None = None,
+    text_title: str = "",
     colour: bool | None = None,
     title: str | None = None,
 ) -> str:
     """Two series back to back on one scale: `left_values` grow left of the axis,
     `right_values` right (imports | exports per year, for instance).
 
-    `text` (one per line) replaces the default "left / right" numbers after the bars.
+    `text` (one per line) replaces the default "left / right" numbers after the bars;
+    `text_title` heads that column.
     """
     fmt = value_format or _default_format
     if text is None:
@@ -169,7 +172,7 @@ def pair_bars(
     lefts = [None if _missing(v) else abs(v) for v in left_values]
     rights = [None if _missing(v) else abs(v) for v in right_values]
     out = _render(list(labels), lefts, rights, list(text), width, colour, (CYAN, GREEN),
-                  header=(left_title, right_title))
+                  header=(left_title, right_title, text_title))
     return (f"{title}\n" if title else "") + out
 
 
@@ -202,6 +205,21 @@ def _save(figure, path: str) -> None:
         from pa_trade.errors import InputError
 
         raise InputError(f"{path}: cannot write the plot ({exc.strerror or exc})") from exc
+
+
+def _thousands():
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda value, _position: f"{value:,.0f}")
+
+
+def _caption(figure, caption: str) -> None:
+    """Units, valuation and source in small print under the plot, clear of the x label."""
+    if not caption:
+        return
+    figure.get_layout_engine().set(rect=(0.0, 0.05, 1.0, 0.95))
+    figure.text(0.01, 0.01, caption, fontsize=7, color="#555555", ha="left", va="bottom",
+                wrap=True)
 
 
 def _style(axes) -> None:
@@ -243,21 +261,26 @@ def plot_trend(
     axes.plot(years, x, marker="o", markersize=3, color="#238b45", label="Exports", zorder=3)
     axes.plot(years, m, marker="o", markersize=3, color="#2171b5", label="Imports", zorder=3)
     axes.axhline(0, color="#555555", linewidth=0.8)
+    middle = (min(years) + max(years)) / 2 if len(years) else 0
     for name, date in agreements:
         position = date.year + (date.timetuple().tm_yday - 1) / 365.0
         axes.axvline(position, color="#cb181d", linestyle="--", linewidth=1.2, zorder=2)
+        # the label reads away from the plot's edge nearest to the line
+        right_half = position > middle
         axes.annotate(f"{name}\nin force {date.isoformat()}", xy=(position, 1.0),
-                      xycoords=("data", "axes fraction"), xytext=(4, -4),
-                      textcoords="offset points", va="top", fontsize=8, color="#cb181d")
-    axes.set_title(title)
+                      xycoords=("data", "axes fraction"), xytext=(-4 if right_half else 4, -4),
+                      textcoords="offset points", va="top", ha="right" if right_half else "left",
+                      fontsize=8, color="#cb181d")
+    axes.set_title(title, pad=22)  # room for the legend between title and plot
     axes.set_xlabel("Year")
     axes.set_ylabel(unit_label)
     axes.xaxis.get_major_locator().set_params(integer=True)
-    axes.legend(loc="upper left", frameon=False, fontsize=8)
+    axes.yaxis.set_major_formatter(_thousands())
+    # above the plot, under the title: never on top of a line or the agreement's label
+    axes.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=3, frameon=False,
+                fontsize=8)
     _style(axes)
-    if caption:
-        figure.text(0.01, 0.005, caption, fontsize=7, color="#555555", ha="left",
-                    va="bottom")
+    _caption(figure, caption)
     _save(figure, path)
 
 
@@ -287,7 +310,6 @@ def plot_bars(
         axes.spines[side].set_visible(False)
     axes.grid(axis="x", color="#dddddd", linewidth=0.8)
     axes.set_axisbelow(True)
-    if caption:
-        figure.text(0.01, 0.005, caption, fontsize=7, color="#555555", ha="left",
-                    va="bottom")
+    axes.xaxis.set_major_formatter(_thousands())
+    _caption(figure, caption)
     _save(figure, path)

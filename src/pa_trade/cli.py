@@ -296,6 +296,10 @@ from pa_trade.fetch_commands import cache, fetch  # noqa: E402, I001
 cli.add_command(fetch); cli.add_command(cache)  # noqa: E702
 
 
+from pa_trade.analysis_commands import matrix, mirror, trend  # noqa: E402, I001
+for command in (mirror, trend, matrix): cli.add_command(command)  # noqa: E701
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point."""
     if hasattr(signal, "SIGPIPE"):

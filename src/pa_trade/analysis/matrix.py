@@ -49,7 +49,6 @@ def matrix(
 
     Raises DataError when no member reports trade with another member that year.
     """
-    import pandas as pd
 
     from pa_trade.analysis.balance import coverage
     from pa_trade.analysis.mirror import reported, valuation_label

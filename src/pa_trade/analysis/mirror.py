@@ -28,9 +28,8 @@ if TYPE_CHECKING:
 CIF_FOB_BAND = (0.90, 1.25)
 SAME_VALUATION_BAND = (0.85, 1.15)
 GAP_REASONS = (
-    "Why the two sides differ: imports CIF include freight and insurance, exports FOB do "
-    "not; shipments cross the year end; importers record the country of origin, exporters "
-    "the destination known at shipment; some flows are confidential."
+    "Why the sides differ: CIF imports add freight and insurance to the FOB value; goods "
+    "cross the year end; importers record origin, exporters consignment; confidential flows."
 )
 
 COLUMNS = [

@@ -1,0 +1,218 @@
+"""The commands `mirror`, `trend` and `matrix`: parse options, call the analyses, render.
+
+Only click and light pa_trade modules load at import; pandas, the readers and matplotlib load
+when a command runs. The shared options come from `pa_trade.cli`, which registers these
+commands: import them through `pa_trade.cli`, not this module first.
+"""
+
+from __future__ import annotations
+
+import click
+
+from pa_trade.cli import BUILTIN_NOTE, CONTEXT, data_options, load_data, output_options, parse_years
+from pa_trade.errors import UsageError
+
+VALUATION_HELP = "Import valuation where a source has both."
+BLOCS_HELP = "Add the blocs of FILE (the layout of data/blocs.csv) to the built-in ones."
+
+
+def _country(text: str, role: str) -> str:
+    """A country's ISO3 code for a command argument; blocs and aggregates are usage errors."""
+    from pa_trade import countries
+
+    if countries.bloc(text):
+        raise UsageError(f"{role} {text!r} is a bloc; {role} takes one country")
+    code = countries.resolve(text, where=role)
+    if countries.kind(code) != "country":
+        raise UsageError(f"{role} {text!r} is not a country ({countries.name(code)})")
+    return code
+
+
+def _people(fmt: str) -> bool:
+    return fmt in ("table", "markdown")
+
+
+def _footer(builtin: bool, loaded) -> list[str]:
+    return [BUILTIN_NOTE.format(n=len(loaded.flows))] if builtin else []
+
+
+def _stderr_notes(notes: list[str], builtin: bool, loaded, quiet: bool) -> None:
+    """Machine output stays clean: what a person should know goes to stderr."""
+    if quiet:
+        return
+    for note in notes:
+        click.echo(f"pa-trade: note: {note}", err=True)
+    if builtin:
+        click.echo("pa-trade: note: " + BUILTIN_NOTE.format(n=len(loaded.flows)), err=True)
+
+
+def _load_blocs(path) -> None:
+    if path:
+        from pa_trade import countries
+
+        countries.load_blocs(path)
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("country_a", metavar="A")
+@click.argument("country_b", metavar="B")
+@click.option("--year", "-y", "years", multiple=True, metavar="YEAR|A-B",
+              help="Year or range (2015-2022); repeatable. Default: every year in the data.")
+@click.option("--valuation", type=click.Choice(["cif", "fob"], case_sensitive=False),
+              default="cif", show_default=True, help=VALUATION_HELP)
+@data_options
+@output_options()
+def mirror(country_a, country_b, years, valuation, data_paths, layout, number_style, strict,
+           quiet, fmt, units):
+    """What A and B each report about their trade: exports against the partner's imports.
+
+    \b
+    One row per year and direction (A to B, B to A): the exporter's exports, the importer's
+    imports, the gap (imports - exports) and the ratio (imports / exports), flagged when it
+    is outside the normal band.
+    """
+    from pa_trade.analysis.mirror import mirror as compute_mirror
+    from pa_trade.render_analyses import mirror_output
+
+    a = _country(country_a, "A")
+    b = _country(country_b, "B")
+    year_list = parse_years(years)
+    loaded, builtin = load_data(data_paths, layout, number_style, strict, quiet)
+    result = compute_mirror(loaded.flows, a, b, years=year_list, valuation=valuation.upper())
+    people = _people(fmt)
+    units = units or ("millions" if people else "usd")
+    footer = _footer(builtin, loaded) if people else []
+    click.echo(mirror_output(result, fmt, units, footer), nl=False)
+    if not people:
+        _stderr_notes(result.notes, builtin, loaded, quiet)
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("reporter")
+@click.option("--partner", "-p", required=True, metavar="NAME",
+              help="Partner country, aggregate (world) or bloc (pa: the sum over its members "
+                   "except REPORTER).")
+@click.option("--years", "--year", "-y", "years", multiple=True, metavar="A-B",
+              help="Years or range (2000-2020); repeatable. Default: every year in the data.")
+@click.option("--valuation", type=click.Choice(["cif", "fob"], case_sensitive=False),
+              default="cif", show_default=True, help=VALUATION_HELP)
+@click.option("--summary", is_flag=True,
+              help="csv/tsv/json: the growth summary (CAGR, multiple, before/after each "
+                   "agreement) instead of the yearly table.")
+@click.option("--chart", is_flag=True,
+              help="Draw imports and exports per year as bars under the table.")
+@click.option("--plot", "plot_path", metavar="FILE",
+              help="Also write a chart to FILE (.png or .svg; needs matplotlib).")
+@click.option("--ftas", "ftas_path", metavar="FILE",
+              help="Agreements to mark, in the layout of data/ftas.csv, added to the built-in "
+                   "ones.")
+@click.option("--blocs", "blocs_path", metavar="FILE", help=BLOCS_HELP)
+@data_options
+@output_options()
+def trend(reporter, partner, years, valuation, summary, chart, plot_path, ftas_path,
+          blocs_path, data_paths, layout, number_style, strict, quiet, fmt, units):
+    """Exports, imports and balance of REPORTER with a partner, year by year, and growth.
+
+    \b
+    Year-on-year change, the compound annual growth (CAGR) and growth multiple over the
+    window and, where a trade agreement between the two entered into force inside it, the
+    growth before and after (see README, "trend").
+    """
+    from pa_trade import countries
+    from pa_trade.analysis.trend import read_ftas
+    from pa_trade.analysis.trend import trend as compute_trend
+    from pa_trade.render_analyses import trend_chart, trend_output, trend_plot
+
+    people = _people(fmt)
+    if chart and not people:
+        raise UsageError("--chart draws for people: use it with --format table or markdown "
+                         "(or write a file with --plot)")
+    if plot_path:
+        from pa_trade.charts import check_plot_path
+
+        check_plot_path(plot_path)
+    _load_blocs(blocs_path)
+    reporter_code = _country(reporter, "REPORTER")
+    found = countries.bloc(partner)
+    partner_arg = found if found else countries.resolve(partner, where="--partner")
+    agreements = read_ftas() + (read_ftas(ftas_path) if ftas_path else [])
+    year_list = parse_years(years)
+    loaded, builtin = load_data(data_paths, layout, number_style, strict, quiet)
+    result = compute_trend(loaded.flows, reporter_code, partner_arg, years=year_list,
+                           valuation=valuation.upper(), agreements=agreements)
+    units = units or ("millions" if people else "usd")
+    drawn = trend_chart(result, units) if chart else None
+    footer = _footer(builtin, loaded) if people else []
+    click.echo(trend_output(result, fmt, units, footer, summary=summary, chart=drawn),
+               nl=False)
+    if plot_path:
+        trend_plot(result, plot_path, "millions" if units == "usd" else units)
+        if not quiet:
+            click.echo(f"pa-trade: wrote {plot_path}", err=True)
+    if not people:
+        _stderr_notes(result.notes, builtin, loaded, quiet)
+
+
+@click.command(context_settings=CONTEXT)
+@click.option("--year", "-y", "years", multiple=True, metavar="YEAR",
+              help="The year. Default: the latest year in which a member reports trade with "
+                   "another.")
+@click.option("--bloc", "bloc_name", default="pa", show_default=True, metavar="NAME",
+              help="The bloc whose members make the rows and columns.")
+@click.option("--mirror", "use_mirror", is_flag=True,
+              help="Fill the matrix from the importers' side (their imports) instead of the "
+                   "exporters'.")
+@click.option("--valuation", type=click.Choice(["cif", "fob"], case_sensitive=False),
+              default="cif", show_default=True,
+              help="With --mirror: " + VALUATION_HELP[0].lower() + VALUATION_HELP[1:])
+@click.option("--blocs", "blocs_path", metavar="FILE", help=BLOCS_HELP)
+@data_options
+@output_options()
+def matrix(years, bloc_name, use_mirror, valuation, blocs_path, data_paths, layout,
+           number_style, strict, quiet, fmt, units):
+    """Who exports how much to whom inside a bloc in one year (exporters x importers).
+
+    \b
+    Rows are exporters, columns importers. csv/tsv/json are wide: first column `exporter`,
+    then one column per importer ISO3 code.
+    """
+    from pa_trade import countries
+    from pa_trade.analysis.matrix import matrix as compute_matrix
+    from pa_trade.render_analyses import matrix_output
+
+    _load_blocs(blocs_path)
+    found = countries.bloc(bloc_name)
+    if found is None:
+        known = ", ".join(b.id for b in countries.load_blocs())
+        raise UsageError(f"--bloc {bloc_name!r} is not a known bloc; known: {known}")
+    year_list = parse_years(years)
+    if year_list and len(year_list) > 1:
+        raise UsageError("matrix takes one year: --year 2019")
+    loaded, builtin = load_data(data_paths, layout, number_style, strict, quiet)
+    members = list(found.members)
+    year = year_list[0] if year_list else _latest_year(loaded.flows, members)
+    result = compute_matrix(loaded.flows, members, year, mirror=use_mirror,
+                            valuation=valuation.upper())
+    people = _people(fmt)
+    units = units or ("millions" if people else "usd")
+    footer = _footer(builtin, loaded) if people else []
+    click.echo(matrix_output(result, fmt, units, footer, found.name_en), nl=False)
+    if not people:
+        side = "imports as the importers" if use_mirror else "exports as the exporters"
+        unit_text = "US dollars" if units == "usd" else f"{units} of US dollars"
+        notes = [f"values are {side} report them, {result.valuation or 'valuation n/a'}, "
+                 f"in {unit_text}; rows export to columns"] + result.notes
+        _stderr_notes(notes, builtin, loaded, quiet)
+
+
+def _latest_year(flows, members: list[str]) -> int:
+    """The latest year in which a member reports trade with another member."""
+    from pa_trade.analysis.balance import coverage
+    from pa_trade.errors import DataError
+
+    inside = flows[flows["reporter"].isin(members) & flows["partner"].isin(members)
+                   & (flows["reporter"] != flows["partner"])]
+    if inside.empty:
+        raise DataError(f"no member of the bloc reports trade with another member; "
+                        f"{coverage(flows)}")
+    return int(inside["year"].max())

@@ -1,0 +1,400 @@
+"""Rendering of the mirror, trend and matrix analyses: table, csv, tsv, json, markdown.
+
+Machine formats (csv, tsv, json) give full US dollars to the cent unless units are asked
+for, a missing figure as an empty cell (null in JSON); tables for people give names, units
+and valuations, and what a reader should know in the footer.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from pa_trade.render import UNITS, human_number, machine_number, to_delimited
+
+if TYPE_CHECKING:
+    from pa_trade.analysis.matrix import MatrixResult
+    from pa_trade.analysis.mirror import MirrorResult
+    from pa_trade.analysis.trend import TrendResult
+
+MACHINE = ("csv", "tsv", "json")
+FTA_MARK = "◆"
+
+
+# --- shared pieces -------------------------------------------------------------------------
+
+def _missing(value) -> bool:
+    return value is None or value != value
+
+
+def _span(years: list[int]) -> str:
+    return f"{years[0]}" if len(years) == 1 else f"{years[0]}–{years[-1]}"
+
+
+def percent(value, decimals: int = 1) -> str:
+    """+8.6% / -30.5% for people; '–' when undefined."""
+    if _missing(value):
+        return "–"
+    text = f"{value:+.{decimals}f}%"
+    return text[1:] if float(text[:-1]) == 0 else text
+
+
+def _plain(value, decimals: int) -> str:
+    """A plain machine number rounded to `decimals`, '' when missing."""
+    if _missing(value):
+        return ""
+    text = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _machine(header: list[str], rows: list[list], fmt: str, numeric: set[str]) -> str:
+    """csv / tsv, or a JSON array of objects with `numeric` columns as numbers (null when
+    empty)."""
+    if fmt == "json":
+        records = []
+        for row in rows:
+            record = {}
+            for column, value in zip(header, row, strict=True):
+                if column in numeric:
+                    record[column] = None if value == "" else json.loads(value)
+                else:
+                    record[column] = value
+            records.append(record)
+        return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
+    return to_delimited(header, rows, "," if fmt == "csv" else "\t")
+
+
+def _money_header(column: str, units: str) -> str:
+    return column if units == "usd" else f"{column}_{units}"
+
+
+def _grid(rows, headers, fmt: str, colalign) -> str:
+    from tabulate import tabulate
+
+    return tabulate(rows, headers=headers, tablefmt="github" if fmt == "markdown" else "simple",
+                    colalign=colalign, disable_numparse=True)
+
+
+def _page(fmt: str, title: str, unit_line: str, blocks: list[str], footer: list[str]) -> str:
+    """Title, unit line, the blocks (tables, charts) and the footer, for table or markdown."""
+    if fmt == "markdown":
+        lines = [f"**{title}**", "", f"_{unit_line}_", ""]
+        for block in blocks:
+            lines += [block.rstrip("\n"), ""]
+        lines += [f"- {line}" for line in footer]
+    else:
+        import textwrap
+
+        lines = [title, unit_line, ""]
+        for block in blocks:
+            lines += [block.rstrip("\n"), ""]
+        for line in footer:
+            # long notes wrap at 88 columns, continuation lines indented
+            lines += textwrap.wrap(line, 88, subsequent_indent="  ", break_on_hyphens=False,
+                                   break_long_words=False) or [""]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _sources_lines(values) -> list[str]:
+    sources = sorted({s for value in values if isinstance(value, str)
+                      for s in value.split("; ") if s})
+    return ["Sources:"] + [f"  {s}" for s in sources] if sources else []
+
+
+# --- mirror --------------------------------------------------------------------------------
+
+MIRROR_MACHINE = [
+    "year", "exporter", "importer", "exports_reported_usd", "imports_reported_usd", "gap_usd",
+    "ratio", "exports_valuation", "imports_valuation", "flag", "sources",
+]
+MIRROR_MONEY = ("exports_reported_usd", "imports_reported_usd", "gap_usd")
+
+
+def mirror_band_line() -> str:
+    from pa_trade.analysis.mirror import CIF_FOB_BAND, SAME_VALUATION_BAND
+
+    low, high = CIF_FOB_BAND
+    same_low, same_high = SAME_VALUATION_BAND
+    return (f"Normal band of imports/exports: {low:.2f}–{high:.2f} for CIF imports against FOB "
+            f"exports (the IMF's DOTS assumes CIF = FOB × 1.06), {same_low:.2f}–{same_high:.2f} "
+            f"for the same valuation on both sides; 'above'/'below' marks a ratio outside it.")
+
+
+def mirror_output(result: MirrorResult, fmt: str, units: str, footer: list[str]) -> str:
+    """Render a MirrorResult; `footer` lines go under people's formats after the notes."""
+    table = result.table
+    if fmt in MACHINE:
+        header = [_money_header(c, units) if c in MIRROR_MONEY else c for c in MIRROR_MACHINE]
+        rows = []
+        for record in table.itertuples(index=False):
+            rows.append([
+                int(record.year), record.exporter, record.importer,
+                machine_number(record.exports_reported_usd, units),
+                machine_number(record.imports_reported_usd, units),
+                machine_number(record.gap_usd, units),
+                _plain(record.ratio, 6), record.exports_valuation, record.imports_valuation,
+                record.flag, record.sources,
+            ])
+        numeric = {_money_header(c, units) for c in MIRROR_MONEY} | {"ratio"}
+        return _machine(header, rows, fmt, numeric)
+
+    from pa_trade import countries
+
+    title = (f"Mirror statistics: {countries.name(result.a)} and {countries.name(result.b)}, "
+             f"{_span(result.years)}")
+    unit_line = (f"Values in {UNITS[units][1]}; X: the exporter's exports, M: the importer's "
+                 f"imports")
+    rows = []
+    previous = None
+    for record in table.itertuples(index=False):
+        if previous is not None and record.year != previous and fmt != "markdown":
+            from tabulate import SEPARATING_LINE
+
+            rows.append(SEPARATING_LINE)
+        previous = record.year
+        valuations = f"{record.exports_valuation or '–'}/{record.imports_valuation or '–'}"
+        rows.append([
+            record.year, f"{record.exporter_name} → {record.importer_name}",
+            human_number(record.exports_reported_usd, units),
+            human_number(record.imports_reported_usd, units),
+            human_number(record.gap_usd, units),
+            "–" if _missing(record.ratio) else f"{record.ratio:.3f}",
+            {"high": "above", "low": "below"}.get(record.flag, ""),
+            valuations,
+        ])
+    grid = _grid(rows, ["Year", "Exporter → importer", "Exports", "Imports", "Gap M−X",
+                        "M/X", "Band", "Val. X/M"],
+                 fmt, ("right", "left", "right", "right", "right", "right", "left", "left"))
+    from pa_trade.analysis.mirror import GAP_REASONS
+
+    lines = [GAP_REASONS, mirror_band_line()]
+    lines += [f"Note: {note}" for note in result.notes]
+    lines += _sources_lines(table["sources"]) + footer
+    return _page(fmt, title, unit_line, [grid], lines)
+
+
+# --- trend ---------------------------------------------------------------------------------
+
+TREND_MACHINE = [
+    "reporter", "partner", "year", "exports_usd", "imports_usd", "balance_usd", "trade_usd",
+    "exports_change_pct", "imports_change_pct", "trade_change_pct", "balance_change_usd",
+    "exports_valuation", "imports_valuation", "agreement", "sources",
+]
+TREND_MONEY = ("exports_usd", "imports_usd", "balance_usd", "trade_usd", "balance_change_usd")
+TREND_PCT = ("exports_change_pct", "imports_change_pct", "trade_change_pct")
+SUMMARY_MACHINE = [
+    "reporter", "partner", "measure", "period", "agreement", "entry_into_force", "first_year",
+    "last_year", "first_usd", "last_usd", "multiple", "cagr_pct",
+]
+SUMMARY_MONEY = ("first_usd", "last_usd")
+GROWTH_DEFINITION = (
+    "CAGR = (last / first) ^ (1 / years) − 1. Before/after an agreement: from the first year "
+    "to the base year (the last full year before it entered into force), and from the base "
+    "year to the last year."
+)
+
+
+def trend_output(result: TrendResult, fmt: str, units: str, footer: list[str],
+                 summary: bool = False, chart: str | None = None) -> str:
+    """Render a TrendResult: the yearly table, or with `summary` the growth table (machine
+    formats); people's formats show both, then `chart` (terminal bars) if given."""
+    if fmt in MACHINE:
+        if summary:
+            return _trend_summary_machine(result, fmt, units)
+        header = [_money_header(c, units) if c in TREND_MONEY else c for c in TREND_MACHINE]
+        rows = []
+        for record in result.table[TREND_MACHINE].itertuples(index=False):
+            row = []
+            for column, value in zip(TREND_MACHINE, record, strict=True):
+                if column in TREND_MONEY:
+                    row.append(machine_number(value, units))
+                elif column in TREND_PCT:
+                    row.append(_plain(value, 4))
+                elif column == "year":
+                    row.append(int(value))
+                else:
+                    row.append("" if _missing(value) else value)
+            rows.append(row)
+        numeric = {_money_header(c, units) for c in TREND_MONEY} | set(TREND_PCT)
+        return _machine(header, rows, fmt, numeric)
+
+    from pa_trade import countries
+
+    table = result.table
+    title = (f"{countries.name(result.reporter)}: trade with {result.partner_name}, "
+             f"{_span(result.years)}")
+    if len(result.members) > 1:
+        title += f" (sum of {', '.join(result.members)})"
+    exports_val = _label(table["exports_valuation"])
+    imports_val = _label(table["imports_valuation"])
+    unit_line = (f"Values in {UNITS[units][1]}; exports {exports_val}, imports {imports_val}; "
+                 f"y/y: change on the year before")
+    rows = []
+    for record in table.itertuples(index=False):
+        mark = f"{FTA_MARK} {record.agreement}" if record.agreement else ""
+        rows.append([
+            record.year,
+            human_number(record.exports_usd, units), percent(record.exports_change_pct),
+            human_number(record.imports_usd, units), percent(record.imports_change_pct),
+            human_number(record.balance_usd, units),
+            human_number(record.trade_usd, units), percent(record.trade_change_pct),
+            mark,
+        ])
+    grid = _grid(rows, ["Year", "Exports", "y/y", "Imports", "y/y", "Balance", "Trade", "y/y",
+                        "Agreement"],
+                 fmt, ("right",) * 8 + ("left",))
+    blocks = [grid, _summary_grid(result, fmt)]
+    if chart:
+        blocks.append(f"```text\n{chart.rstrip()}\n```" if fmt == "markdown" else chart)
+    lines = [GROWTH_DEFINITION]
+    for agreement in result.agreements:
+        lines.append(f"{FTA_MARK} {agreement.name}: in force {agreement.entry_into_force}, "
+                     f"base year {agreement.base_year}; source: {agreement.source}")
+    lines += [f"Note: {note}" for note in result.notes]
+    lines += _sources_lines(table["sources"]) + footer
+    return _page(fmt, title, unit_line, blocks, lines)
+
+
+def _summary_grid(result: TrendResult, fmt: str) -> str:
+    summary = result.summary
+
+    def pick(period, measure, agreement=""):
+        rows = summary[(summary["period"] == period) & (summary["measure"] == measure)
+                       & (summary["agreement"] == agreement)]
+        return rows.iloc[0]
+
+    measures = ("exports", "imports", "trade")
+    window = pick("window", "exports")
+    first, last = int(window["first_year"]), int(window["last_year"])
+    rows = [
+        [f"Multiple ({last} / {first})"]
+        + [_multiple(pick("window", m)["multiple"]) for m in measures],
+        [f"CAGR {first}–{last}"] + [percent(pick("window", m)["cagr_pct"]) for m in measures],
+    ]
+    for agreement in result.agreements:
+        base, name = agreement.base_year, agreement.name
+        rows.append([f"{FTA_MARK} before {name}, {first}–{base}"]
+                    + [percent(pick("before", m, name)["cagr_pct"]) for m in measures])
+        rows.append([f"{FTA_MARK} after {name}, {base}–{last}"]
+                    + [percent(pick("after", m, name)["cagr_pct"]) for m in measures])
+    return _grid(rows, [f"Growth {first}–{last}", "Exports", "Imports", "Trade"], fmt,
+                 ("left", "right", "right", "right"))
+
+
+def _multiple(value) -> str:
+    return "–" if _missing(value) else f"×{value:,.2f}"
+
+
+def _trend_summary_machine(result: TrendResult, fmt: str, units: str) -> str:
+    header = [_money_header(c, units) if c in SUMMARY_MONEY else c for c in SUMMARY_MACHINE]
+    rows = []
+    for record in result.summary[SUMMARY_MACHINE].itertuples(index=False):
+        row = []
+        for column, value in zip(SUMMARY_MACHINE, record, strict=True):
+            if column in SUMMARY_MONEY:
+                row.append(machine_number(value, units))
+            elif column in ("multiple", "cagr_pct"):
+                row.append(_plain(value, 6))
+            elif column in ("first_year", "last_year"):
+                row.append(int(value))
+            else:
+                row.append("" if _missing(value) else value)
+        rows.append(row)
+    numeric = {_money_header(c, units) for c in SUMMARY_MONEY} | {"multiple", "cagr_pct"}
+    return _machine(header, rows, fmt, numeric)
+
+
+def trend_chart(result: TrendResult, units: str, width: int | None = None,
+                colour: bool | None = None) -> str:
+    """Imports left, exports right, one line per year; the balance after the bars; the year an
+    agreement entered into force marked ◆."""
+    from pa_trade.charts import pair_bars
+
+    table = result.table
+    labels = [f"{year}{' ' + FTA_MARK if agreement else ''}"
+              for year, agreement in zip(table["year"], table["agreement"], strict=True)]
+    balance = [("–" if _missing(b) else
+                ("+" if b > 0 else "") + human_number(b, units)) for b in table["balance_usd"]]
+    return pair_bars(
+        labels, table["imports_usd"].tolist(), table["exports_usd"].tolist(), width,
+        left_title="◀ imports", right_title="exports ▶", text=balance, text_title="balance",
+        colour=colour,
+        title=f"Imports and exports, {UNITS[units][1]}"
+              + (f" ({FTA_MARK} agreement in force)" if result.agreements else ""),
+    )
+
+
+def trend_plot(result: TrendResult, path: str, units: str) -> None:
+    """Write the trend as a PNG or SVG chart (matplotlib), FTA lines included."""
+    from pa_trade import countries
+    from pa_trade.charts import plot_trend
+
+    table = result.table
+    sources = sorted({s for v in table["sources"] for s in str(v).split("; ") if s})
+    plot_trend(
+        table["year"].tolist(), table["exports_usd"].tolist(), table["imports_usd"].tolist(),
+        path,
+        title=(f"{countries.name(result.reporter)}: trade with {result.partner_name}, "
+               f"{_span(result.years)}"),
+        unit_label=f"{UNITS[units][1][0].upper()}{UNITS[units][1][1:]}",
+        scale=UNITS[units][0],
+        agreements=[(a.name, a.entry_into_force) for a in result.agreements],
+        caption=(f"Exports {_label(table['exports_valuation'])}, imports "
+                 f"{_label(table['imports_valuation'])}. Source: {'; '.join(sources)}"),
+    )
+
+
+def _label(values) -> str:
+    found = sorted({v for v in values if isinstance(v, str) and v})
+    if not found:
+        return "n/a"
+    return found[0] if len(found) == 1 else " / ".join(found)
+
+
+# --- matrix --------------------------------------------------------------------------------
+
+def matrix_output(result: MatrixResult, fmt: str, units: str, footer: list[str],
+                  bloc_name: str) -> str:
+    """Render a MatrixResult. Machine formats: wide, first column `exporter`, then one column
+    per importer ISO3; people's formats add names, totals, units and valuation."""
+    wide = result.wide
+    members = result.members
+    if fmt in MACHINE:
+        header = ["exporter", *members]
+        rows = []
+        for exporter in members:
+            rows.append([exporter] + [machine_number(wide.at[exporter, importer], units)
+                                      for importer in members])
+        return _machine(header, rows, fmt, set(members))
+
+    from pa_trade import countries
+    from pa_trade.analysis.matrix import column_totals, row_totals
+
+    who = "importers" if result.mirror else "exporters"
+    title = (f"{bloc_name}: trade between members, {result.year}, as the {who} report it")
+    unit_line = (f"Values in {UNITS[units][1]}; {result.side} {result.valuation or 'n/a'}; "
+                 f"rows export to columns")
+    names = {code: countries.name(code) for code in members}
+    by_row, by_column = row_totals(result), column_totals(result)
+    rows = []
+    for exporter in members:
+        cells = []
+        for importer in members:
+            if importer == exporter:
+                cells.append("·")
+            else:
+                cells.append(human_number(wide.at[exporter, importer], units))
+        rows.append([names[exporter], *cells, human_number(by_row[exporter], units)])
+    if fmt != "markdown":
+        from tabulate import SEPARATING_LINE
+
+        rows.append(SEPARATING_LINE)
+    grand = by_row.sum(min_count=1)
+    rows.append(["Total", *[human_number(by_column[c], units) for c in members],
+                 human_number(grand, units)])
+    headers = ["Exporter \\ importer", *[names[c] for c in members], "Total"]
+    grid = _grid(rows, headers, fmt, ("left",) + ("right",) * (len(members) + 1))
+    lines = ["– not reported; · a country with itself. Totals are over the members shown."]
+    lines += [f"Note: {note}" for note in result.notes]
+    lines += _sources_lines(result.table["sources"]) + footer
+    return _page(fmt, title, unit_line, [grid], lines)
