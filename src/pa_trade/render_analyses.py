@@ -64,6 +64,11 @@ def _machine(header: list[str], rows: list[list], fmt: str, numeric: set[str]) -
     return to_delimited(header, rows, "," if fmt == "csv" else "\t")
 
 
+def _money(value, units: str) -> str:
+    """render.machine_number on a plain float: repr() of a numpy float64 is not a number."""
+    return machine_number(None if _missing(value) else float(value), units)
+
+
 def _money_header(column: str, units: str) -> str:
     return column if units == "usd" else f"{column}_{units}"
 
@@ -129,9 +134,9 @@ def mirror_output(result: MirrorResult, fmt: str, units: str, footer: list[str])
         for record in table.itertuples(index=False):
             rows.append([
                 int(record.year), record.exporter, record.importer,
-                machine_number(record.exports_reported_usd, units),
-                machine_number(record.imports_reported_usd, units),
-                machine_number(record.gap_usd, units),
+                _money(record.exports_reported_usd, units),
+                _money(record.imports_reported_usd, units),
+                _money(record.gap_usd, units),
                 _plain(record.ratio, 6), record.exports_valuation, record.imports_valuation,
                 record.flag, record.sources,
             ])
@@ -207,7 +212,7 @@ def trend_output(result: TrendResult, fmt: str, units: str, footer: list[str],
             row = []
             for column, value in zip(TREND_MACHINE, record, strict=True):
                 if column in TREND_MONEY:
-                    row.append(machine_number(value, units))
+                    row.append(_money(value, units))
                 elif column in TREND_PCT:
                     row.append(_plain(value, 4))
                 elif column == "year":
@@ -292,7 +297,7 @@ def _trend_summary_machine(result: TrendResult, fmt: str, units: str) -> str:
         row = []
         for column, value in zip(SUMMARY_MACHINE, record, strict=True):
             if column in SUMMARY_MONEY:
-                row.append(machine_number(value, units))
+                row.append(_money(value, units))
             elif column in ("multiple", "cagr_pct"):
                 row.append(_plain(value, 6))
             elif column in ("first_year", "last_year"):
@@ -363,7 +368,7 @@ def matrix_output(result: MatrixResult, fmt: str, units: str, footer: list[str],
         header = ["exporter", *members]
         rows = []
         for exporter in members:
-            rows.append([exporter] + [machine_number(wide.at[exporter, importer], units)
+            rows.append([exporter] + [_money(wide.at[exporter, importer], units)
                                       for importer in members])
         return _machine(header, rows, fmt, set(members))
 

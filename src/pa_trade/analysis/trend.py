@@ -160,17 +160,19 @@ def trend(
         if partner == reporter:
             raise UsageError(f"{countries.name(reporter)} cannot be its own partner")
         members, partner_code, partner_name = [partner], partner, countries.name(partner)
-    mine = flows[(flows["reporter"] == reporter) & flows["partner"].isin(members)]
+    pool = flows[(flows["reporter"] == reporter) & flows["partner"].isin(members)]
     if flows[flows["reporter"] == reporter].empty:
         raise DataError(f"no data for {countries.name(reporter)} as reporter; "
                         f"{coverage(flows)}")
-    if years:
-        mine = mine[mine["year"].isin(years)]
+    mine = pool[pool["year"].isin(years)] if years else pool
     if mine.empty:
         span = f" in {_years_text(years)}" if years else ""
         raise DataError(f"no data for {countries.name(reporter)} with {partner_name}{span}; "
                         f"{coverage(flows, reporter)}")
 
+    window = sorted(set(mine["year"].tolist()))
+    # the year before the window, when loaded, gives the first year its change
+    mine = pool[pool["year"].isin([window[0] - 1, *window])]
     exports = reported(mine, "export", "FOB")
     imports = reported(mine, "import", valuation)
     notes: list[str] = []
@@ -190,10 +192,11 @@ def trend(
         if len(members) > 1:
             for year, got in zip(per_year.index, per_year["partners"], strict=True):
                 missing = [m for m in members if m not in got]
-                if missing:
+                if missing and year in window:
                     notes.append(f"{year}: {side} with {partner_name} cover "
                                  f"{', '.join(got)} only (no data for {', '.join(missing)})")
-        partial = per_year[(per_year["months"] > 0) & (per_year["months"] < 12)]
+        partial = per_year[(per_year["months"] > 0) & (per_year["months"] < 12)
+                           & per_year.index.isin(window)]
         for year, row in partial.iterrows():
             notes.append(f"{year}: {side} cover {row['months']} month(s) only; growth that "
                          f"year is not comparable")
@@ -215,7 +218,7 @@ def trend(
         for a, b in zip(table["exports_sources"], table["imports_sources"], strict=True)
     ]
 
-    window = table["year"].tolist()
+    table = table[table["year"].isin(window)].reset_index(drop=True)
     first, last = window[0], window[-1]
     if years and (years[0] < first or years[-1] > last):
         notes.append(f"the data cover {first}-{last} of the {years[0]}-{years[-1]} asked")
