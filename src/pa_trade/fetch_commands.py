@@ -177,7 +177,8 @@ def cache_list():
     from pa_trade.fetch.cache import AnswerCache
 
     store = AnswerCache()
-    entries = store.entries()
+    entries = sorted(store.entries(), key=lambda e: (e.retrieved.replace(microsecond=0),
+                                                    describe_request(e.params)))
     if not entries:
         click.echo(f"no cached answers in {store.folder}")
         return
@@ -221,9 +222,14 @@ def cache_clear(older_than):
 _FIXED_PARAMS = {"cmdCode", "partner2Code", "customsCode", "motCode", "includeDesc"}
 
 
+_PARAM_ORDER = ["reporterCode", "period", "flowCode", "partnerCode"]
+
+
 def describe_request(params: dict[str, str]) -> str:
     """The parameters that tell cached requests apart: 'reporterCode=170 period=2022 ...'."""
-    return " ".join(f"{k}={v}" for k, v in params.items() if k not in _FIXED_PARAMS)
+    names = sorted((k for k in params if k not in _FIXED_PARAMS),
+                   key=lambda k: (_PARAM_ORDER.index(k) if k in _PARAM_ORDER else 9, k))
+    return " ".join(f"{k}={params[k]}" for k in names)
 
 
 def format_age(seconds: float) -> str:

@@ -127,6 +127,8 @@ class ComtradeClient:
     `sleep` waits (injected by tests). `cache`: an AnswerCache, or None for none.
     `refresh`: ask the server even when the cache has the answer. `max_age`: cached answers
     older than this are asked again. `max_wait`: the longest a rate limit is waited out.
+    `record_cap`: the most records the server sends a call (an answer that reaches it is
+    asked again in smaller calls).
     `progress(done, total, label)` is called after every call.
     """
 
@@ -143,6 +145,7 @@ class ComtradeClient:
         max_age: timedelta | None = None,
         max_wait: float = 120.0,
         backoff_seconds: float = 1.0,
+        record_cap: int = RECORD_CAP,
         progress: Progress | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
@@ -160,6 +163,7 @@ class ComtradeClient:
         self.max_age = max_age
         self.max_wait = max_wait
         self.backoff_seconds = backoff_seconds
+        self.record_cap = record_cap
         self.progress = progress
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.stats = FetchStats()
@@ -170,10 +174,6 @@ class ComtradeClient:
     def url_path(self) -> str:
         """The preview without a key, the full data endpoint with one."""
         return KEYED_PATH if self.api_key else PREVIEW_PATH
-
-    @property
-    def record_cap(self) -> int:
-        return RECORD_CAP
 
     def session(self) -> requests.Session:
         if self._session is None:

@@ -50,7 +50,7 @@ def merge(existing: pd.DataFrame, fetched: pd.DataFrame, partners: list[str] | N
                             how="left")
     superseded = marked["fetched_year"].eq(True).to_numpy()
     if partners is not None:
-        superseded &= existing["partner"].isin(list(partners)).to_numpy()
+        superseded = superseded & existing["partner"].isin(list(partners)).to_numpy()
     kept = existing[~superseded]
     merged = pd.concat([kept, fetched], ignore_index=True) if not kept.empty else fetched
     merged = merged.sort_values(["reporter", "year", "partner", "flow", "valuation"],
