@@ -108,3 +108,69 @@ def test_unknown_reporter_says_which_reporters_there_are():
                                            (0.001, "balanced"), (float("nan"), "")])
 def test_status(value, status):
     assert status_of(value) == status
+
+
+def test_a_bloc_as_partner_is_one_row_per_year_summing_the_other_members():
+    data = make([("COL", "MEX", 2022, "export", 10.0, "FOB"),
+                 ("COL", "PER", 2022, "export", 5.0, "FOB"),
+                 ("COL", "PER", 2022, "import", 7.0, "CIF"),
+                 ("COL", "USA", 2022, "export", 100.0, "FOB")])
+    table = balance(data, "COL", blocs=[countries.bloc("pa")]).table
+    row = table[table["partner"] == "XPA"].iloc[0]
+    assert row["exports_usd"] == 15.0 and row["imports_usd"] == 7.0
+    assert row["balance_usd"] == 8.0
+
+
+def test_bloc_balance_keeps_intra_bloc_trade_apart_and_counts_nothing_twice():
+    from pa_trade.analysis.balance import bloc_balance
+
+    data = make([("COL", "MEX", 2022, "export", 10.0, "FOB"),
+                 ("MEX", "COL", 2022, "export", 30.0, "FOB"),
+                 ("COL", "KOR", 2022, "import", 50.0, "CIF"),
+                 ("PER", "KOR", 2022, "import", 20.0, "CIF"),
+                 ("PER", "KOR", 2022, "export", 40.0, "FOB")])
+    table = bloc_balance(data, countries.bloc("pa")).table
+    bloc_rows = table[table["reporter"] == "XPA"].set_index("partner")
+    assert bloc_rows.loc["KOR", "imports_usd"] == 70.0
+    assert bloc_rows.loc["KOR", "exports_usd"] == 40.0
+    assert bloc_rows.loc["XPA", "exports_usd"] == 40.0  # COL->MEX and MEX->COL, apart
+    members = table[table["reporter"] != "XPA"]
+    for side in ("exports_usd", "imports_usd"):
+        assert bloc_rows[side].sum() == members[side].sum()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(
+    st.tuples(st.sampled_from(["COL", "MEX", "PER", "CHL"]), st.sampled_from(MEMBERS + OTHERS
+                                                                            + ["COL"]),
+              st.integers(2019, 2020), st.sampled_from(["export", "import"]), cents,
+              st.sampled_from(["FOB", "CIF"])),
+    min_size=1, max_size=40))
+def test_bloc_rows_add_up_to_the_members_rows(rows):
+    from pa_trade.analysis.balance import bloc_balance
+
+    rows = [r for r in rows if r[0] != r[1]]
+    if not rows:
+        return
+    table = bloc_balance(make(rows), countries.bloc("pa")).table
+    for year, group in table.groupby("year"):
+        bloc_rows = group[group["reporter"] == "XPA"]
+        members = group[group["reporter"] != "XPA"]
+        for side in ("exports_usd", "imports_usd"):
+            assert abs(bloc_rows[side].sum() - members[side].sum()) < 0.01, (year, side)
+
+
+def test_colombia_with_the_alliance_is_the_sum_of_mexico_peru_and_chile_on_imf_data():
+    from pa_trade import readers
+    from tests.conftest import reference_file
+
+    flows_ = readers.load([str(reference_file("imf_dots_pa_2000_2020.csv"))]).flows
+    pa = countries.bloc("pa")
+    table = balance(flows_, "COL", partners=["MEX", "PER", "CHL"], blocs=[pa]).table
+    for year, group in table.groupby("year"):
+        members = group[group["partner"].isin(["MEX", "PER", "CHL"])]
+        bloc_row = group[group["partner"] == "XPA"].iloc[0]
+        for side in ("exports_usd", "imports_usd", "balance_usd"):
+            assert round(bloc_row[side], 2) == round(members[side].sum(), 2), (year, side)
+    row_2019 = table[(table["year"] == 2019) & (table["partner"] == "MEX")].iloc[0]
+    assert round(row_2019["imports_usd"] / 1e6, 1) == 3879.6

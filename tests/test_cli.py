@@ -202,3 +202,32 @@ def test_the_user_data_folder_replaces_the_built_in_data(run, tmp_path, monkeypa
     assert result.exit_code == 0
     assert "DANE export microdata (expo.csv)" in result.stdout
     assert "Built-in data" not in result.stdout
+
+
+def test_balance_of_the_alliance_as_reporter(run):
+    result = run("balance", "pa", "-y", "2024", "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    table = rows(result.stdout)
+    assert {r["reporter"] for r in table} >= {"COL", "MEX", "PER", "XPA"}
+    intra = [r for r in table if r["reporter"] == "XPA" and r["partner"] == "XPA"]
+    assert intra and intra[0]["partner_name"] == "Pacific Alliance, intra-bloc"
+    assert "no data from CHL" in result.stderr
+
+
+def test_user_blocs_file(run, tmp_path):
+    blocs = tmp_path / "blocs.csv"
+    blocs.write_text(
+        "bloc,code,aliases,name_en,name_es,members,source\n"
+        "andean-community,XAN,can-bloc|comunidad andina,Andean Community,Comunidad Andina,"
+        "BOL COL ECU PER,Cartagena Agreement (1969)\n", encoding="utf-8")
+    tidy = tmp_path / "t.csv"
+    tidy.write_text("reporter,partner,year,flow,value_usd,valuation,source\n"
+                    "COL,PER,2022,export,5,FOB,x\nCOL,ECU,2022,export,7,FOB,x\n"
+                    "COL,MEX,2022,export,100,FOB,x\n", encoding="utf-8")
+    result = run("balance", "colombia", "-d", str(tidy), "--blocs", str(blocs),
+                 "-p", "can-bloc", "-f", "csv", "-q")
+    assert result.exit_code == 0, result.stderr
+    (row,) = rows(result.stdout)
+    assert row["partner"] == "XAN" and row["exports_usd"] == "12"
+    missing = run("balance", "colombia", "--blocs", str(tmp_path / "nope.csv"))
+    assert missing.exit_code == 3

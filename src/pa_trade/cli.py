@@ -142,47 +142,55 @@ BUILTIN_NOTE = ("Built-in data: {n} published figures, sparse (see README); load
 @click.option("--year", "-y", "years", multiple=True, metavar="YEAR|A-B",
               help="Year or range (2015-2022); repeatable. Default: every year in the data.")
 @click.option("--partner", "-p", "partners", multiple=True, metavar="NAME",
-              help="Partner name, code or bloc (pa); repeatable. Default: every partner.")
+              help="Partner name or code, or a bloc (pa: one row per year for the bloc as a "
+                   "whole); repeatable. Default: every partner.")
 @click.option("--valuation", type=click.Choice(["cif", "fob"], case_sensitive=False),
               default="cif", show_default=True,
               help="Import valuation where a source has both.")
 @click.option("--totals", is_flag=True,
               help="Add bloc subtotals and the totals the sources report (World, groups).")
+@click.option("--blocs", "blocs_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="A CSV of your own blocs, laid out like data/blocs.csv.")
 @data_options
 @output_options()
-def balance(reporter, years, partners, valuation, totals, data_paths, layout, number_style,
-            strict, quiet, fmt, units):
+def balance(reporter, years, partners, valuation, totals, blocs_file, data_paths, layout,
+            number_style, strict, quiet, fmt, units):
     """Exports, imports and balance of REPORTER per partner and year.
 
-    REPORTER is a country: a name in Spanish or English, an ISO code.
+    REPORTER is a country (a name in Spanish or English, an ISO code) or a bloc (pa): then
+    each member's balances, and the bloc's with each outside partner, intra-bloc trade apart.
     """
     from pa_trade import countries
-    from pa_trade.analysis.balance import balance as compute_balance
-    from pa_trade.analysis.balance import with_total_rows
+    from pa_trade.analysis import balance as analysis
     from pa_trade.render import balance_output
 
-    reporter_code = _reporter(reporter)
+    if blocs_file:
+        _load_blocs(blocs_file)
+    reporter_bloc = countries.bloc(reporter)
+    reporter_code = None if reporter_bloc else _reporter(reporter)
     year_list = parse_years(years)
     partner_codes, asked_blocs = [], []
     for text in partners:
         found = countries.bloc(text)
         if found:
             asked_blocs.append(found)
-            partner_codes.append(found.code)
         else:
             partner_codes.append(countries.resolve(text, where="--partner"))
     loaded, builtin = load_data(data_paths, layout, number_style, strict, quiet)
     people = fmt in ("table", "markdown")
-    blocs = asked_blocs or ([countries.bloc("pa")] if (people or totals) else [])
-    result = compute_balance(
-        loaded.flows, reporter_code, years=year_list, partners=partner_codes or None,
-        valuation=valuation.upper(), totals=totals or people, blocs=blocs,
-    )
+    everything = not partner_codes and not asked_blocs
+    # asking only for blocs means no single partners, not every partner
+    options = dict(years=year_list, partners=None if everything else partner_codes,
+                   valuation=valuation.upper(), totals=totals, world=people and everything)
+    if reporter_bloc:
+        result = analysis.bloc_balance(loaded.flows, reporter_bloc, **options)
+    else:
+        # people see the Alliance subtotal unless they asked for particular partners
+        blocs = asked_blocs or ([countries.bloc("pa")] if (people or totals) and everything
+                                else [])
+        result = analysis.balance(loaded.flows, reporter_code, blocs=blocs, **options)
     if people:
-        if not totals and not partner_codes:
-            table = result.table
-            result.table = table[~table["kind"].isin(["group"])].reset_index(drop=True)
-        result = with_total_rows(result)
+        result = analysis.with_total_rows(result)
     footer = _footer(result, builtin, loaded) if people else None
     out = balance_output(result, fmt, units or ("millions" if people else "usd"), footer)
     click.echo(out, nl=False)
@@ -194,15 +202,24 @@ def balance(reporter, years, partners, valuation, totals, data_paths, layout, nu
             click.echo("pa-trade: note: " + BUILTIN_NOTE.format(n=len(loaded.flows)), err=True)
 
 
+def _load_blocs(path: str) -> None:
+    from pa_trade import countries
+    from pa_trade.errors import DataError, InputError
+
+    if not os.path.isfile(path):
+        raise InputError(f"--blocs {path}: no such file")
+    try:
+        countries.load_blocs(path)
+    except (KeyError, ValueError) as exc:
+        raise DataError(f"--blocs {path}: not a blocs file like data/blocs.csv ({exc})") from None
+
+
 def _reporter(text: str) -> str:
     from pa_trade import countries
 
-    if countries.bloc(text):
-        raise UsageError(f"{text!r} is a bloc; balance takes one reporting country "
-                         f"(use --partner {text} for its members)")
     code = countries.resolve(text, where="REPORTER")
     if countries.kind(code) != "country":
-        raise UsageError(f"{text!r} is not a country; balance takes one reporting country")
+        raise UsageError(f"{text!r} is not a country or a bloc; balance takes one reporter")
     return code
 
 

@@ -127,11 +127,10 @@ def balance_output(result, fmt: str, units: str, footer: Footer | None = None) -
 def _people(result, fmt: str, units: str, footer: Footer | None) -> str:
     from tabulate import SEPARATING_LINE, tabulate
 
-    from pa_trade import countries
-
     table = result.table
-    name = countries.name(result.reporter)
+    name = result.reporter_name
     years = result.years
+    several = table["reporter"].nunique() > 1
     span = f"{years[0]}" if len(years) == 1 else f"{years[0]}–{years[-1]}"
     title = f"{name}: trade balance by partner, {span}"
     exports_val = _label(table["exports_valuation"])
@@ -147,7 +146,7 @@ def _people(result, fmt: str, units: str, footer: Footer | None) -> str:
         partner = record.partner_name
         if record.kind in ("world", "group"):
             partner = f"{partner} (as reported)"
-        rows.append([
+        rows.append(([record.reporter] if several else []) + [
             partner,
             record.year,
             human_number(record.exports_usd, units),
@@ -157,11 +156,14 @@ def _people(result, fmt: str, units: str, footer: Footer | None) -> str:
             record.imports_valuation,
         ])
     headers = ["Partner", "Year", "Exports", "Imports", "Balance", "Status", "Imports val."]
+    align = ("left", "right", "right", "right", "right", "left", "left")
+    if several:
+        headers, align = ["Reporter"] + headers, ("left",) + align
     grid = tabulate(
         rows,
         headers=headers,
         tablefmt="pipe" if fmt == "markdown" else "simple",
-        colalign=("left", "right", "right", "right", "right", "left", "left"),
+        colalign=align,
         disable_numparse=True,
     )
     if fmt == "markdown":

@@ -16,7 +16,8 @@ COLUMNS = [
     "status", "exports_valuation", "imports_valuation", "kind", "sources",
 ]
 # per year: partners, the total of the partners shown, bloc subtotals, reported aggregates
-KIND_ORDER = {"country": 0, "other": 1, "shown": 2, "bloc": 3, "group": 4, "world": 5}
+KIND_ORDER = {"country": 0, "other": 1, "shown": 2, "bloc": 3, "intra": 4, "group": 5,
+              "world": 6}
 
 
 @dataclass
@@ -28,6 +29,11 @@ class BalanceResult:
     years: list[int]
     import_valuation: str
     notes: list[str] = field(default_factory=list)
+    reporter_name: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.reporter_name:
+            self.reporter_name = countries.name(self.reporter)
 
 
 def status_of(balance: float | None) -> str:
@@ -65,25 +71,14 @@ def _years_text(years) -> str:
     return ", ".join(str(y) for y in values)
 
 
-def balance(
-    flows: pd.DataFrame,
-    reporter: str,
-    years: list[int] | None = None,
-    partners: list[str] | None = None,
-    valuation: str = "CIF",
-    totals: bool = False,
-    blocs: list[countries.Bloc] | None = None,
-) -> BalanceResult:
-    """Exports, imports and balance of `reporter` per partner and year.
+def partner_table(
+    flows: pd.DataFrame, reporter: str, years: list[int] | None, valuation: str
+) -> pd.DataFrame:
+    """Exports and imports of one reporter per (partner, year), before any filtering.
 
-    `partners`: ISO3 or aggregate codes to keep (None: every country partner). Blocs named in
-    `blocs` add a subtotal row per year (with `totals`, or when asked for as partners).
-    `valuation`: 'CIF' or 'FOB', used for imports where a source has both.
-    Raises DataError when nothing matches, saying what the loaded data cover.
+    Columns: partner, year, exports_usd, imports_usd, exports_valuation, imports_valuation,
+    sources, kind, reporter. Raises DataError when the reporter or the years have no data.
     """
-    import pandas as pd
-
-    valuation = valuation.upper()
     mine = flows[flows["reporter"] == reporter]
     if mine.empty:
         raise DataError(f"no data for {countries.name(reporter)} as reporter; "
@@ -101,7 +96,6 @@ def balance(
         mine.groupby(["partner", "year", "flow", "valuation", "source"], observed=True)
         ["value_usd"].sum().reset_index()
     )
-
     exports = mine[mine["flow"] == "export"].groupby(["partner", "year"]).agg(
         exports_usd=("value_usd", "sum"),
         exports_valuation=("valuation", _valuation_label),
@@ -109,11 +103,11 @@ def balance(
     )
     imports = _imports(mine[mine["flow"] == "import"], valuation)
     table = exports.join(imports, how="outer").reset_index()
-    for side in ("exports_usd", "imports_usd"):
-        table[side] = table[side].astype("float64")
     if table.empty:
         raise DataError(f"no exports or imports for {countries.name(reporter)}; "
                         f"{coverage(flows, reporter)}")
+    for side in ("exports_usd", "imports_usd"):
+        table[side] = table[side].astype("float64")
     table["reporter"] = reporter
     table["sources"] = [
         "; ".join(sorted(set((a if isinstance(a, list) else []) + (b if isinstance(b, list)
@@ -121,31 +115,132 @@ def balance(
         for a, b in zip(table["export_sources"], table["import_sources"], strict=True)
     ]
     table["kind"] = [countries.kind(p) for p in table["partner"]]
+    return table.drop(columns=["export_sources", "import_sources"])
 
+
+def balance(
+    flows: pd.DataFrame,
+    reporter: str,
+    years: list[int] | None = None,
+    partners: list[str] | None = None,
+    valuation: str = "CIF",
+    totals: bool = False,
+    blocs: list[countries.Bloc] | None = None,
+    world: bool = False,
+) -> BalanceResult:
+    """Exports, imports and balance of `reporter` per partner and year.
+
+    `partners`: ISO3 or aggregate codes to keep (None: every country partner).
+    `blocs`: blocs to add one row per year for: the reporter's trade with the bloc's other
+    members, summed over all of them (whatever `partners` says).
+    `totals`: add the aggregates the sources report (World, regions); `world`: World only.
+    `valuation`: 'CIF' or 'FOB', used for imports where a source has both.
+    Raises DataError when nothing matches, saying what the loaded data cover.
+    """
+    import pandas as pd
+
+    valuation = valuation.upper()
+    full = partner_table(flows, reporter, years, valuation)
     notes: list[str] = []
-    asked_blocs = [b for b in (blocs or []) if partners and b.code in partners]
-    if partners:
-        wanted = set(partners)
-        for b in asked_blocs:
-            wanted |= set(b.members)
-        wanted.discard(reporter)
-        table = table[table["partner"].isin(wanted)]
-        present = set(table["partner"])
-        for code in sorted(wanted - present - {b.code for b in asked_blocs}):
+    if partners is not None:
+        wanted = set(partners) - {reporter}
+        table = full[full["partner"].isin(wanted)]
+        for code in sorted(wanted - set(table["partner"])):
             notes.append(f"no data for {countries.name(reporter)} with {countries.name(code)} "
                          f"in the years asked")
-    elif not totals:
-        table = table[~table["kind"].isin(["world", "group"])]
-
-    subtotal_blocs = blocs if totals else asked_blocs
-    extra = [_bloc_rows(table, reporter, b, notes) for b in subtotal_blocs or []]
+    else:
+        shown = ["country", "other"] + (["world", "group"] if totals else [])
+        shown += ["world"] if world else []
+        table = full[full["kind"].isin(shown)]
+    extra = [_bloc_rows(full, reporter, b, notes) for b in blocs or []]
     table = pd.concat([table] + [e for e in extra if not e.empty], ignore_index=True)
     if table.empty:
         asked = ", ".join(countries.name(p) for p in partners or [])
+        asked += ", ".join(b.name_en for b in blocs or [])
         raise DataError(
             f"no data for {countries.name(reporter)} with {asked} in the years asked; "
             f"{coverage(flows, reporter)}"
         )
+    return BalanceResult(_finish(table), reporter, _years(table), valuation, notes)
+
+
+def bloc_balance(
+    flows: pd.DataFrame,
+    bloc: countries.Bloc,
+    years: list[int] | None = None,
+    partners: list[str] | None = None,
+    valuation: str = "CIF",
+    totals: bool = False,
+    world: bool = False,
+) -> BalanceResult:
+    """Each member's balances, and the bloc's with every outside partner and with itself.
+
+    Bloc rows (reporter = the bloc's code) add up the members' own figures: trade with an
+    outside partner, and intra-bloc trade on a row of its own (partner = the bloc's code), so
+    nothing is counted twice. Members without data are named in the notes.
+    """
+    import pandas as pd
+
+    valuation = valuation.upper()
+    member_tables, notes, missing = [], [], []
+    for member in bloc.members:
+        try:
+            result = balance(flows, member, years, partners, valuation, totals, world=world)
+        except DataError:
+            missing.append(member)
+            continue
+        member_tables.append(result.table)
+        notes += result.notes
+    if not member_tables:
+        raise DataError(f"no data for any member of the {bloc.name_en} "
+                        f"({', '.join(bloc.members)}) as reporter; {coverage(flows)}")
+    if missing:
+        notes.append(f"no data from {', '.join(missing)} as reporter: the {bloc.name_en} rows "
+                     f"add up {', '.join(m for m in bloc.members if m not in missing)} only")
+    members = pd.concat(member_tables, ignore_index=True)
+    inside = members["partner"].isin(bloc.members)
+    outside = members[~inside & members["kind"].isin(["country", "other", "world", "group"])]
+    rows = []
+    for (partner, year), group in outside.groupby(["partner", "year"]):
+        rows.append(_sum_row(group, bloc.code, partner, countries.name(partner),
+                             countries.kind(partner), year))
+    if partners is None:
+        for year, group in members[inside].groupby("year"):
+            rows.append(_sum_row(group, bloc.code, bloc.code,
+                                 f"{bloc.name_en}, intra-bloc", "intra", year))
+    table = pd.concat([members.drop(columns=["balance_usd", "status"]), pd.DataFrame(rows)],
+                      ignore_index=True)
+    result = BalanceResult(_finish(table), bloc.code, _years(table), valuation, notes)
+    result.reporter_name = bloc.name_en
+    return result
+
+
+def _sum_row(group: pd.DataFrame, reporter: str, partner: str, partner_name: str, kind: str,
+             year: int) -> dict:
+    """One row adding up several reporters' or partners' rows; a side missing everywhere stays
+    missing."""
+    return {
+        "reporter": reporter,
+        "partner": partner,
+        "partner_name": partner_name,
+        "year": year,
+        "exports_usd": group["exports_usd"].sum(min_count=1),
+        "imports_usd": group["imports_usd"].sum(min_count=1),
+        "exports_valuation": _valuation_label(group["exports_valuation"]),
+        "imports_valuation": _valuation_label(group["imports_valuation"]),
+        "kind": kind,
+        "sources": "; ".join(sorted({s for v in group["sources"] for s in str(v).split("; ")
+                                      if s})),
+    }
+
+
+def _years(table: pd.DataFrame) -> list[int]:
+    return sorted({int(y) for y in table["year"]})
+
+
+def _finish(table: pd.DataFrame) -> pd.DataFrame:
+    """Balance, status and names; rows in reading order; the public columns."""
+    table = table.copy()
     table["balance_usd"] = table["exports_usd"] - table["imports_usd"]
     table["status"] = [status_of(b) for b in table["balance_usd"]]
     given_names = table["partner_name"] if "partner_name" in table else [None] * len(table)
@@ -157,10 +252,11 @@ def balance(
         table[column] = table[column].fillna("")
     table["trade"] = table["exports_usd"].fillna(0) + table["imports_usd"].fillna(0)
     table["kind_order"] = table["kind"].map(KIND_ORDER)
-    table = table.sort_values(["year", "kind_order", "trade", "partner"],
-                              ascending=[True, True, False, True])
-    table = table[COLUMNS].reset_index(drop=True)
-    return BalanceResult(table, reporter, sorted(set(table["year"].tolist())), valuation, notes)
+    # members before the bloc they form
+    table["reporter_order"] = [len(r) != 3 or r.startswith("X") for r in table["reporter"]]
+    table = table.sort_values(["year", "reporter_order", "reporter", "kind_order", "trade",
+                               "partner"], ascending=[True, True, True, True, False, True])
+    return table[COLUMNS].reset_index(drop=True)
 
 
 def _imports(imports: pd.DataFrame, valuation: str) -> pd.DataFrame:
@@ -187,7 +283,7 @@ def _imports(imports: pd.DataFrame, valuation: str) -> pd.DataFrame:
 
 
 def _bloc_rows(table: pd.DataFrame, reporter: str, bloc, notes: list[str]) -> pd.DataFrame:
-    """One subtotal row per year: the reporter's trade with the bloc's other members."""
+    """One row per year: the reporter's trade with the bloc's other members, added up."""
     import pandas as pd
 
     members = [m for m in bloc.members if m != reporter]
@@ -200,62 +296,43 @@ def _bloc_rows(table: pd.DataFrame, reporter: str, bloc, notes: list[str]) -> pd
                 f"{bloc.name_en} subtotal for {year} covers {', '.join(present)} only "
                 f"(no data for {', '.join(missing)})"
             )
-        rows.append(
-            {
-                "reporter": reporter,
-                "partner": bloc.code,
-                "partner_name": f"{bloc.name_en} ({', '.join(members)})",
-                "year": year,
-                "exports_usd": group["exports_usd"].sum(min_count=1),
-                "imports_usd": group["imports_usd"].sum(min_count=1),
-                "exports_valuation": _valuation_label(group["exports_valuation"]),
-                "imports_valuation": _valuation_label(group["imports_valuation"]),
-                "kind": "bloc",
-                "sources": "; ".join(sorted({s for v in group["sources"] for s in v.split("; ")
-                                              if s})),
-            }
-        )
+        rows.append(_sum_row(group, reporter, bloc.code,
+                             f"{bloc.name_en} ({', '.join(members)})", "bloc", year))
     return pd.DataFrame(rows)
 
 
 def with_total_rows(result: BalanceResult) -> BalanceResult:
-    """Add, per year, a 'Total, partners shown' row summing the country rows."""
+    """Add, per reporter and year, a 'Total, N partners' row summing the country rows, and a
+    note on how much of the reported World total those partners account for."""
     import pandas as pd
 
     table = result.table
+    rows, notes = [], list(result.notes)
     countries_only = table[table["kind"].isin(["country", "other"])]
-    rows = []
-    for year, group in countries_only.groupby("year"):
-        exports = group["exports_usd"].sum(min_count=1)
-        imports = group["imports_usd"].sum(min_count=1)
-        rows.append(
-            {
-                "reporter": result.reporter, "partner": "", "year": year,
-                "partner_name": f"Total, {len(group)} partner{'s' if len(group) > 1 else ''}",
-                "exports_usd": exports, "imports_usd": imports,
-                "balance_usd": exports - imports, "status": status_of(exports - imports),
-                "exports_valuation": _valuation_label(group["exports_valuation"]),
-                "imports_valuation": _valuation_label(group["imports_valuation"]),
-                "kind": "shown", "sources": "",
-            }
-        )
-    if not rows:
-        return result
-    notes = list(result.notes)
-    world = table[table["kind"] == "world"].set_index("year")
-    for row in rows:
-        if row["year"] not in world.index:
+    world = table[table["kind"] == "world"].set_index(["reporter", "year"])
+    for (reporter, year), group in countries_only.groupby(["reporter", "year"], sort=False):
+        label = f"Total, {len(group)} partner{'s' if len(group) > 1 else ''}"
+        row = _sum_row(group, reporter, "", label, "shown", year)
+        row["balance_usd"] = row["exports_usd"] - row["imports_usd"]
+        row["status"] = status_of(row["balance_usd"])
+        rows.append(row)
+        if (reporter, year) not in world.index:
             continue
         shares = []
         for side in ("exports", "imports"):
-            total, shown = world.at[row["year"], f"{side}_usd"], row[f"{side}_usd"]
+            total, shown = world.at[(reporter, year), f"{side}_usd"], row[f"{side}_usd"]
             if total == total and shown == shown and total:
                 shares.append(f"{shown / total:.1%} of {side}")
         if shares:
-            notes.append(f"in {row['year']} the partners shown account for "
+            who = "" if reporter == result.reporter else f"{reporter}: "
+            notes.append(f"{who}in {year} the partners shown account for "
                          f"{' and '.join(shares)} to and from the World as reported")
+    if not rows:
+        return result
     table = pd.concat([table, pd.DataFrame(rows)], ignore_index=True)
     table["kind_order"] = table["kind"].map(KIND_ORDER)
-    table = table.sort_values(["year", "kind_order"], kind="stable")[COLUMNS]
+    table["reporter_order"] = [len(r) != 3 or r.startswith("X") for r in table["reporter"]]
+    table = table.sort_values(["year", "reporter_order", "reporter", "kind_order"],
+                              kind="stable")[COLUMNS]
     return BalanceResult(table.reset_index(drop=True), result.reporter, result.years,
-                         result.import_valuation, notes)
+                         result.import_valuation, notes, result.reporter_name)
