@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 
 from pa_trade import countries
-from pa_trade.errors import ExitCode, NetworkError
+from pa_trade.errors import ExitCode, NetworkError, UsageError
 from pa_trade.fetch.cache import AnswerCache
 from pa_trade.fetch.codes import comtrade_code
 from pa_trade.fetch.comtrade import (
@@ -436,7 +436,7 @@ def test_one_empty_year_is_a_note_not_a_failure(server):
     server.records = colombia([2022])
     flows, report = client(server).fetch_totals(["COL"], ["MEX"], [2022, 2023])
     assert set(flows["year"]) == {2022}
-    assert "UN Comtrade has no data for Colombia 2023 with Mexico" in report.notes
+    assert "no data for Colombia with Mexico in 2023" in report.notes
 
 
 # -- the API key -------------------------------------------------------------------------------
@@ -464,6 +464,13 @@ def test_invalid_key_is_exit_4_without_the_key(server, run):
     assert result.exit_code == 4
     assert "refused the API key (HTTP 401)" in result.stderr
     assert KEY not in result.stdout + result.stderr and "[redacted]" in result.stderr
+
+
+def test_key_is_never_sent_unencrypted_to_another_host():
+    with pytest.raises(UsageError, match="unencrypted") as refused:
+        ComtradeClient("http://comtrade.example.org", api_key=KEY)
+    assert KEY not in str(refused.value)
+    assert ComtradeClient("http://localhost:8080", api_key=KEY).url_path == KEYED_PATH
 
 
 def test_key_quoted_in_an_answer_is_not_cached(server, tmp_path):
@@ -570,6 +577,9 @@ def test_fetch_then_balance_equals_the_servers_figures(server, run):
     assert f"to {written}" in result.stdout
     assert balance_rows(run) == straight_from(server.records)
     assert balance_rows(run, "--valuation", "fob") == straight_from(server.records, "fob")
+    elsewhere = run("fetch", "comtrade", "-r", "colombia", "-y", "2022", "--api-url",
+                    server.url, env={"PA_TRADE_DATA": str(written)})
+    assert "pa-trade: note: $PA_TRADE_DATA is set" in elsewhere.stderr
     with_totals = balance_rows(run, "--totals", "-y", "2022")
     expected = straight_from(server.records, aggregates=True)
     assert with_totals[("WLD", 2022)] == expected[("WLD", 2022)]

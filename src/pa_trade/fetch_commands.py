@@ -107,9 +107,31 @@ def comtrade(reporters, partners, years, out, api_key, api_url, refresh, max_age
         click.echo(f"wrote {len(flows)} flows to {out}")
         return
     for written in store.save_to_user_data(flows, partner_codes):
+        if written.flows == written.fetched and not written.replaced:
+            click.echo(f"wrote {written.fetched} flows to {written.path}")
+            continue
         replaced = f", {written.replaced} replaced" if written.replaced else ""
-        click.echo(f"wrote {written.fetched} flows ({written.flows} in the file{replaced}) "
-                   f"to {written.path}")
+        click.echo(f"wrote {written.fetched} flows to {written.path} (now {written.flows} "
+                   f"flows{replaced})")
+    if not quiet:
+        _warn_if_data_elsewhere()
+
+
+def _warn_if_data_elsewhere() -> None:
+    """Commands read $PA_TRADE_DATA instead of the user data folder when it is set."""
+    import os
+    from pathlib import Path
+
+    from pa_trade.paths import user_data_dir
+
+    setting = os.environ.get("PA_TRADE_DATA", "").strip()
+    if not setting:
+        return
+    folder = user_data_dir().resolve()
+    listed = [Path(p).expanduser().resolve() for p in setting.split(os.pathsep) if p]
+    if folder not in listed:
+        click.echo(f"pa-trade: note: $PA_TRADE_DATA is set, so other commands read it and not "
+                   f"{folder}; add that folder to it, or pass --data {folder}", err=True)
 
 
 def _reporters(texts) -> list[str]:

@@ -154,6 +154,9 @@ class ComtradeClient:
         self.base_url = base_url.rstrip("/")
         self.server = public_server(self.base_url)
         self.api_key = (api_key or "").strip() or None
+        if self.api_key and base_url.startswith("http://") and not _loopback(self.server):
+            raise UsageError(f"--api-url {self.server}: the API key would travel unencrypted; "
+                             f"use an https:// address")
         self._session = session
         self.timeout = timeout
         self.max_retries = max_retries
@@ -207,11 +210,17 @@ class ComtradeClient:
         self._done, self._total = 0, len(queries)
         report = LoadReport("UN Comtrade", "comtrade-api")
         answers: list[Answer] = []
+        empty_years: dict[int, list[int]] = {}
         for query in queries:
             got = self.collect(query, report)
             if not any(a.records for a in got):
-                report.notes.append(f"UN Comtrade has no data for {query.describe()}")
+                empty_years.setdefault(query.reporter, []).append(query.year)
             answers.extend(got)
+        for reporter, missing in empty_years.items():
+            asked = "" if partner_codes is None else " with " + (
+                _area_name(partner_codes[0]) if len(partner_codes) == 1
+                else f"{len(partner_codes)} partners")
+            report.notes.append(f"no data for {_area_name(reporter)}{asked} in {_years(missing)}")
         flows = to_flows(answers, report)
         if flows.empty and report.rows_read == 0:
             raise DataError(_no_data_message(reporters, partners, years))
@@ -550,6 +559,12 @@ def _code_for(iso3: str, option: str) -> int:
         raise UsageError(f"{option}: UN Comtrade has no area code for "
                          f"{countries.name(iso3)} ({iso3})")
     return code
+
+
+def _loopback(server: str) -> bool:
+    from urllib.parse import urlsplit
+
+    return urlsplit(server).hostname in ("127.0.0.1", "localhost", "::1")
 
 
 def _area_name(code: int) -> str:
