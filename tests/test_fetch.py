@@ -287,6 +287,7 @@ def test_every_record_is_converted_or_reported():
         record(170, 484, 2022, "X", 100.0),                        # the first one again
         record(170, 152, 2022, "X", None),                         # no value
         record(170, 76, 2022, "M", 60.0, fob=60.0, cifvalue=None),  # Brazil-style FOB imports
+        record(170, 32, 2022, "X", 1.0, motCode="0", partner2Code=0.0),  # codes as text/float
     ]
     report = LoadReport("UN Comtrade", "comtrade-api")
     flows = to_flows([Answer(records, datetime(2024, 1, 1, tzinfo=timezone.utc))], report)
@@ -299,7 +300,8 @@ def test_every_record_is_converted_or_reported():
     assert "999" in unknown.detail and "Atlantis" in unknown.detail
     got = {(r.partner, r.flow, r.valuation): r.value_usd for r in flows.itertuples()}
     assert got == {("MEX", "export", "FOB"): 100.0, ("FRA", "export", "FOB"): 41.0,
-                   ("XNS", "import", "CIF"): 7.0, ("BRA", "import", "FOB"): 60.0}
+                   ("XNS", "import", "CIF"): 7.0, ("BRA", "import", "FOB"): 60.0,
+                   ("ARG", "export", "FOB"): 1.0}
 
 
 # -- the client against the server -----------------------------------------------------------
@@ -329,6 +331,14 @@ def test_rate_limit_waits_the_time_named_then_retries(server):
     assert waits.asked == [1.0, 3.0]
     assert len(server.seen) == 3
     pd.testing.assert_frame_equal(table(flows), expected_from(server.records))
+
+
+def test_rate_limit_longer_than_max_wait_fails_at_once(server):
+    server.script(Reply(429, '{"message": "Rate limit is exceeded. Try again in 3600 seconds."}'))
+    waits = Waits()
+    with pytest.raises(NetworkError, match="asks to wait 3600 s; try again later"):
+        client(server, sleep=waits, max_wait=120).fetch_totals(["COL"], None, [2022])
+    assert waits.asked == [] and len(server.seen) == 1
 
 
 def test_server_errors_retry_with_growing_backoff_then_succeed(server):
@@ -536,6 +546,7 @@ def test_cache_list_and_clear(server, run):
     assert len(lines) == 4 and "reporterCode=170 period=2021 flowCode=X,M" in lines[1]
     assert lines[1].split()[1] == "s" and lines[1].split()[4] == "14"
     assert lines[-1].startswith("2 cached answers")
+    assert run("cache", "clear", "--older-than", "1").stdout.startswith("removed 0 cached")
     cleared = run("cache", "clear")
     assert cleared.stdout.startswith("removed 2 cached answers")
     assert run("cache", "list").stdout.startswith("no cached answers in ")

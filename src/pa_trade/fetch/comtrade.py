@@ -179,6 +179,7 @@ class ComtradeClient:
         return KEYED_PATH if self.api_key else PREVIEW_PATH
 
     def session(self) -> requests.Session:
+        """The requests session of every call (made on first use: requests loads late)."""
         if self._session is None:
             import requests
 
@@ -277,8 +278,8 @@ class ComtradeClient:
         """GET the endpoint with `params` -> the decoded JSON answer.
 
         Waits out 429s (the time the answer names, else Retry-After, else backoff), retries
-        5xx and connection errors with exponential backoff and jitter, at most `max_retries`
-        times each; raises NetworkError with one line saying why it gave up.
+        5xx and connection errors with exponential backoff and jitter: `max_retries` retries
+        in all, then NetworkError with one line saying why it gave up.
         """
         import requests
 
@@ -305,10 +306,10 @@ class ComtradeClient:
                 failures += 1
                 wait = _rate_limit_wait(response)
                 if failures > self.max_retries or (wait or 0) > self.max_wait:
-                    named = f"; it asks to wait {wait:g} s" if wait else ""
+                    named = f", and asks to wait {wait:g} s" if wait else ""
                     raise NetworkError(
-                        f"UN Comtrade keeps refusing for too many requests (HTTP 429) for "
-                        f"{what}{named}; try again later"
+                        f"UN Comtrade refuses too many requests (HTTP 429) for {what} after "
+                        f"{failures} tries{named}; try again later"
                     )
                 self._wait(wait if wait is not None else self._backoff(failures))
                 continue
@@ -451,7 +452,9 @@ def _convert(record: dict, number: int, source: str, report: LoadReport) -> list
         return None
     for column, wanted in TOTAL_FILTER.items():
         value = record.get(column)
-        if str(value).strip().upper() != str(wanted).upper():
+        same = (_int(value) == wanted if isinstance(wanted, int)
+                else str(value).strip().upper() == wanted)
+        if not same:
             report.add(number, "not-a-total", f"{column} {value!r}, not {wanted!r}")
             return None
     reporter = countries.comtrade_to_iso3(_text(record.get("reporterCode")))
