@@ -1,5 +1,6 @@
 """Every reader on every fixture: the layout detected, the account of rows, the exact sums."""
 
+import csv
 import json
 from decimal import Decimal
 
@@ -130,3 +131,56 @@ def test_monthly_files_of_one_year_add_up(tmp_path):
     whole, _ = readers.read_file(source("dane_expo_yymm_latin1_semicolon.csv"))
     split = readers.load([str(tmp_path)]).flows
     assert sums(split) == sums(whole)
+
+
+SAMPLES = FIXTURES.parents[1].parent / "shared" / "samples"
+SAMPLE_LAYOUTS = {
+    "dane_expo_microdata.csv": "dane-expo",
+    "dane_impo_microdata.csv": "dane-impo",
+    "dane_cuadro_exportaciones.csv": "dane-cuadro",
+    "dane_cuadro_importaciones.csv": "dane-cuadro",
+    "mexico_se_balanza_por_pais.csv": "mexico-se",
+    "tidy_flows.csv": "tidy",
+}
+
+
+@pytest.mark.parametrize("name, layout", sorted(SAMPLE_LAYOUTS.items()))
+def test_the_shared_samples_are_read_whole(name, layout):
+    path = SAMPLES / name
+    if not path.exists():
+        pytest.skip("shared samples are absent")
+    src = SourceFile(name, path.read_bytes())
+    assert readers.detect_layout(src) == layout
+    frame, report = readers.read_file(src)
+    assert report.balanced and report.set_aside == []
+    assert not frame.empty
+
+
+def test_the_shared_cuadro_sample_keeps_its_totals_apart():
+    path = SAMPLES / "dane_cuadro_importaciones.csv"
+    if not path.exists():
+        pytest.skip("shared samples are absent")
+    frame, _ = readers.read_file(SourceFile(path.name, path.read_bytes()))
+    got = sums(frame)
+    assert got[("COL", "MEX", 2022, "import", "CIF")] == Decimal("2899000000")
+    assert got[("COL", "WLD", 2022, "import", "CIF")] == Decimal("28650200000")
+    assert ("COL", "SGP", 2022, "import", "CIF") not in got  # '-' is no figure, not 0
+    assert got[("COL", "KOR", 2021, "import", "CIF")] == Decimal("820400000")
+
+
+def test_a_mexican_saldo_that_disagrees_with_its_own_figures_is_reported(tmp_path):
+    text = (FIXTURES / "mexico_se_balanza_miles_utf8bom_comma.csv").read_text("utf-8-sig")
+    _, clean = readers.read_file(source("mexico_se_balanza_miles_utf8bom_comma.csv"))
+    assert not any("Saldo" in note for note in clean.notes)
+    lines = text.splitlines()
+    row = next(i for i, line in enumerate(lines) if line.upper().startswith("COLOMBIA"))
+    cells = next(csv.reader([lines[row]]))
+    cells[4] = "9,999,999.0"  # the 2021 Saldo
+    lines[row] = ",".join(f'"{c}"' for c in cells)
+    broken = tmp_path / "mx.csv"
+    broken.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    frame, report = readers.read_file(SourceFile(broken.name, broken.read_bytes()))
+    note = next(n for n in report.notes if "Saldo" in n)
+    assert f"line {row + 1}" in note and "9,999,999.0" in note
+    assert sums(frame) == sums(readers.read_file(
+        source("mexico_se_balanza_miles_utf8bom_comma.csv"))[0])  # figures untouched

@@ -147,6 +147,7 @@ def read_table(src: SourceFile, layout: str, number_style: str | None = None):
     # which column holds which (year, flow)
     years = fields(lines[year_row], delimiter)
     columns: dict[int, tuple[int, str]] = {}
+    balance_columns: dict[int, int] = {}  # the table's own Saldo, checked, never used
     if flow_row is not None:
         flow_cells = fields(lines[flow_row], delimiter)
         current_year = None
@@ -156,6 +157,10 @@ def read_table(src: SourceFile, layout: str, number_style: str | None = None):
             cell_flow = flow_of(flow_cells[position]) if position < len(flow_cells) else None
             if current_year and cell_flow and _is_flow_column(flow_cells[position]):
                 columns[position] = (current_year, cell_flow)
+            elif current_year and position < len(flow_cells) and re.search(
+                r"\bsaldo\b|\bbalanza\b", plain(flow_cells[position])
+            ):
+                balance_columns[position] = current_year
     else:
         flow = flow_of(preamble) or flow_of(everything.split("\n", 1)[0])
         if flow is None:
@@ -213,6 +218,7 @@ def read_table(src: SourceFile, layout: str, number_style: str | None = None):
 
     source = f"{publisher.name} ({short_name(src.name)})"
     records = []
+    saldo_mismatches: list[str] = []
     for line, cells in body:
         report.rows_read += 1
         name = NAME_MARK.sub("", cells[0]).strip()
@@ -243,6 +249,9 @@ def read_table(src: SourceFile, layout: str, number_style: str | None = None):
             report.add(line, "no-figures", name)
             continue
         report.rows_used += 1
+        mismatch = _saldo_mismatch(cells, row_values, balance_columns, style)
+        if mismatch:
+            saldo_mismatches.append(f"line {line} ({name} {mismatch})")
         for year, flow, value in row_values:
             records.append(
                 {
@@ -256,8 +265,34 @@ def read_table(src: SourceFile, layout: str, number_style: str | None = None):
                 }
             )
     report.unit = unit_words
+    if saldo_mismatches:
+        shown = "; ".join(saldo_mismatches[:3])
+        more = f" and {len(saldo_mismatches) - 3} more" if len(saldo_mismatches) > 3 else ""
+        report.notes.append(
+            f"the table's Saldo differs from exportaciones - importaciones on "
+            f"{len(saldo_mismatches)} row(s): {shown}{more}; pa-trade computes the balance itself"
+        )
     frame = pd.DataFrame(records) if records else None
     return flows.aggregate(frame), report
+
+
+def _saldo_mismatch(cells, row_values, balance_columns, style) -> str:
+    """'2022: Saldo 5 vs 3' when the published balance disagrees with X - M beyond rounding."""
+    by_year: dict[int, dict[str, Decimal]] = {}
+    for year, flow, value in row_values:
+        by_year.setdefault(year, {})[flow] = value
+    for position, year in balance_columns.items():
+        cell = cells[position] if position < len(cells) else ""
+        sides = by_year.get(year, {})
+        saldo = None if numbers.is_missing(cell) else numbers.parse_decimal(cell, style)
+        if saldo is None or len(sides) != 2:
+            continue
+        computed = sides["export"] - sides["import"]
+        # one unit in the last shown decimal of each of the three figures
+        places = max(-saldo.as_tuple().exponent, 0)
+        if abs(saldo - computed) > Decimal(3) / (10**places):
+            return f"{year}: Saldo {cell} vs {computed}"
+    return ""
 
 
 def _is_flow_column(cell: str) -> bool:
