@@ -34,11 +34,15 @@ def line_with(text: str, *needles: str) -> str:
 
 # --- the real IMF figures ------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def imf():
-    """(path, the file read with plain pandas) for direct computations."""
+def imf_reference() -> tuple[str, pd.DataFrame]:
+    """(path, the file read with plain pandas) for direct computations; skips when absent."""
     path = reference_file(IMF)
     return str(path), pd.read_csv(path)
+
+
+@pytest.fixture(scope="module")
+def imf():
+    return imf_reference()
 
 
 def direct(raw: pd.DataFrame, reporter: str, partner: str, year: int, flow: str):

@@ -48,19 +48,19 @@ def _default_format(value: float) -> str:
     return f"{value:,.1f}"
 
 
-def _right_bar(length: float) -> str:
-    """A bar growing rightwards from the axis, to the eighth of a cell."""
+def _right_bar(length: float, nonzero: bool) -> str:
+    """A bar of `length` cells growing rightwards from the axis, to the eighth of a cell."""
     eighths = round(length * 8)
-    if length > 0 and eighths == 0:
+    if nonzero and eighths == 0:
         eighths = 1  # a small non-zero value still shows
     full, rest = divmod(eighths, 8)
     return "█" * full + (EIGHTHS[rest] if rest else "")
 
 
-def _left_bar(length: float) -> str:
-    """A bar growing leftwards from the axis, to the half cell."""
+def _left_bar(length: float, nonzero: bool) -> str:
+    """A bar of `length` cells growing leftwards from the axis, to the half cell."""
     halves = round(length * 2)
-    if length > 0 and halves == 0:
+    if nonzero and halves == 0:
         halves = 1
     full, half = divmod(halves, 2)
     return (RIGHT_HALF if half else "") + "█" * full
@@ -85,19 +85,31 @@ def _render(
     colour = use_colour() if colour is None else colour
     text_width = max((len(t) for t in texts), default=0)
     label_width = min(max((len(str(label)) for label in labels), default=0), max(width // 3, 6))
-    # label, space, bars, axis, space, text
-    area = width - label_width - 1 - 1 - 1 - text_width
+    # label, space, bars, axis, space, text; the bars keep 10 cells while labels can shrink
+    area = width - label_width - 3 - text_width
     if area < 10:
-        label_width = max(label_width - (10 - area), 4)
-        area = max(width - label_width - 3 - text_width, 4)
+        label_width = max(width - 3 - text_width - 10, 4)
+        area = max(width - label_width - 3 - text_width, 2)
+    # lengths relative to the largest value (0..1): no overflow with tiny or huge numbers
+    shown_left = [not _missing(v) and v > 0 for v in lefts]  # before 1e-320 / 2 becomes 0
+    shown_right = [not _missing(v) and v > 0 for v in rights]
+    largest = max((v for v in (*lefts, *rights) if not _missing(v)), default=0.0)
+    lefts = [v if _missing(v) or not largest else v / largest for v in lefts]
+    rights = [v if _missing(v) or not largest else v / largest for v in rights]
     max_left = max((v for v in lefts if not _missing(v)), default=0.0)
     max_right = max((v for v in rights if not _missing(v)), default=0.0)
-    total = max_left + max_right
-    scale = area / total if total > 0 else 0.0
-    left_cells = math.ceil(max_left * scale) if max_left > 0 else 0
-    right_cells = area - left_cells
-    if max_left > 0 and max_right > 0:
-        scale = min(scale, (right_cells / max_right) if max_right else scale)
+    if any(shown_left) and any(shown_right):
+        # one scale for both sides, and at least a cell each so no bar vanishes
+        left_cells = math.ceil(max_left * area / (max_left + max_right))
+        left_cells = min(max(left_cells, 1), area - 1)
+        right_cells = area - left_cells
+        scale = min(left_cells / max_left if max_left else math.inf,
+                    right_cells / max_right if max_right else math.inf)
+    elif any(shown_left):
+        left_cells, right_cells, scale = area, 0, area / max_left
+    else:
+        left_cells, right_cells = 0, area
+        scale = area / max_right if max_right > 0 else 0.0
     lines = []
     if header:
         left_title, right_title, text_title = header
@@ -105,11 +117,14 @@ def _render(
         head += AXIS + _fit(" " + right_title, right_cells).ljust(right_cells)
         head += " " + _fit(text_title, text_width)
         lines.append(head.rstrip())
-    for label, left, right, text in zip(labels, lefts, rights, texts, strict=True):
+    rows = zip(labels, lefts, rights, shown_left, shown_right, texts, strict=True)
+    for label, left, right, show_left, show_right, text in rows:
         left_bar = ""
         if left_cells and not _missing(left):
-            left_bar = _left_bar(left * scale)[-left_cells:]
-        right_bar = "" if _missing(right) else _right_bar(right * scale)[:right_cells]
+            left_bar = _left_bar(left * scale, show_left)[-left_cells:]
+        right_bar = ""
+        if right_cells and not _missing(right):
+            right_bar = _right_bar(right * scale, show_right)[:right_cells]
         left_pad = " " * (left_cells - len(left_bar))
         right_pad = " " * (right_cells - len(right_bar))
         if colour:
@@ -132,7 +147,8 @@ def bars(
 ) -> str:
     """Horizontal bars, one line per label: positive values right of the axis, negative left.
 
-    `width`: total columns (default: the terminal's, at most 100); every line fits in it.
+    `width`: total columns (default: the terminal's, at most 100); every line fits in it
+    when it leaves 10 columns beside the longest number (40 columns always do).
     `value_format` writes the number shown after each bar (default 1,234.5); a missing value
     (None or NaN) has no bar and shows "–". `colour`: None decides from stdout (a terminal,
     and NO_COLOR unset). Returns the lines, ending with a newline.

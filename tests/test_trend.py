@@ -1,0 +1,264 @@
+"""trend: yearly trade of a reporter with a partner or bloc, growth, and growth around an FTA."""
+
+import datetime
+import json
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pa_trade import countries, flows
+from pa_trade.analysis.trend import Agreement, cagr, read_ftas, trend
+from tests.test_mirror import direct, imf_reference, line_with, rows, tidy_file
+
+KOREA_FTAS = {("CHL", "KOR"): "2004-04-01", ("PER", "KOR"): "2011-08-01",
+              ("COL", "KOR"): "2016-07-15"}
+
+
+def cagr_pct(first: float, last: float, years: int) -> float:
+    return ((last / first) ** (1 / years) - 1) * 100
+
+
+@pytest.fixture(scope="module")
+def imf():
+    return imf_reference()
+
+
+# --- the built-in agreements ---------------------------------------------------------------
+
+def test_the_korea_agreements_are_in_the_table_with_a_source_each():
+    agreements = read_ftas()
+    found = {a.parties: a.entry_into_force.isoformat() for a in agreements if len(a.parties) == 2}
+    for parties, date in KOREA_FTAS.items():
+        assert found[parties] == date
+    assert not any("MEX" in a.parties and "KOR" in a.parties for a in agreements)
+    assert all(a.source.count("http") >= 1 for a in agreements)
+    assert len({a.name for a in agreements}) == len(agreements)
+
+
+# --- the real IMF figures ------------------------------------------------------------------
+
+def test_chile_korea_marks_the_2004_fta_and_gives_growth_before_and_after(run, imf):
+    path, raw = imf
+    result = run("trend", "chile", "--partner", "korea", "--years", "2000-2020", "-d", path)
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert "Chile: trade with South Korea, 2000–2020" in out
+    assert "exports FOB, imports CIF" in out and "millions of US dollars" in out
+    assert "◆ Chile–Korea FTA" in line_with(out, "  2004  ")
+    assert "◆" not in line_with(out, "  2003  ") and "◆" not in line_with(out, "  2005  ")
+    x = {y: direct(raw, "CHL", "KOR", y, "export") for y in (2000, 2003, 2020)}
+    m = {y: direct(raw, "CHL", "KOR", y, "import") for y in (2000, 2003, 2020)}
+    before = line_with(out, "before Chile–Korea FTA, 2000–2003")
+    after = line_with(out, "after Chile–Korea FTA, 2003–2020")
+    assert f"{cagr_pct(x[2000], x[2003], 3):+.1f}%" in before  # +10.7%
+    assert f"{cagr_pct(m[2000], m[2003], 3):+.1f}%" in before
+    assert f"{cagr_pct(x[2003], x[2020], 17):+.1f}%" in after  # +8.2%
+    assert f"{cagr_pct(x[2000], x[2020], 20):+.1f}%" in line_with(out, "CAGR 2000–2020")
+    assert f"×{x[2020] / x[2000]:.2f}" in line_with(out, "Multiple (2020 / 2000)")
+    assert "in force 2004-04-01, base year 2003" in out
+
+
+def test_every_yearly_number_matches_the_file(run, imf):
+    path, raw = imf
+    result = run("trend", "peru", "-p", "KOR", "-d", path, "-f", "csv")
+    table = rows(result.stdout)
+    assert [int(r["year"]) for r in table] == list(range(2000, 2021))
+    previous = None
+    for row in table:
+        year = int(row["year"])
+        x = direct(raw, "PER", "KOR", year, "export")
+        m = direct(raw, "PER", "KOR", year, "import")
+        assert float(row["exports_usd"]) == pytest.approx(x, abs=0.005)
+        assert float(row["imports_usd"]) == pytest.approx(m, abs=0.005)
+        assert float(row["balance_usd"]) == pytest.approx(x - m, abs=0.01)
+        assert float(row["trade_usd"]) == pytest.approx(x + m, abs=0.01)
+        if previous:
+            assert float(row["exports_change_pct"]) == pytest.approx(
+                (x / previous[0] - 1) * 100, abs=1e-4)
+            assert float(row["imports_change_pct"]) == pytest.approx(
+                (m / previous[1] - 1) * 100, abs=1e-4)
+            assert float(row["balance_change_usd"]) == pytest.approx(
+                (x - m) - (previous[0] - previous[1]), abs=0.01)
+        else:
+            assert row["exports_change_pct"] == ""
+        assert row["agreement"] == ("Peru–Korea FTA" if year == 2011 else "")
+        previous = (x, m)
+
+
+def test_summary_matches_cagr_computed_from_the_file(run, imf):
+    path, raw = imf
+    result = run("trend", "colombia", "-p", "korea", "-y", "2005-2020", "-d", path, "-f", "json",
+                 "--summary")
+    records = json.loads(result.stdout)
+    by_key = {(r["measure"], r["period"]): r for r in records}
+    assert set(by_key) == {(m, p) for m in ("exports", "imports", "trade")
+                           for p in ("window", "before", "after")}
+    for measure, flows_ in (("exports", ["export"]), ("imports", ["import"]),
+                            ("trade", ["export", "import"])):
+        value = {y: sum(direct(raw, "COL", "KOR", y, f) for f in flows_)
+                 for y in (2005, 2015, 2020)}
+        window, before, after = (by_key[measure, p] for p in ("window", "before", "after"))
+        assert window["cagr_pct"] == pytest.approx(cagr_pct(value[2005], value[2020], 15),
+                                                   abs=1e-5)
+        assert window["multiple"] == pytest.approx(value[2020] / value[2005], abs=1e-5)
+        assert (before["first_year"], before["last_year"]) == (2005, 2015)
+        assert (after["first_year"], after["last_year"]) == (2015, 2020)
+        assert before["cagr_pct"] == pytest.approx(cagr_pct(value[2005], value[2015], 10),
+                                                   abs=1e-5)
+        assert after["cagr_pct"] == pytest.approx(cagr_pct(value[2015], value[2020], 5),
+                                                  abs=1e-5)
+        assert after["agreement"] == "Colombia–Korea FTA"
+        assert after["entry_into_force"] == "2016-07-15"
+
+
+def test_a_bloc_partner_is_the_sum_of_the_members_but_the_reporter(run, imf):
+    path, raw = imf
+    table = rows(run("trend", "colombia", "--partner", "pa", "-d", path, "-f", "csv").stdout)
+    for row in table:
+        year = int(row["year"])
+        assert row["partner"] == "XPA"
+        for side, flow in (("exports_usd", "export"), ("imports_usd", "import")):
+            expected = sum(direct(raw, "COL", member, year, flow) for member in
+                           ("CHL", "MEX", "PER"))
+            assert float(row[side]) == pytest.approx(expected, abs=0.01)
+        # the Additional Protocol binds all four members
+        assert row["agreement"] == ("Pacific Alliance Additional Protocol" if year == 2016
+                                    else "")
+
+
+# --- small files of our own ----------------------------------------------------------------
+
+def series(reporter, partner, values: dict[int, tuple[float, float]]) -> list[str]:
+    lines = []
+    for year, (exports, imports) in values.items():
+        lines.append(f"{reporter},{partner},{year},export,{exports},FOB,test")
+        lines.append(f"{reporter},{partner},{year},import,{imports},CIF,test")
+    return lines
+
+
+def test_an_agreement_from_a_file_of_ones_own(run, tmp_path):
+    data = tidy_file(tmp_path, series("MEX", "KOR", {2010: (100, 50), 2011: (110, 60),
+                                                     2012: (121, 70), 2013: (242, 80)}))
+    ftas = tmp_path / "ftas.csv"
+    ftas.write_text("agreement,parties,entry_into_force,source\n"
+                    "Imaginary Mexico–Korea FTA,MEX KOR,2012-06-30,test\n", encoding="utf-8")
+    result = run("trend", "mexico", "-p", "korea", "-d", data, "--ftas", str(ftas), "-f",
+                 "csv", "--summary")
+    summary = {(r["measure"], r["period"]): r for r in rows(result.stdout)}
+    before, after = summary["exports", "before"], summary["exports", "after"]
+    assert (before["first_year"], before["last_year"], after["last_year"]) == ("2010", "2011",
+                                                                               "2013")
+    assert float(before["cagr_pct"]) == pytest.approx(10.0)
+    assert float(after["cagr_pct"]) == pytest.approx(((242 / 110) ** 0.5 - 1) * 100)
+    # without the file: Mexico has no agreement with Korea
+    plain = rows(run("trend", "mexico", "-p", "korea", "-d", data, "-f", "csv",
+                     "--summary").stdout)
+    assert {r["period"] for r in plain} == {"window"}
+
+
+def test_an_agreement_before_the_window_is_noted_not_split(run, tmp_path):
+    data = tidy_file(tmp_path, series("CHL", "KOR", {2005: (1, 1), 2006: (2, 2)}))
+    result = run("trend", "chile", "-p", "korea", "-d", data)
+    assert "◆" not in result.stdout.split("Growth")[0]
+    assert "Chile–Korea FTA in force since 2004-04-01, before the window" in result.stdout
+
+
+def test_a_missing_year_breaks_the_change_and_a_missing_side_stays_empty(run, tmp_path):
+    lines = series("PER", "CHN", {2018: (10, 5), 2020: (20, 10)})
+    lines.append("PER,CHN,2021,export,30,FOB,test")
+    result = run("trend", "peru", "-p", "china", "-d", tidy_file(tmp_path, lines), "-f", "csv")
+    table = {r["year"]: r for r in rows(result.stdout)}
+    assert list(table) == ["2018", "2020", "2021"]
+    assert table["2020"]["exports_change_pct"] == ""  # 2019 is not there
+    assert table["2021"]["exports_change_pct"] == "50"
+    assert table["2021"]["imports_usd"] == "" and table["2021"]["balance_usd"] == ""
+    assert table["2021"]["trade_usd"] == "" and table["2021"]["trade_change_pct"] == ""
+
+
+def test_the_year_before_the_window_gives_the_first_change(run, tmp_path):
+    data = tidy_file(tmp_path, series("COL", "USA", {2019: (100, 100), 2020: (80, 125)}))
+    (row,) = rows(run("trend", "colombia", "-p", "usa", "-y", "2020", "-d", data,
+                      "-f", "csv").stdout)
+    assert row["exports_change_pct"] == "-20" and row["imports_change_pct"] == "25"
+
+
+def test_missing_bloc_members_are_noted(run, tmp_path):
+    data = tidy_file(tmp_path, series("PER", "CHL", {2020: (1, 2)}) + series("PER", "MEX",
+                                                                            {2020: (3, 4)}))
+    result = run("trend", "peru", "-p", "alianza del pacifico", "-d", data)
+    assert "sum of CHL, COL, MEX" in result.stdout
+    assert "cover CHL, MEX only (no data for COL)" in result.stdout
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["trend", "chile", "-p", "koreaa"], 2, "unknown country or area 'koreaa'"),
+    (["trend", "chle", "-p", "korea"], 2, "unknown country or area 'chle'"),
+    (["trend", "pa", "-p", "korea"], 2, "is a bloc"),
+    (["trend", "chile", "-p", "chile"], 2, "cannot be its own partner"),
+    (["trend", "chile", "-p", "korea", "-f", "csv", "--chart"], 2, "--chart draws for people"),
+    (["trend", "chile", "-p", "korea", "--plot", "chart.pdf"], 2, "must end in .png or .svg"),
+    (["trend", "chile", "-p", "japan"], 1, "no data for Chile with Japan; the loaded data cover"),
+    (["trend", "peru", "-p", "korea"], 1, "no data for Peru as reporter"),
+    (["trend", "chile", "-p", "korea", "-y", "1990"], 1, "the loaded data cover Chile in 2005"),
+])
+def test_errors_are_one_line_with_their_exit_code(run, tmp_path, args, code, message):
+    data = tidy_file(tmp_path, series("CHL", "KOR", {2005: (1, 1)}))
+    result = run(*args, "-d", data)
+    assert result.exit_code == code, result.stderr
+    assert message in result.stderr and result.stderr.count("\n") == 1
+    assert result.stdout == ""
+
+
+# --- arithmetic ----------------------------------------------------------------------------
+
+positive = st.floats(min_value=1.0, max_value=1e12, allow_nan=False)
+
+
+@given(positive, st.integers(1, 40))
+def test_cagr_of_a_constant_series_is_zero(value, years):
+    assert cagr(value, value, years) == pytest.approx(0.0, abs=1e-12)
+
+
+@given(positive, st.floats(min_value=-0.9, max_value=2.0), st.integers(1, 30))
+def test_cagr_recovers_a_steady_rate(first, rate, years):
+    assert cagr(first, first * (1 + rate) ** years, years) == pytest.approx(rate, abs=1e-9)
+
+
+def test_cagr_is_undefined_without_a_positive_start():
+    for args in ((0, 5, 3), (-1, 5, 3), (5, float("nan"), 3), (5, 6, 0)):
+        assert cagr(*args) != cagr(*args)  # NaN
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.floats(min_value=1e3, max_value=1e10), min_size=4, max_size=12),
+       st.data())
+def test_before_and_after_compose_to_the_window(values, data):
+    start = 2000
+    last = start + len(values) - 1
+    entry_year = data.draw(st.integers(start + 2, last))
+    records = [{"reporter": "CHL", "partner": "KOR", "year": start + i, "flow": flow,
+                "value_usd": v, "valuation": "FOB", "source": "t"}
+               for i, v in enumerate(values) for flow in ("export", "import")]
+    agreement = Agreement("FTA", ("CHL", "KOR"), datetime.date(entry_year, 3, 1))
+    result = trend(flows.aggregate(pd.DataFrame(records)), "CHL", "KOR",
+                   agreements=[agreement])
+    summary = result.summary.set_index(["measure", "period"])
+    for measure in ("exports", "imports", "trade"):
+        window, before, after = (summary.loc[(measure, p)] for p in ("window", "before",
+                                                                      "after"))
+        base = entry_year - 1
+        composed = ((1 + before["cagr_pct"] / 100) ** (base - start)
+                    * (1 + after["cagr_pct"] / 100) ** (last - base))
+        assert composed == pytest.approx(window["multiple"], rel=1e-9)
+        assert before["last_usd"] == after["first_usd"]
+
+
+def test_trend_with_a_bloc_object_excludes_the_reporter():
+    records = [{"reporter": "COL", "partner": p, "year": 2020, "flow": "export",
+                "value_usd": v, "valuation": "FOB", "source": "t"}
+               for p, v in (("MEX", 1.0), ("PER", 2.0), ("COL", 100.0))]
+    result = trend(flows.aggregate(pd.DataFrame(records)), "COL", countries.bloc("pa"))
+    assert result.members == ["CHL", "MEX", "PER"]
+    assert result.table["exports_usd"].tolist() == [3.0]
