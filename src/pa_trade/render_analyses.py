@@ -248,10 +248,11 @@ def trend_output(result: TrendResult, fmt: str, units: str, footer: list[str],
     grid = _grid(rows, ["Year", "Exports", "y/y", "Imports", "y/y", "Balance", "Trade", "y/y",
                         "Agreement"],
                  fmt, ("right",) * 8 + ("left",))
-    blocks = [grid, _summary_grid(result, fmt)]
+    growth = len(result.years) > 1
+    blocks = [grid, _summary_grid(result, fmt)] if growth else [grid]
     if chart:
         blocks.append(f"```text\n{chart.rstrip()}\n```" if fmt == "markdown" else chart)
-    lines = [GROWTH_DEFINITION]
+    lines = [GROWTH_DEFINITION if growth else "Growth needs two years or more."]
     for agreement in result.agreements:
         lines.append(f"{FTA_MARK} {agreement.name}: in force {agreement.entry_into_force}, "
                      f"base year {agreement.base_year}; source: {agreement.source}")
