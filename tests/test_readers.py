@@ -184,3 +184,28 @@ def test_a_mexican_saldo_that_disagrees_with_its_own_figures_is_reported(tmp_pat
     assert f"line {row + 1}" in note and "9,999,999.0" in note
     assert sums(frame) == sums(readers.read_file(
         source("mexico_se_balanza_miles_utf8bom_comma.csv"))[0])  # figures untouched
+
+
+MICRODATA = sorted(n for n in GOOD if EXPECTED[n]["layout"] in ("dane-expo", "dane-impo"))
+
+
+@pytest.mark.parametrize("name", MICRODATA)
+def test_streaming_and_line_by_line_readings_agree(name):
+    from pa_trade.readers import dane_microdata
+
+    reader = (dane_microdata.read_expo if EXPECTED[name]["layout"] == "dane-expo"
+              else dane_microdata.read_impo)
+    fast, fast_report = reader(source(name))
+    exact, exact_report = reader(source(name), line_by_line=True)
+    assert sums(fast) == sums(exact)
+    assert fast_report.set_aside == exact_report.set_aside
+    assert (fast_report.rows_read, fast_report.rows_used) == (
+        exact_report.rows_read, exact_report.rows_used)
+
+
+@pytest.mark.parametrize("name", MICRODATA)
+def test_leaving_products_out_keeps_every_total(name):
+    with_products, _ = readers.read_file(source(name))
+    without, _ = readers.read_file(source(name), products=False)
+    assert without["hs_code"].isna().all()
+    assert sums(without) == sums(with_products)

@@ -82,6 +82,9 @@ def to_tidy_csv(frame: pd.DataFrame, out) -> None:
     columns += ["flow", "value_usd", "valuation", "source"]
     if frame["hs_code"].notna().any():
         columns.append("hs_code")
+    # a stable order whatever order the readers produced
+    frame = frame.sort_values(["reporter", "partner", "year", "month", "flow", "valuation",
+                               "hs_code", "source"], na_position="first", kind="stable")
     table = frame[columns].copy()
     table["value_usd"] = [format_usd(v) for v in frame["value_usd"]]
     table.to_csv(out, index=False, lineterminator="\n")

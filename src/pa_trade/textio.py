@@ -5,10 +5,12 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import io
 import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import BinaryIO
 
 from pa_trade.errors import DataError, InputError
 
@@ -16,22 +18,88 @@ DELIMITERS = (";", ",", "\t")
 _DELIMITER_NAMES = {";": "';'", ",": "','", "\t": "tab"}
 
 
+HEAD_BYTES = 256 * 1024  # enough to detect a layout, its delimiter and its number style
+FINGERPRINT_PART = 1 << 20
+
+
 @dataclass
 class SourceFile:
-    """One input as read from disk or stdin: its name for messages and its raw bytes."""
+    """One input: its name for messages, and its bytes, held (stdin, tests) or on disk.
+
+    Big files on disk are never read whole unless a reader asks for `data` or `lines`:
+    fast readers stream them from `path`.
+    """
 
     name: str
-    data: bytes = field(repr=False)
+    held: bytes | None = field(default=None, repr=False)
+    path: Path | None = None
+
+    @property
+    def data(self) -> bytes:
+        """All the bytes (read from disk on first use)."""
+        if self.held is None:
+            assert self.path is not None
+            self.held = self.path.read_bytes()
+        return self.held
+
+    @cached_property
+    def size(self) -> int:
+        return len(self.held) if self.held is not None else self.path.stat().st_size
+
+    def open(self) -> BinaryIO:
+        """A binary stream of the content."""
+        if self.held is not None:
+            return io.BytesIO(self.held)
+        return open(self.path, "rb")  # noqa: SIM115 (the caller closes it)
+
+    @cached_property
+    def head(self) -> bytes:
+        """The first bytes, for detection."""
+        if self.held is not None:
+            return self.held[:HEAD_BYTES]
+        with open(self.path, "rb") as stream:
+            return stream.read(HEAD_BYTES)
+
+    @cached_property
+    def head_lines(self) -> list[str]:
+        """Whole lines of the head, decoded (the last, maybe cut, line dropped)."""
+        if self.size <= HEAD_BYTES:
+            return self.lines
+        head = self.head
+        cut = head.rfind(b"\n")
+        text, _ = decode(head[: cut + 1] if cut > 0 else head, self.name)
+        return split_lines(text)
 
     @cached_property
     def digest(self) -> str:
-        """Content hash: the same file given twice is loaded once."""
-        return hashlib.sha256(self.data).hexdigest()
+        """Content fingerprint: the same file given twice is loaded once.
+
+        Small files are hashed whole; big ones by size, head and tail, which tells apart
+        any two statistics files an analyst would have.
+        """
+        sha = hashlib.sha256()
+        if self.size <= 8 * FINGERPRINT_PART:
+            sha.update(self.data)
+            return sha.hexdigest()
+        sha.update(str(self.size).encode())
+        with self.open() as stream:
+            sha.update(stream.read(FINGERPRINT_PART))
+            stream.seek(-FINGERPRINT_PART, io.SEEK_END)
+            sha.update(stream.read(FINGERPRINT_PART))
+        return sha.hexdigest()
 
     @cached_property
     def decoded(self) -> tuple[str, str]:
         """(text, encoding name) after detecting UTF-8 / UTF-8 with BOM / UTF-16 / Windows-1252."""
         return decode(self.data, self.name)
+
+    @cached_property
+    def head_encoding(self) -> str:
+        """The encoding as far as the head tells (the whole file is not decoded for it)."""
+        if self.size <= HEAD_BYTES:
+            return self.encoding
+        cut = self.head.rfind(b"\n")
+        return decode(self.head[: cut + 1] if cut > 0 else self.head, self.name)[1]
 
     @property
     def text(self) -> str:
@@ -59,9 +127,13 @@ def read_source(path: str) -> SourceFile:
     if p.is_dir():
         raise InputError(f"{path}: is a folder, expected a file")
     try:
-        return SourceFile(str(path), p.read_bytes())
+        with open(p, "rb") as stream:
+            head = stream.read(HEAD_BYTES + 1)
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if len(head) <= HEAD_BYTES:
+        return SourceFile(str(path), head, p)
+    return SourceFile(str(path), path=p)
 
 
 def looks_binary(data: bytes) -> bool:

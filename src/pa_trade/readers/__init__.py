@@ -8,7 +8,7 @@ figure twice.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -51,7 +51,7 @@ def detect_layout(src: SourceFile) -> str:
     from pa_trade.readers.tidy import is_tidy_header
     from pa_trade.textio import sniff_delimiter
 
-    lines = src.lines
+    lines = src.head_lines
     non_blank = [line for line in lines[:60] if line.strip()]
     if not non_blank:
         raise DataError(f"{src.name}: the file is empty")
@@ -70,7 +70,7 @@ def detect_layout(src: SourceFile) -> str:
     if year_row is not None:
         if flow_row is not None:
             return "mexico-se"
-        publisher = tables.publisher_of("\n".join(lines[:year_row] + lines[-15:]))
+        publisher = tables.publisher_of("\n".join(src.lines[:year_row] + src.lines[-15:]))
         if publisher is None:
             raise DataError(
                 f"{src.name}: a table by country, but its title and notes do not say whose "
@@ -85,25 +85,25 @@ def detect_layout(src: SourceFile) -> str:
     )
 
 
-def reader_for(layout: str) -> Callable:
+def read_file(src: SourceFile, layout: str | None = None, number_style: str | None = None,
+              products: bool = True):
+    """Read one source -> (canonical flows, LoadReport).
+
+    `products=False`: the caller needs no tariff codes; microdata are then summed per partner
+    and month only, which is much faster.
+    """
     from pa_trade.readers import dane_microdata, tables, tidy
 
-    if layout == "dane-expo":
-        return dane_microdata.read_expo
-    if layout == "dane-impo":
-        return dane_microdata.read_impo
-    if layout in ("dane-cuadro", "mexico-se"):
-        return lambda src, number_style=None: tables.read_table(src, layout, number_style)
-    if layout == "tidy":
-        return tidy.read_tidy
-    raise UsageError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
-
-
-def read_file(src: SourceFile, layout: str | None = None, number_style: str | None = None):
-    """Read one source -> (canonical flows, LoadReport)."""
     chosen = layout or detect_layout(src)
-    flows_frame, report = reader_for(chosen)(src, number_style=number_style)
-    return flows_frame, report
+    if chosen == "dane-expo":
+        return dane_microdata.read_expo(src, number_style, products=products)
+    if chosen == "dane-impo":
+        return dane_microdata.read_impo(src, number_style, products=products)
+    if chosen in ("dane-cuadro", "mexico-se"):
+        return tables.read_table(src, chosen, number_style)
+    if chosen == "tidy":
+        return tidy.read_tidy(src, number_style)
+    raise UsageError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
 
 
 def expand_paths(paths: Iterable[str]) -> list[str]:
@@ -135,9 +135,11 @@ def load(
     layout: str | None = None,
     number_style: str | None = None,
     strict: bool = False,
+    products: bool = True,
 ) -> Loaded:
     """Load every file under `paths` into one canonical table, each file once.
 
+    `products=False` when the caller needs no tariff codes (see read_file).
     Raises DataError when two files overlap (the same figure twice) and, with `strict`,
     when any row was set aside.
     """
@@ -153,7 +155,7 @@ def load(
             duplicates.append(f"{src.name} (same content as {seen[src.digest]})")
             continue
         seen[src.digest] = src.name
-        frame, report = read_file(src, layout, number_style)
+        frame, report = read_file(src, layout, number_style, products)
         if strict and report.set_aside:
             raise DataError(f"--strict: {report.first_problem()}")
         frames.append(frame.assign(file=src.name))

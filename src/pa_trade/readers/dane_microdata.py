@@ -2,11 +2,18 @@
 
 One row per declaration line; partner codes are DIAN's; exports are FOBDOL (FOB); imports
 are VACID (CIF) and VAFODO (FOB), both emitted; the import partner is PAISGEN (origin).
+
+Files are streamed in batches through Arrow's CSV reader: only the needed columns, numbers
+parsed in bulk, each distinct DIAN code mapped once, aggregation per batch, so memory stays
+flat as files grow. A file whose lines do not all fit the header (short lines, blank lines,
+line breaks inside quotes) is read again line by line, so that every row set aside is
+reported with its physical line.
 """
 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
 from pa_trade import countries, numbers
 from pa_trade.errors import DataError
@@ -14,166 +21,312 @@ from pa_trade.readers.common import choose_style, fields, short_name
 from pa_trade.readers.report import LoadReport
 from pa_trade.textio import SourceFile, delimiter_name, sniff_delimiter
 
-EXPO_COLUMNS = {"date": "FECH", "partner": "PAIS", "hs_code": "POSAR"}
-EXPO_VALUES = {"FOB": "FOBDOL"}
-IMPO_COLUMNS = {"date": "FECH", "partner": "PAISGEN", "hs_code": "NABAN"}
-IMPO_VALUES = {"CIF": "VACID", "FOB": "VAFODO"}
-STYLE_SAMPLE = 50_000
+BLOCK_BYTES = 16 << 20  # Arrow parses a block per thread; 16 MB keeps both cores busy
+GROUP_KEYS = ["partner", "year", "month", "hs_code"]
+_VALID_NUMBER = {
+    numbers.SPANISH: r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$",
+    numbers.ENGLISH: r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$",
+}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What one microdata layout holds and where."""
+
+    name: str
+    flow: str
+    date: str
+    partner: str
+    hs_code: str
+    values: dict[str, str]  # valuation -> column
+
+    @property
+    def required(self) -> list[str]:
+        return [self.date, self.partner, *self.values.values()]
+
+
+EXPO = Layout("dane-expo", "export", "FECH", "PAIS", "POSAR", {"FOB": "FOBDOL"})
+IMPO = Layout("dane-impo", "import", "FECH", "PAISGEN", "NABAN", {"CIF": "VACID", "FOB": "VAFODO"})
+
+
+class _NeedsLineByLine(Exception):
+    """The fast path met a line it cannot place; the exact path will account for it."""
 
 
 def header_columns(header: list[str]) -> list[str]:
-    return [h.strip().strip('"').upper() for h in header]
+    return [h.strip().strip('"').strip("\ufeff").upper() for h in header]
 
 
-def read_expo(src: SourceFile, number_style: str | None = None):
+def read_expo(src: SourceFile, number_style: str | None = None, line_by_line: bool = False,
+              products: bool = True):
     """Read a DANE EXPO file -> (canonical flows, LoadReport)."""
-    return _read(src, "dane-expo", "export", EXPO_COLUMNS, EXPO_VALUES, number_style)
+    return read(src, EXPO, number_style, line_by_line, products)
 
 
-def read_impo(src: SourceFile, number_style: str | None = None):
+def read_impo(src: SourceFile, number_style: str | None = None, line_by_line: bool = False,
+              products: bool = True):
     """Read a DANE IMPO file -> (canonical flows, LoadReport)."""
-    return _read(src, "dane-impo", "import", IMPO_COLUMNS, IMPO_VALUES, number_style)
+    return read(src, IMPO, number_style, line_by_line, products)
 
 
-def _read(src, layout, flow, key_columns, value_columns, number_style):
-    import numpy as np
-    import pandas as pd
+def read(src: SourceFile, layout: Layout, number_style: str | None, line_by_line: bool = False,
+         products: bool = True):
+    """Read microdata of `layout` -> (canonical flows, LoadReport).
 
-    from pa_trade import flows
-
-    report = LoadReport(src.name, layout, encoding=src.encoding)
-    lines = src.lines
-    header_index = next(i for i, line in enumerate(lines) if line.strip())
-    delimiter = sniff_delimiter(lines[header_index : header_index + 50])
-    report.delimiter = delimiter_name(delimiter)
-    header = header_columns(fields(lines[header_index], delimiter))
-    wanted = {**key_columns, **{v: c for v, c in value_columns.items()}}
-    required = [c for k, c in wanted.items() if k != "hs_code"]
-    missing = [c for c in required if c not in header]
+    `products=False` leaves the tariff code out (flows per partner and month only), which is
+    all a balance needs and much less to add up. `line_by_line` skips the streaming path.
+    """
+    head = src.head_lines
+    header_index = next(i for i, line in enumerate(head) if line.strip())
+    delimiter = sniff_delimiter(head[header_index : header_index + 50])
+    header = header_columns(fields(head[header_index], delimiter))
+    missing = [c for c in layout.required if c not in header]
     if missing:
         raise DataError(
             f"{src.name}: line {header_index + 1}: missing column(s) {', '.join(missing)} "
-            f"for {layout} (found: {', '.join(header[:20])})"
+            f"for {layout.name} (found: {', '.join(header[:20])})"
         )
-    width = len(header)
-
-    # Keep only well-formed lines, remembering each one's physical line number.
-    kept, line_numbers = [lines[header_index]], []
-    for index in range(header_index + 1, len(lines)):
-        line = lines[index]
-        if not line.strip():
-            continue
-        report.rows_read += 1
-        count = line.count(delimiter) + 1 if '"' not in line else len(fields(line, delimiter))
-        if count != width:
-            extra_empty = count > width and not any(
-                f.strip() for f in fields(line, delimiter)[width:]
-            )
-            if not extra_empty:
-                report.add(index + 1, "bad-field-count", f"{count} fields, header has {width}")
-                continue
-        kept.append(line)
-        line_numbers.append(index + 1)
-
-    positions = {name: header.index(name) for name in wanted.values() if name in header}
-    table = pd.read_csv(
-        io.StringIO("\n".join(kept)),
-        sep=delimiter,
-        header=0,
-        names=[f"c{i}" for i in range(width)],
-        usecols=[f"c{i}" for i in positions.values()],
-        dtype=str,
-        keep_default_na=False,
-        skip_blank_lines=False,
-        engine="c",
+    report = LoadReport(src.name, layout.name, encoding=src.head_encoding,
+                        delimiter=delimiter_name(delimiter))
+    positions = [header.index(c) for c in layout.values.values()]
+    sample = (
+        (index + 1, cells[p])
+        for index, line in enumerate(head[header_index + 1 :], start=header_index + 1)
+        for cells in [fields(line, delimiter)]
+        for p in positions
+        if p < len(cells)
     )
-    table.columns = [name for name, _ in sorted(positions.items(), key=lambda kv: kv[1])]
-    line_no = np.asarray(line_numbers, dtype=np.int64)
-    table = table.apply(lambda column: column.str.strip())
+    style = choose_style(report, sample, number_style, numbers.SPANISH, "DANE")
+    style = style.split(" ")[0]
+    reader = _Batches(src, layout, report, style, header, header_index, delimiter, products)
+    if not line_by_line and src.head_encoding != "UTF-16":
+        try:
+            return reader.stream()
+        except _NeedsLineByLine:
+            report.rows_read = report.rows_used = 0
+            report.set_aside.clear()
+    return reader.line_by_line()
 
-    # dates: YYMM or YYYYMM
-    date = table[key_columns["date"]]
-    short = date.str.fullmatch(r"\d{4}")
-    long = date.str.fullmatch(r"\d{6}")
-    year = pd.Series(np.nan, index=table.index)
-    month = pd.Series(np.nan, index=table.index)
-    year[short] = 2000 + date[short].str[:2].astype(int)
-    month[short] = date[short].str[2:].astype(int)
-    year[long] = date[long].str[:4].astype(int)
-    month[long] = date[long].str[4:].astype(int)
-    bad_date = year.isna() | ~month.between(1, 12)
 
-    # partners: DIAN codes, each distinct value mapped once
-    partner_codes = table[key_columns["partner"]]
-    mapping = countries.dian_to_iso3(partner_codes.unique().tolist())
-    partner = partner_codes.map(mapping)
-    unknown = partner.isna()
+class _Batches:
+    """Turns batches of text columns into aggregated flows, accounting for every row."""
 
-    style = choose_style(
-        report,
-        _sample(table, value_columns.values(), line_no),
-        number_style,
-        numbers.SPANISH,
-        "DANE",
-    )
-    values = {}
-    empty_value = pd.Series(False, index=table.index)
-    bad_value = pd.Series(False, index=table.index)
-    for valuation, column in value_columns.items():
-        text = table[column]
-        values[valuation] = numbers.parse_series(text, style)
-        empty_value |= text.eq("")
-        bad_value |= values[valuation].isna() & text.ne("")
+    def __init__(self, src, layout, report, style, header, header_index, delimiter, products):
+        self.src, self.layout, self.report, self.style = src, layout, report, style
+        self.header, self.header_index, self.delimiter = header, header_index, delimiter
+        self.columns = [layout.date, layout.partner, *layout.values.values()]
+        if products and layout.hs_code in header:
+            self.columns.append(layout.hs_code)
+        self.partial = []
+        self.partners: dict[str, str | None] = {}
 
-    # one reason per row, the first that applies
-    problems = [
-        (bad_date, "bad-date", key_columns["date"], date),
-        (unknown & ~bad_date, "unknown-country", key_columns["partner"], partner_codes),
-    ]
-    set_aside = bad_date | unknown
-    for mask, reason in ((empty_value, "missing-value"), (bad_value, "bad-number")):
-        problems.append((mask & ~set_aside, reason, None, None))
-        set_aside |= mask
-    for mask, reason, column, shown in problems:
-        for row in np.flatnonzero(mask.to_numpy()):
-            if column:
-                detail = f"{column} {shown.iloc[row]!r}"
-            else:
-                detail = ", ".join(
-                    f"{c} {table[c].iloc[row]!r}" for c in value_columns.values()
+    def stream(self):
+        """Fast path: Arrow's CSV reader over the file, blocks parsed in parallel."""
+        import pyarrow as pa
+        from pyarrow import csv
+
+        misfits = []
+
+        def invalid(row):
+            # a line that does not fit the header: only the exact path can place it
+            misfits.append(row.text)
+            return "skip"
+
+        names = [f"c{i}" for i in range(len(self.header))]
+        wanted = {f"c{self.header.index(c)}": c for c in self.columns}
+        try:
+            with self.src.open() as stream:
+                batches = csv.open_csv(
+                    stream,
+                    read_options=csv.ReadOptions(
+                        column_names=names, skip_rows=self.header_index + 1,
+                        block_size=BLOCK_BYTES,
+                    ),
+                    parse_options=csv.ParseOptions(
+                        delimiter=self.delimiter, ignore_empty_lines=False,
+                        invalid_row_handler=invalid,
+                    ),
+                    convert_options=csv.ConvertOptions(
+                        include_columns=list(wanted), check_utf8=False,
+                        column_types={name: pa.string() for name in wanted},
+                    ),
                 )
-            report.add(int(line_no[row]), reason, detail)
-    report.set_aside.sort(key=lambda r: r.line)
+                first_line = self.header_index + 2
+                for batch in batches:
+                    if misfits:
+                        raise _NeedsLineByLine(misfits[0])
+                    columns = {wanted[n]: batch.column(n) for n in wanted}
+                    count = batch.num_rows
+                    self._take(columns, first_line, count)
+                    first_line += count
+        except pa.ArrowInvalid as exc:
+            raise _NeedsLineByLine(str(exc)) from None
+        if misfits:
+            raise _NeedsLineByLine(misfits[0])
+        return self._finish()
 
-    good = ~set_aside
-    report.rows_used = int(good.sum())
-    hs_column = key_columns["hs_code"]
-    hs_code = table[hs_column].where(table[hs_column].ne("")).str.zfill(10) if (
-        hs_column in table
-    ) else None
-    source = f"DANE {'export' if flow == 'export' else 'import'} microdata ({short_name(src.name)})"
-    frames = []
-    for valuation, parsed in values.items():
-        frames.append(
-            pd.DataFrame(
-                {
-                    "reporter": "COL",
-                    "partner": partner[good],
-                    "year": year[good].astype("int64"),
-                    "month": month[good].astype("int64"),
-                    "flow": flow,
-                    "value_usd": parsed[good],
-                    "valuation": valuation,
-                    "source": source,
-                    "hs_code": hs_code[good] if hs_code is not None else None,
-                }
+    def line_by_line(self):
+        """Exact path: check every physical line, then parse the good ones in one go."""
+        import numpy as np
+        import pyarrow as pa
+        from pyarrow import csv
+
+        lines = self.src.lines
+        width = len(self.header)
+        kept, line_numbers = [], []
+        for index in range(self.header_index + 1, len(lines)):
+            line = lines[index]
+            if not line.strip():
+                continue
+            self.report.rows_read += 1
+            cells = fields(line, self.delimiter)
+            if len(cells) != width and not (
+                len(cells) > width and not any(c.strip() for c in cells[width:])
+            ):
+                self.report.add(index + 1, "bad-field-count",
+                                f"{len(cells)} fields, header has {width}")
+                continue
+            kept.append(self.delimiter.join(
+                '"' + c.replace('"', '""') + '"' if self.delimiter in c or '"' in c else c
+                for c in cells[:width]
+            ))
+            line_numbers.append(index + 1)
+        self.report.rows_read -= len(line_numbers)  # counted again as the batch is taken
+        if kept:
+            names = [f"c{i}" for i in range(width)]
+            wanted = {f"c{self.header.index(c)}": c for c in self.columns}
+            table = csv.read_csv(
+                io.BytesIO("\n".join(kept).encode("utf-8")),
+                read_options=csv.ReadOptions(column_names=names),
+                parse_options=csv.ParseOptions(delimiter=self.delimiter),
+                convert_options=csv.ConvertOptions(
+                    include_columns=list(wanted),
+                    column_types={name: pa.string() for name in wanted},
+                ),
             )
-        )
-    return flows.aggregate(pd.concat(frames, ignore_index=True)), report
+            columns = {wanted[n]: table.column(n) for n in wanted}
+            self._take(columns, np.asarray(line_numbers, dtype=np.int64), len(kept))
+        return self._finish()
 
+    def _take(self, columns, lines, count: int) -> None:
+        """Check and aggregate one batch; `lines` is the first line number or an array."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
 
-def _sample(table, columns, line_no):
-    """(line, text) pairs from the value columns, enough to decide the number style."""
-    head = table.head(STYLE_SAMPLE)
-    for column in columns:
-        yield from zip(line_no[: len(head)].tolist(), head[column].tolist(), strict=True)
+        report, layout = self.report, self.layout
+        report.rows_read += count
+        if not count:
+            return
+        text = {name: pc.utf8_trim_whitespace(column) for name, column in columns.items()}
+
+        date = text[layout.date]
+        short = pc.match_substring_regex(date, r"^\d{4}$")
+        long = pc.match_substring_regex(date, r"^\d{6}$")
+        number = pc.cast(pc.if_else(pc.or_(short, long), date, pa.scalar(None, pa.string())),
+                         pa.int64())
+        year = pc.if_else(short, pc.add(pc.divide(number, 100), 2000), pc.divide(number, 100))
+        month = pc.subtract(number, pc.multiply(pc.divide(number, 100), 100))
+        bad_date = pc.invert(pc.fill_null(pc.and_(pc.greater_equal(month, 1),
+                                                  pc.less_equal(month, 12)), False))
+
+        codes = text[layout.partner]
+        encoded = pc.dictionary_encode(codes).combine_chunks() if isinstance(
+            codes, pa.ChunkedArray) else pc.dictionary_encode(codes)
+        distinct = encoded.dictionary.to_pylist()
+        unseen = [c for c in distinct if c not in self.partners]
+        if unseen:
+            self.partners.update(countries.dian_to_iso3(unseen))
+        iso = pa.array([self.partners[c] for c in distinct], pa.string())
+        partner = pc.take(iso, encoded.indices)
+        unknown = pc.is_null(partner)
+
+        values, empty, bad = {}, None, None
+        pattern = _VALID_NUMBER[self.style]
+        for valuation, column in layout.values.items():
+            cells = text[column]
+            if pc.any(pc.match_substring(cells, " ")).as_py():
+                cells = pc.replace_substring(cells, " ", "")
+            valid = pc.match_substring_regex(cells, pattern)
+            if self.style == numbers.SPANISH:
+                plain = pc.replace_substring(pc.replace_substring(cells, ".", ""), ",", ".")
+            else:
+                plain = pc.replace_substring(cells, ",", "")
+            values[valuation] = pc.cast(
+                pc.if_else(valid, plain, pa.scalar(None, pa.string())), pa.float64())
+            is_empty = pc.equal(cells, "")
+            is_bad = pc.and_(pc.invert(valid), pc.invert(is_empty))
+            empty = is_empty if empty is None else pc.or_(empty, is_empty)
+            bad = is_bad if bad is None else pc.or_(bad, is_bad)
+
+        aside = pc.or_(pc.or_(bad_date, unknown), pc.or_(empty, bad))
+        if pc.any(aside).as_py():
+            self._report_aside(lines, count, columns, bad_date, unknown, empty, bad)
+        good = pc.invert(aside)
+        report.rows_used += pc.sum(pc.cast(good, pa.int64())).as_py() or 0
+
+        hs = text.get(layout.hs_code)
+        batch = pa.table({
+            "partner": partner,
+            "year": year,
+            "month": month,
+            "hs_code": pc.utf8_lpad(pc.if_else(pc.equal(hs, ""), None, hs), 10, "0")
+            if hs is not None else pa.nulls(count, pa.string()),
+            **{f"value_{v}": array for v, array in values.items()},
+        }).filter(good)
+        self.partial.append(self._sum(batch))
+
+    def _sum(self, table):
+        sums = [(f"value_{v}", "sum") for v in self.layout.values]
+        grouped = table.group_by(GROUP_KEYS, use_threads=False).aggregate(sums)
+        return grouped.rename_columns(
+            [c.removesuffix("_sum") for c in grouped.column_names])
+
+    def _report_aside(self, lines, count, columns, bad_date, unknown, empty, bad) -> None:
+        """One reason per row, the first that applies, with the line and what it said."""
+        import numpy as np
+
+        masks = [
+            ("bad-date", bad_date, [self.layout.date]),
+            ("unknown-country", unknown, [self.layout.partner]),
+            ("missing-value", empty, list(self.layout.values.values())),
+            ("bad-number", bad, list(self.layout.values.values())),
+        ]
+        taken = np.zeros(count, dtype=bool)
+        found = []
+        for reason, mask, shown in masks:
+            rows = np.flatnonzero(mask.to_numpy(zero_copy_only=False) & ~taken)
+            taken[rows] = True
+            for row in rows.tolist():
+                line = int(lines[row]) if isinstance(lines, np.ndarray) else lines + row
+                detail = ", ".join(f"{c} {columns[c][row].as_py()!r}" for c in shown)
+                found.append((line, reason, detail))
+        for line, reason, detail in sorted(found):
+            self.report.add(line, reason, detail)
+
+    def _finish(self):
+        import pandas as pd
+        import pyarrow as pa
+
+        from pa_trade import flows
+
+        if self.partial:
+            table = self._sum(pa.concat_tables(self.partial)).to_pandas()
+        else:
+            table = pd.DataFrame(columns=GROUP_KEYS + [f"value_{v}" for v in self.layout.values])
+        source = f"DANE {self.layout.flow} microdata ({short_name(self.src.name)})"
+        frames = [
+            pd.DataFrame({
+                "reporter": "COL",
+                "partner": table["partner"],
+                "year": table["year"],
+                "month": table["month"],
+                "flow": self.layout.flow,
+                "value_usd": table[f"value_{valuation}"],
+                "valuation": valuation,
+                "source": source,
+                "hs_code": table["hs_code"],
+            })
+            for valuation in self.layout.values
+        ]
+        self.report.set_aside.sort(key=lambda r: r.line)
+        return flows.normalise_frame(pd.concat(frames, ignore_index=True)), self.report

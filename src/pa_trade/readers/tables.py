@@ -109,7 +109,7 @@ def is_mexico_balanza(src: SourceFile) -> bool:
 
 def _find_header(src: SourceFile):
     """(delimiter, year row index, flow row index or None) of the table header."""
-    lines = src.lines[:60]
+    lines = src.head_lines[:60]
     delimiter = sniff_delimiter([line for line in lines if line.strip()])
     for index, line in enumerate(lines):
         cells = fields(line, delimiter)
