@@ -172,6 +172,9 @@ def test_svg_plot_and_balance_bars_plot(run, tmp_path):
                "-f", "csv").exit_code == 0
     text = svg.read_text(encoding="utf-8")
     assert "<svg" in text and "Chile: trade with South Korea" in text
+    again = tmp_path / "again.svg"
+    run("trend", "chile", "-p", "korea", "-d", data, "--plot", str(again), "-q", "-f", "csv")
+    assert again.read_bytes() == svg.read_bytes()  # the same data give the same file
     png = tmp_path / "balance.png"
     plot_bars(["Mexico", "Peru"], [-2.4e9, 0.6e9], str(png), title="Colombia, 2022",
               unit_label="Millions of US dollars", scale=1e6)

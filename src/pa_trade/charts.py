@@ -214,9 +214,13 @@ def _figure(width: float = 8.0, height: float = 4.5):
 
 def _save(figure, path: str) -> None:
     fmt = check_plot_path(path)
+    import matplotlib
+
     metadata = {"Date": None} if fmt == "svg" else {}  # the same input gives the same file
     try:
-        figure.savefig(path, format=fmt, metadata=metadata)
+        # a fixed salt for the SVG's element ids, set only while saving
+        with matplotlib.rc_context({"svg.hashsalt": "pa-trade"}):
+            figure.savefig(path, format=fmt, metadata=metadata)
     except OSError as exc:
         from pa_trade.errors import InputError
 
