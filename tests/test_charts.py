@@ -188,3 +188,15 @@ def test_an_unwritable_plot_path_is_an_input_error(run, tmp_path):
                  str(tmp_path / "no" / "such" / "folder.png"))
     assert result.exit_code == 3
     assert "cannot write the plot" in result.stderr
+
+
+def test_without_matplotlib_plot_says_how_to_get_it(run, tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)  # import now fails
+    data = tidy_file(tmp_path, ["CHL,KOR,2020,export,5,FOB,t"])
+    result = run("trend", "chile", "-p", "korea", "-d", data, "--plot",
+                 str(tmp_path / "out.png"))
+    assert result.exit_code == 2
+    assert "--plot needs matplotlib: pip install 'pa-trade[plot]'" in result.stderr
+    assert not (tmp_path / "out.png").exists()
