@@ -128,9 +128,10 @@ def trend(reporter, partner, years, valuation, summary, chart, plot_path, ftas_p
         raise UsageError("--chart draws for people: use it with --format table or markdown "
                          "(or write a file with --plot)")
     if plot_path:
-        from pa_trade.charts import check_plot_path
+        from pa_trade.charts import check_plot_path, require_matplotlib
 
         check_plot_path(plot_path)
+        require_matplotlib()  # before any output, not after the table
     _load_blocs(blocs_path)
     reporter_code = _country(reporter, "REPORTER")
     found = countries.bloc(partner)

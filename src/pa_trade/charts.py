@@ -200,6 +200,14 @@ def check_plot_path(path: str) -> str:
     return suffix[1:]
 
 
+def require_matplotlib() -> None:
+    """UsageError, saying how to install it, when matplotlib cannot be imported."""
+    try:
+        import matplotlib.figure  # noqa: F401
+    except ImportError as exc:
+        raise UsageError("--plot needs matplotlib: pip install 'pa-trade[plot]'") from exc
+
+
 def _figure(width: float = 8.0, height: float = 4.5):
     """A matplotlib Figure outside pyplot: saved by the Agg (PNG) or SVG renderer, it needs
     no display and leaves the pyplot backend of a program that imports us alone."""
