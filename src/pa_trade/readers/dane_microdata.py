@@ -108,6 +108,69 @@ def read(src: SourceFile, layout: Layout, number_style: str | None, line_by_line
     return reader.line_by_line()
 
 
+def _trimmed(column):
+    """Cells without surrounding spaces; trimming costs, so only when a space is there."""
+    import pyarrow.compute as pc
+
+    if pc.any(pc.match_substring(column, " ")).as_py():
+        return pc.utf8_trim_whitespace(column)
+    return column
+
+
+def _dates(date):
+    """(year, month, bad) from FECH cells, YYMM or YYYYMM."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    length = pc.utf8_length(date)
+    short, long = pc.equal(length, 4), pc.equal(length, 6)
+    try:
+        number = pc.cast(date, pa.int64())
+        number = pc.if_else(pc.or_(short, long), number, pa.scalar(None, pa.int64()))
+    except pa.ArrowInvalid:
+        # some cell is not digits: find which, cell by cell
+        digits = pc.match_substring_regex(date, r"^(\d{4}|\d{6})$")
+        number = pc.cast(pc.if_else(digits, date, pa.scalar(None, pa.string())), pa.int64())
+    century = pc.divide(number, 100)
+    year = pc.if_else(short, pc.add(century, 2000), century)
+    month = pc.subtract(number, pc.multiply(century, 100))
+    bad = pc.invert(pc.fill_null(pc.and_(pc.greater_equal(month, 1),
+                                         pc.less_equal(month, 12)), False))
+    return year, month, bad
+
+
+def _numbers(cells, style: str):
+    """(values, empty, bad) for value cells in the file's style; values are null where not read.
+
+    Clean batches (no thousands separators, nothing damaged) take one bulk cast; the others
+    are checked cell by cell against the style's pattern.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    empty = pc.equal(cells, "")
+    thousands = "." if style == numbers.SPANISH else ","
+    if not pc.any(pc.match_substring(cells, thousands)).as_py():
+        plain = pc.replace_substring(cells, ",", ".") if style == numbers.SPANISH else cells
+        if pc.any(empty).as_py():
+            plain = pc.if_else(empty, pa.scalar(None, pa.string()), plain)
+        try:
+            values = pc.cast(plain, pa.float64())
+        except pa.ArrowInvalid:
+            values = None
+        # the bulk cast also takes 'nan' or 'inf', which no customs file means
+        if values is not None and pc.all(pc.is_finite(values)).as_py() is not False:
+            return values, empty, pc.fill_null(pc.and_(empty, False), False)
+    valid = pc.match_substring_regex(cells, _VALID_NUMBER[style])
+    if style == numbers.SPANISH:
+        plain = pc.replace_substring(pc.replace_substring(cells, ".", ""), ",", ".")
+    else:
+        plain = pc.replace_substring(cells, ",", "")
+    values = pc.cast(pc.if_else(valid, plain, pa.scalar(None, pa.string())), pa.float64())
+    bad = pc.and_(pc.invert(valid), pc.invert(empty))
+    return values, empty, bad
+
+
 class _Batches:
     """Turns batches of text columns into aggregated flows, accounting for every row."""
 
@@ -152,13 +215,14 @@ class _Batches:
                     ),
                 )
                 first_line = self.header_index + 2
+                # (checking batches on a second thread gained nothing on two cores: Arrow's
+                # parser already keeps both busy)
                 for batch in batches:
                     if misfits:
                         raise _NeedsLineByLine(misfits[0])
                     columns = {wanted[n]: batch.column(n) for n in wanted}
-                    count = batch.num_rows
-                    self._take(columns, first_line, count)
-                    first_line += count
+                    self._take(columns, first_line, batch.num_rows)
+                    first_line += batch.num_rows
         except pa.ArrowInvalid as exc:
             raise _NeedsLineByLine(str(exc)) from None
         if misfits:
@@ -214,20 +278,10 @@ class _Batches:
         import pyarrow.compute as pc
 
         report, layout = self.report, self.layout
-        report.rows_read += count
         if not count:
             return
-        text = {name: pc.utf8_trim_whitespace(column) for name, column in columns.items()}
-
-        date = text[layout.date]
-        short = pc.match_substring_regex(date, r"^\d{4}$")
-        long = pc.match_substring_regex(date, r"^\d{6}$")
-        number = pc.cast(pc.if_else(pc.or_(short, long), date, pa.scalar(None, pa.string())),
-                         pa.int64())
-        year = pc.if_else(short, pc.add(pc.divide(number, 100), 2000), pc.divide(number, 100))
-        month = pc.subtract(number, pc.multiply(pc.divide(number, 100), 100))
-        bad_date = pc.invert(pc.fill_null(pc.and_(pc.greater_equal(month, 1),
-                                                  pc.less_equal(month, 12)), False))
+        text = {name: _trimmed(column) for name, column in columns.items()}
+        year, month, bad_date = _dates(text[layout.date])
 
         codes = text[layout.partner]
         encoded = pc.dictionary_encode(codes).combine_chunks() if isinstance(
@@ -241,28 +295,21 @@ class _Batches:
         unknown = pc.is_null(partner)
 
         values, empty, bad = {}, None, None
-        pattern = _VALID_NUMBER[self.style]
         for valuation, column in layout.values.items():
-            cells = text[column]
-            if pc.any(pc.match_substring(cells, " ")).as_py():
-                cells = pc.replace_substring(cells, " ", "")
-            valid = pc.match_substring_regex(cells, pattern)
-            if self.style == numbers.SPANISH:
-                plain = pc.replace_substring(pc.replace_substring(cells, ".", ""), ",", ".")
-            else:
-                plain = pc.replace_substring(cells, ",", "")
-            values[valuation] = pc.cast(
-                pc.if_else(valid, plain, pa.scalar(None, pa.string())), pa.float64())
-            is_empty = pc.equal(cells, "")
-            is_bad = pc.and_(pc.invert(valid), pc.invert(is_empty))
+            values[valuation], is_empty, is_bad = _numbers(text[column], self.style)
             empty = is_empty if empty is None else pc.or_(empty, is_empty)
             bad = is_bad if bad is None else pc.or_(bad, is_bad)
 
         aside = pc.or_(pc.or_(bad_date, unknown), pc.or_(empty, bad))
+        found = []
         if pc.any(aside).as_py():
-            self._report_aside(lines, count, columns, bad_date, unknown, empty, bad)
+            found = self._aside(lines, count, columns, bad_date, unknown, empty, bad)
         good = pc.invert(aside)
-        report.rows_used += pc.sum(pc.cast(good, pa.int64())).as_py() or 0
+        used = pc.sum(pc.cast(good, pa.int64())).as_py() or 0
+        report.rows_read += count
+        report.rows_used += used
+        for line, reason, detail in found:
+            report.add(line, reason, detail)
 
         hs = text.get(layout.hs_code)
         batch = pa.table({
@@ -281,8 +328,8 @@ class _Batches:
         return grouped.rename_columns(
             [c.removesuffix("_sum") for c in grouped.column_names])
 
-    def _report_aside(self, lines, count, columns, bad_date, unknown, empty, bad) -> None:
-        """One reason per row, the first that applies, with the line and what it said."""
+    def _aside(self, lines, count, columns, bad_date, unknown, empty, bad) -> list:
+        """(line, reason, detail) per row set aside: the first reason that applies."""
         import numpy as np
 
         masks = [
@@ -300,8 +347,7 @@ class _Batches:
                 line = int(lines[row]) if isinstance(lines, np.ndarray) else lines + row
                 detail = ", ".join(f"{c} {columns[c][row].as_py()!r}" for c in shown)
                 found.append((line, reason, detail))
-        for line, reason, detail in sorted(found):
-            self.report.add(line, reason, detail)
+        return found
 
     def _finish(self):
         import pandas as pd
