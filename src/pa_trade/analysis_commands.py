@@ -77,7 +77,8 @@ def mirror(country_a, country_b, years, valuation, data_paths, layout, number_st
     a = _country(country_a, "A")
     b = _country(country_b, "B")
     year_list = parse_years(years)
-    loaded, builtin = load_data(data_paths, layout, number_style, strict, quiet)
+    loaded, builtin = load_data(data_paths, layout, number_style, strict, quiet,
+                                products=False)  # no tariff codes needed: faster microdata
     result = compute_mirror(loaded.flows, a, b, years=year_list, valuation=valuation.upper())
     people = _people(fmt)
     units = units or ("millions" if people else "usd")
@@ -138,7 +139,8 @@ def trend(reporter, partner, years, valuation, summary, chart, plot_path, ftas_p
     partner_arg = found if found else countries.resolve(partner, where="--partner")
     agreements = read_ftas() + (read_ftas(ftas_path) if ftas_path else [])
     year_list = parse_years(years)
-    loaded, builtin = load_data(data_paths, layout, number_style, strict, quiet)
+    loaded, builtin = load_data(data_paths, layout, number_style, strict, quiet,
+                                products=False)  # no tariff codes needed: faster microdata
     result = compute_trend(loaded.flows, reporter_code, partner_arg, years=year_list,
                            valuation=valuation.upper(), agreements=agreements)
     units = units or ("millions" if people else "usd")
@@ -189,7 +191,8 @@ def matrix(years, bloc_name, use_mirror, valuation, blocs_path, data_paths, layo
     year_list = parse_years(years)
     if year_list and len(year_list) > 1:
         raise UsageError("matrix takes one year: --year 2019")
-    loaded, builtin = load_data(data_paths, layout, number_style, strict, quiet)
+    loaded, builtin = load_data(data_paths, layout, number_style, strict, quiet,
+                                products=False)  # no tariff codes needed: faster microdata
     members = list(found.members)
     year = year_list[0] if year_list else _latest_year(loaded.flows, members)
     result = compute_matrix(loaded.flows, members, year, mirror=use_mirror,
