@@ -179,11 +179,11 @@ def mirror(
         if code not in reporters:
             notes.append(f"{countries.name(code)} reports no flows in the loaded data: its "
                          f"side is missing")
-    for side, frame in (("exports", exports), ("imports", imports)):
+    for side, frame in (("exports to", exports), ("imports from", imports)):
         partial = frame[(frame["months"] > 0) & (frame["months"] < 12)]
         for (reporter, partner, year), row in partial.iterrows():
-            notes.append(f"{countries.name(reporter)}'s {side} to/from {countries.name(partner)}"
-                         f" in {year} cover {row['months']} month(s) only")
+            notes.append(f"{countries.name(reporter)}'s {side} {countries.name(partner)} in "
+                         f"{year} cover {row['months']} month(s) only")
     return MirrorResult(table, a, b, all_years, valuation, notes)
 
 
