@@ -17,6 +17,7 @@ from pa_trade.errors import ExitCode, PaTradeError, UsageError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 LAYOUT_NAMES = ["dane-expo", "dane-impo", "dane-cuadro", "mexico-se", "tidy"]
+NO_CACHE = "pa_trade.no_cache"
 
 
 def data_options(command):
@@ -34,6 +35,10 @@ def data_options(command):
                      help="Fail (exit 1) when any row of the input is set aside."),
         click.option("--quiet", "-q", is_flag=True,
                      help="Do not print the load report on stderr."),
+        # kept in the context, not passed on: every command that loads data honours it
+        click.option("--no-cache", is_flag=True, expose_value=False,
+                     callback=lambda ctx, _param, value: ctx.meta.__setitem__(NO_CACHE, value),
+                     help="Parse every file again instead of using the cache of parsed files."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -115,16 +120,19 @@ def parse_years(values) -> list[int] | None:
     return sorted(years) or None
 
 
-def load_data(data_paths, layout, number_style, strict, quiet, products=True):
+def load_data(data_paths, layout, number_style, strict, quiet, products=True, valuations=None):
     """Load the data asked for (or the default) and print the load report on stderr.
 
-    `products=False` for commands that need no tariff codes: microdata load much faster.
+    `products=False` for commands that need no tariff codes, `valuations` for those that need
+    one import valuation: microdata load much faster.
     """
     from pa_trade import readers
 
+    context = click.get_current_context(silent=True)
+    use_cache = not (context and context.meta.get(NO_CACHE))
     paths = list(data_paths) or readers.default_data_paths()
     loaded = readers.load(paths, layout=layout, number_style=number_style, strict=strict,
-                          products=products)
+                          products=products, valuations=valuations, use_cache=use_cache)
     if not quiet:
         for duplicate in loaded.skipped_duplicates:
             click.echo(f"pa-trade: skipped {duplicate}", err=True)
@@ -181,7 +189,7 @@ def balance(reporter, years, partners, valuation, totals, blocs_file, data_paths
         else:
             partner_codes.append(countries.resolve(text, where="--partner"))
     loaded, builtin = load_data(data_paths, layout, number_style, strict, quiet,
-                                products=False)
+                                products=False, valuations=(valuation.upper(),))
     people = fmt in ("table", "markdown")
     everything = not partner_codes and not asked_blocs
     # asking only for blocs means no single partners, not every partner

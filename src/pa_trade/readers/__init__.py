@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pa_trade.errors import DataError, InputError, UsageError
+from pa_trade.readers import cache
 from pa_trade.readers.report import LoadReport
 from pa_trade.textio import SourceFile, read_source
 
@@ -86,11 +87,12 @@ def detect_layout(src: SourceFile) -> str:
 
 
 def read_file(src: SourceFile, layout: str | None = None, number_style: str | None = None,
-              products: bool = True):
+              products: bool = True, valuations: tuple[str, ...] | None = None):
     """Read one source -> (canonical flows, LoadReport).
 
     `products=False`: the caller needs no tariff codes; microdata are then summed per partner
-    and month only, which is much faster.
+    and month only, which is much faster. `valuations` (e.g. ('CIF',)): the import valuations
+    the caller needs, where a file has several (DANE import microdata); None: all.
     """
     from pa_trade.readers import dane_microdata, tables, tidy
 
@@ -98,7 +100,8 @@ def read_file(src: SourceFile, layout: str | None = None, number_style: str | No
     if chosen == "dane-expo":
         return dane_microdata.read_expo(src, number_style, products=products)
     if chosen == "dane-impo":
-        return dane_microdata.read_impo(src, number_style, products=products)
+        return dane_microdata.read_impo(src, number_style, products=products,
+                                        valuations=valuations)
     if chosen in ("dane-cuadro", "mexico-se"):
         return tables.read_table(src, chosen, number_style)
     if chosen == "tidy":
@@ -136,10 +139,13 @@ def load(
     number_style: str | None = None,
     strict: bool = False,
     products: bool = True,
+    valuations: tuple[str, ...] | None = None,
+    use_cache: bool = True,
 ) -> Loaded:
     """Load every file under `paths` into one canonical table, each file once.
 
-    `products=False` when the caller needs no tariff codes (see read_file).
+    `products` and `valuations`: what the caller needs (see read_file). Big files are parsed
+    once and kept in the user cache folder (`use_cache=False` skips it).
     Raises DataError when two files overlap (the same figure twice) and, with `strict`,
     when any row was set aside.
     """
@@ -155,7 +161,15 @@ def load(
             duplicates.append(f"{src.name} (same content as {seen[src.digest]})")
             continue
         seen[src.digest] = src.name
-        frame, report = read_file(src, layout, number_style, products)
+        asked = {"layout": layout, "number_style": number_style, "products": products,
+                 "valuations": valuations}
+        cache_key = cache.key(src, asked) if use_cache else None
+        cached = cache.get(cache_key, src.name)
+        if cached:
+            frame, report = cached
+        else:
+            frame, report = read_file(src, layout, number_style, products, valuations)
+            cache.put(cache_key, frame, report)
         if strict and report.set_aside:
             raise DataError(f"--strict: {report.first_problem()}")
         frames.append(frame.assign(file=src.name))

@@ -12,6 +12,7 @@ reported with its physical line.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from dataclasses import dataclass
 
@@ -64,9 +65,16 @@ def read_expo(src: SourceFile, number_style: str | None = None, line_by_line: bo
 
 
 def read_impo(src: SourceFile, number_style: str | None = None, line_by_line: bool = False,
-              products: bool = True):
-    """Read a DANE IMPO file -> (canonical flows, LoadReport)."""
-    return read(src, IMPO, number_style, line_by_line, products)
+              products: bool = True, valuations: tuple[str, ...] | None = None):
+    """Read a DANE IMPO file -> (canonical flows, LoadReport).
+
+    `valuations`: ('CIF',) reads VACID only, ('FOB',) VAFODO only; None both.
+    """
+    layout = IMPO
+    if valuations:
+        kept = {v: c for v, c in IMPO.values.items() if v in valuations}
+        layout = dataclasses.replace(IMPO, values=kept or IMPO.values)
+    return read(src, layout, number_style, line_by_line, products)
 
 
 def read(src: SourceFile, layout: Layout, number_style: str | None, line_by_line: bool = False,

@@ -1,0 +1,75 @@
+"""A cache of parsed files: canonical flows (Parquet) and their load report (JSON).
+
+Keyed by the file (path, size, modification time and a fingerprint of its content), pa-trade's
+reader version and what was asked of the reader; a changed file or a new reader misses it.
+Only files big enough to be worth it are cached; a cache that cannot be written is skipped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from pa_trade.readers.report import LoadReport, SetAside
+
+# bump whenever a reader's output for the same file would change
+READER_VERSION = "2"
+MIN_BYTES = 1 << 20
+
+
+def folder() -> Path:
+    from pa_trade.paths import user_cache_dir
+
+    return user_cache_dir() / "flows"
+
+
+def key(src, asked: dict) -> str | None:
+    """The cache key of a file read with the options `asked`, or None when not cached."""
+    from pa_trade import __version__
+
+    if src.path is None or src.size < MIN_BYTES:
+        return None
+    stat = src.path.stat()
+    parts = [READER_VERSION, __version__, str(src.path.resolve()), stat.st_size,
+             stat.st_mtime_ns, src.digest, sorted(asked.items())]
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:32]
+
+
+def get(cache_key: str | None, name: str):
+    """(flows, report) cached under `cache_key`, or None. The report keeps today's file name."""
+    if cache_key is None:
+        return None
+    base = folder() / cache_key
+    try:
+        import pandas as pd
+
+        from pa_trade import flows
+
+        meta = json.loads(base.with_suffix(".json").read_text(encoding="utf-8"))
+        frame = flows.normalise_frame(pd.read_parquet(base.with_suffix(".parquet")))
+    except (OSError, ValueError, KeyError):
+        return None
+    meta["set_aside"] = [SetAside(**row) for row in meta["set_aside"]]
+    meta["file"] = name
+    return frame, LoadReport(**meta)
+
+
+def put(cache_key: str | None, frame, report: LoadReport) -> None:
+    """Store a parsed file; any failure to write leaves the cache as it was."""
+    if cache_key is None:
+        return
+    base = folder() / cache_key
+    try:
+        base.parent.mkdir(parents=True, exist_ok=True)
+        partial = base.with_suffix(f".parquet.{os.getpid()}")
+        frame.to_parquet(partial, index=False)
+        os.replace(partial, base.with_suffix(".parquet"))
+        meta = dataclasses.asdict(report)
+        partial = base.with_suffix(f".json.{os.getpid()}")
+        partial.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        os.replace(partial, base.with_suffix(".json"))
+    except (OSError, ValueError, ImportError):
+        return
