@@ -13,8 +13,10 @@ from tests.conftest import FIXTURES, ROOT
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def code_blocks() -> list[str]:
-    return re.findall(r"```[a-z]*\n(.*?)```", README, flags=re.S)
+def code_blocks(runnable_only: bool = False) -> list[str]:
+    """Fenced blocks; ```text blocks show runs that cannot be repeated here (a live API)."""
+    blocks = re.findall(r"```([a-z]*)\n(.*?)```", README, flags=re.S)
+    return [body for lang, body in blocks if not (runnable_only and lang == "text")]
 
 
 def test_readme_opens_with_the_two_commands():
@@ -43,7 +45,7 @@ def test_the_first_command_prints_the_table_from_another_folder(tmp_path):
 def pasted_runs():
     """(cwd, command, expected output) for every '$ pa-trade ...' shown with its output."""
     runs = []
-    for block in code_blocks():
+    for block in code_blocks(runnable_only=True):
         lines = block.rstrip("\n").split("\n")
         cwd = "."
         index = 0

@@ -45,14 +45,17 @@ def main() -> None:
             (base.parent / "shared").symlink_to(ROOT.parent / "shared")
         (base / "home").mkdir()
         cwd = base
+        runnable = True
         index = 0
         while index < len(lines):
             line = lines[index]
             if line.startswith("```"):
                 cwd = base
+                # ```text shows runs that cannot be repeated here (a live API): left alone
+                runnable = line.strip() != "```text" if len(line.strip()) > 3 else True
             if line.startswith("$ cd "):
                 cwd = base / line[5:].strip()
-            if line.startswith("$ pa-trade"):
+            if line.startswith("$ pa-trade") and runnable:
                 out.append(line)
                 index += 1
                 while index < len(lines) and not (
