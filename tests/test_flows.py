@@ -42,7 +42,10 @@ def roundtrip(frame):
 @settings(max_examples=60, deadline=None)
 @given(flow_rows)
 def test_tidy_csv_reads_back_identically(rows):
-    frame = flows.aggregate(pd.DataFrame(rows))
+    # one figure per flow, whatever its source: a flow given twice is refused on reading
+    frame = pd.DataFrame(rows).drop_duplicates(
+        ["reporter", "partner", "year", "month", "flow", "valuation", "hs_code"])
+    frame = flows.aggregate(frame)
     back, report = roundtrip(frame)
     assert report.set_aside == []
     pd.testing.assert_frame_equal(back, frame)

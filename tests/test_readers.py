@@ -209,3 +209,21 @@ def test_leaving_products_out_keeps_every_total(name):
     without, _ = readers.read_file(source(name), products=False)
     assert without["hs_code"].isna().all()
     assert sums(without) == sums(with_products)
+
+
+def test_a_tidy_row_repeated_is_set_aside_not_summed(tmp_path):
+    path = tmp_path / "dup.csv"
+    path.write_text(
+        "reporter,partner,year,flow,value_usd,valuation,source\n"
+        "MEX,AUS,2000,export,83932000,FOB,IMF\n"
+        "MEX,AUS,2000,export,83932000,FOB,IMF\n"
+        "MEX,CHL,2000,export,10,FOB,IMF\n"
+        "MEX,CHL,2000,export,12,FOB,IMF\n"
+        "MEX,PER,2000,export,5,FOB,IMF\n", encoding="utf-8")
+    frame, report = readers.read_file(SourceFile(path.name, path.read_bytes()))
+    got = sums(frame)
+    assert got[("MEX", "AUS", 2000, "export", "FOB")] == Decimal("83932000")
+    assert ("MEX", "CHL", 2000, "export", "FOB") not in got  # which one is right? neither
+    assert [(r.line, r.reason) for r in report.set_aside] == [
+        (3, "duplicate-row"), (4, "conflicting-row"), (5, "conflicting-row")]
+    assert report.balanced and report.rows_used == 2

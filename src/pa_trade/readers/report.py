@@ -14,6 +14,8 @@ REASONS = {
     "bad-field": "a field with an invalid value",
     "bad-field-count": "a line with the wrong number of fields",
     "no-figures": "a table row with no figure in any year",
+    "duplicate-row": "a row repeating an earlier one (the same flow and figure twice)",
+    "conflicting-row": "rows giving different figures for the same flow",
 }
 
 

@@ -56,7 +56,8 @@ def read_tidy(src: SourceFile, number_style: str | None = None):
     table = table.apply(lambda column: column.str.strip())
     default_source = f"tidy file ({short_name(src.name)})"
 
-    records = []
+    records: list[dict | None] = []
+    first_seen: dict[tuple, tuple[int | None, int]] = {}  # key -> (record index, line)
     code_cache: dict[str, str | None] = {}
 
     def code(text: str) -> str | None:
@@ -85,22 +86,41 @@ def read_tidy(src: SourceFile, number_style: str | None = None):
             continue
         valuation = record.get("valuation", "")
         month = record.get("month", "")
-        hs_code = record.get("hs_code", "")
-        records.append(
-            {
-                "reporter": reporter,
-                "partner": partner,
-                "year": int(record["year"]),
-                "month": int(month) if month else None,
-                "flow": record["flow"].lower(),
-                "value_usd": float(value_text),
-                "valuation": valuation.upper() if valuation.upper() in ("FOB", "CIF")
-                else "unknown",
-                "source": _source(record, default_source),
-                "hs_code": hs_code or None,
-            }
-        )
+        row = {
+            "reporter": reporter,
+            "partner": partner,
+            "year": int(record["year"]),
+            "month": int(month) if month else None,
+            "flow": record["flow"].lower(),
+            "value_usd": float(value_text),
+            "valuation": valuation.upper() if valuation.upper() in ("FOB", "CIF")
+            else "unknown",
+            "source": _source(record, default_source),
+            "hs_code": record.get("hs_code", "") or None,
+        }
+        # one flow per row: the same flow twice would be summed, counting it twice
+        key = tuple(row[c] for c in ("reporter", "partner", "year", "month", "flow",
+                                     "valuation", "hs_code"))
+        if key in first_seen:
+            earlier, earlier_line = first_seen[key]
+            if earlier is None or records[earlier]["value_usd"] != row["value_usd"]:
+                shown = "" if earlier is None else f"{records[earlier]['value_usd']:.2f} vs "
+                report.add(line, "conflicting-row",
+                           f"line {earlier_line} gives {shown}{row['value_usd']:.2f}")
+                if earlier is not None:
+                    report.add(earlier_line, "conflicting-row",
+                               f"line {line} gives another figure for the same flow")
+                    records[earlier] = None
+                    report.rows_used -= 1
+                    first_seen[key] = (None, earlier_line)
+            else:
+                report.add(line, "duplicate-row", f"same flow and figure as line {earlier_line}")
+            continue
+        first_seen[key] = (len(records), line)
+        records.append(row)
         report.rows_used += 1
+    records = [r for r in records if r is not None]
+    report.set_aside.sort(key=lambda r: r.line)
     frame = pd.DataFrame(records) if records else None
     return flows.aggregate(frame), report
 
