@@ -1,15 +1,23 @@
 """The commands `mirror`, `trend` and `matrix`: parse options, call the analyses, render.
 
 Only click and light pa_trade modules load at import; pandas, the readers and matplotlib load
-when a command runs. The shared options come from `pa_trade.cli`, which registers these
-commands: import them through `pa_trade.cli`, not this module first.
+when a command runs. The shared options come from `pa_trade.cli_common`.
 """
 
 from __future__ import annotations
 
 import click
 
-from pa_trade.cli import BUILTIN_NOTE, CONTEXT, data_options, load_data, output_options, parse_years
+from pa_trade.cli_common import (
+    BUILTIN_NOTE,
+    CONTEXT,
+    data_options,
+    load_blocs,
+    load_data,
+    output_options,
+    parse_years,
+    stderr_notes,
+)
 from pa_trade.errors import UsageError
 
 VALUATION_HELP = "Import valuation where a source has both."
@@ -34,23 +42,6 @@ def _people(fmt: str) -> bool:
 
 def _footer(builtin: bool, loaded) -> list[str]:
     return [BUILTIN_NOTE.format(n=len(loaded.flows))] if builtin else []
-
-
-def _stderr_notes(notes: list[str], builtin: bool, loaded, quiet: bool) -> None:
-    """Machine output stays clean: what a person should know goes to stderr."""
-    if quiet:
-        return
-    for note in notes:
-        click.echo(f"pa-trade: note: {note}", err=True)
-    if builtin:
-        click.echo("pa-trade: note: " + BUILTIN_NOTE.format(n=len(loaded.flows)), err=True)
-
-
-def _load_blocs(path) -> None:
-    if path:
-        from pa_trade import countries
-
-        countries.load_blocs(path)
 
 
 @click.command(context_settings=CONTEXT)
@@ -85,7 +76,7 @@ def mirror(country_a, country_b, years, valuation, data_paths, layout, number_st
     footer = _footer(builtin, loaded) if people else []
     click.echo(mirror_output(result, fmt, units, footer), nl=False)
     if not people:
-        _stderr_notes(result.notes, builtin, loaded, quiet)
+        stderr_notes(result.notes, builtin, loaded, quiet)
 
 
 @click.command(context_settings=CONTEXT)
@@ -133,7 +124,7 @@ def trend(reporter, partner, years, valuation, summary, chart, plot_path, ftas_p
 
         check_plot_path(plot_path)
         require_matplotlib()  # before any output, not after the table
-    _load_blocs(blocs_path)
+    load_blocs(blocs_path)
     reporter_code = _country(reporter, "REPORTER")
     found = countries.bloc(partner)
     partner_arg = found if found else countries.resolve(partner, where="--partner")
@@ -153,7 +144,7 @@ def trend(reporter, partner, years, valuation, summary, chart, plot_path, ftas_p
         if not quiet:
             click.echo(f"pa-trade: wrote {plot_path}", err=True)
     if not people:
-        _stderr_notes(result.notes, builtin, loaded, quiet)
+        stderr_notes(result.notes, builtin, loaded, quiet)
 
 
 @click.command(context_settings=CONTEXT)
@@ -183,7 +174,7 @@ def matrix(years, bloc_name, use_mirror, valuation, blocs_path, data_paths, layo
     from pa_trade.analysis.matrix import matrix as compute_matrix
     from pa_trade.render_analyses import matrix_output
 
-    _load_blocs(blocs_path)
+    load_blocs(blocs_path)
     found = countries.bloc(bloc_name)
     if found is None:
         known = ", ".join(b.id for b in countries.load_blocs())
@@ -206,7 +197,7 @@ def matrix(years, bloc_name, use_mirror, valuation, blocs_path, data_paths, layo
         unit_text = "US dollars" if units == "usd" else f"{units} of US dollars"
         notes = [f"values are {side} report them, {result.valuation or 'valuation n/a'}, "
                  f"in {unit_text}; rows export to columns"] + result.notes
-        _stderr_notes(notes, builtin, loaded, quiet)
+        stderr_notes(notes, builtin, loaded, quiet)
 
 
 def _latest_year(flows, members: list[str]) -> int:

@@ -6,56 +6,23 @@ Only click is imported at start-up; pandas and the readers load when a command r
 from __future__ import annotations
 
 import os
-import re
 import signal
 import sys
 
 import click
 
 from pa_trade import __version__
+from pa_trade.cli_common import (
+    BUILTIN_NOTE,
+    CONTEXT,
+    data_options,
+    load_blocs,
+    load_data,
+    output_options,
+    parse_years,
+    stderr_notes,
+)
 from pa_trade.errors import ExitCode, PaTradeError, UsageError
-
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-LAYOUT_NAMES = ["dane-expo", "dane-impo", "dane-cuadro", "mexico-se", "tidy"]
-NO_CACHE = "pa_trade.no_cache"
-
-
-def data_options(command):
-    """The options every command that loads data shares."""
-    options = [
-        click.option("--data", "-d", "data_paths", multiple=True, metavar="PATH",
-                     help="File, folder or '-' (stdin); repeatable. Default: $PA_TRADE_DATA, "
-                          "else the user data folder (what fetch saved), else the built-in "
-                          "published figures."),
-        click.option("--layout", type=click.Choice(LAYOUT_NAMES),
-                     help="Force the input layout instead of detecting it."),
-        click.option("--number-style", type=click.Choice(["spanish", "english"]),
-                     help="Force how numbers are written (1.234,5 or 1,234.5)."),
-        click.option("--strict", is_flag=True,
-                     help="Fail (exit 1) when any row of the input is set aside."),
-        click.option("--quiet", "-q", is_flag=True,
-                     help="Do not print the load report on stderr."),
-        # kept in the context, not passed on: every command that loads data honours it
-        click.option("--no-cache", is_flag=True, expose_value=False,
-                     callback=lambda ctx, _param, value: ctx.meta.__setitem__(NO_CACHE, value),
-                     help="Parse every file again instead of using the cache of parsed files."),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
-
-
-def output_options(formats=("table", "csv", "tsv", "json", "markdown")):
-    def decorate(command):
-        command = click.option(
-            "--units", type=click.Choice(["usd", "thousands", "millions", "billions"]),
-            help="Units of money: tables default to millions, csv/tsv/json to full dollars.",
-        )(command)
-        return click.option(
-            "--format", "-f", "fmt", type=click.Choice(formats), default=formats[0],
-            show_default=True, help="Output format.",
-        )(command)
-    return decorate
 
 
 class PaTradeGroup(click.Group):
@@ -104,51 +71,6 @@ def cli(ctx, debug):
     ctx.obj["debug"] = debug
 
 
-def parse_years(values) -> list[int] | None:
-    """'2022', '2015-2022', '2021,2022' (repeatable) -> sorted years; None when not given."""
-    years: set[int] = set()
-    for value in values:
-        for part in str(value).split(","):
-            part = part.strip()
-            match = re.fullmatch(r"(\d{4})(?:\s*[-:–]\s*(\d{4}))?", part)
-            if not match:
-                raise UsageError(f"--year {part!r}: expected a year like 2022 or a range 2015-2022")
-            first, last = int(match.group(1)), int(match.group(2) or match.group(1))
-            if last < first:
-                raise UsageError(f"--year {part!r}: the range ends before it starts")
-            years.update(range(first, last + 1))
-    return sorted(years) or None
-
-
-def load_data(data_paths, layout, number_style, strict, quiet, products=True, valuations=None):
-    """Load the data asked for (or the default) and print the load report on stderr.
-
-    `products=False` for commands that need no tariff codes, `valuations` for those that need
-    one import valuation: microdata load much faster.
-    """
-    from pa_trade import readers
-
-    context = click.get_current_context(silent=True)
-    use_cache = not (context and context.meta.get(NO_CACHE))
-    paths = list(data_paths) or readers.default_data_paths()
-    loaded = readers.load(paths, layout=layout, number_style=number_style, strict=strict,
-                          products=products, valuations=valuations, use_cache=use_cache)
-    if not quiet:
-        for duplicate in loaded.skipped_duplicates:
-            click.echo(f"pa-trade: skipped {duplicate}", err=True)
-        for report in loaded.reports:
-            for line in report.summary_lines():
-                click.echo(f"pa-trade: {line}", err=True)
-    from pa_trade.paths import builtin_flows_dir
-
-    builtin = paths == [str(builtin_flows_dir())]
-    return loaded, builtin
-
-
-BUILTIN_NOTE = ("Built-in data: {n} published figures, sparse (see README); load full data "
-                "with --data FILE or $PA_TRADE_DATA.")
-
-
 @cli.command(context_settings=CONTEXT)
 @click.argument("reporter")
 @click.option("--year", "-y", "years", multiple=True, metavar="YEAR|A-B",
@@ -177,7 +99,7 @@ def balance(reporter, years, partners, valuation, totals, blocs_file, data_paths
     from pa_trade.render import balance_output
 
     if blocs_file:
-        _load_blocs(blocs_file)
+        load_blocs(blocs_file)
     reporter_bloc = countries.bloc(reporter)
     reporter_code = None if reporter_bloc else _reporter(reporter)
     year_list = parse_years(years)
@@ -207,24 +129,8 @@ def balance(reporter, years, partners, valuation, totals, blocs_file, data_paths
     footer = _footer(result, builtin, loaded) if people else None
     out = balance_output(result, fmt, units or ("millions" if people else "usd"), footer)
     click.echo(out, nl=False)
-    if not quiet and not people:
-        # machine output stays clean: what a person should know goes to stderr
-        for note in result.notes:
-            click.echo(f"pa-trade: note: {note}", err=True)
-        if builtin:
-            click.echo("pa-trade: note: " + BUILTIN_NOTE.format(n=len(loaded.flows)), err=True)
-
-
-def _load_blocs(path: str) -> None:
-    from pa_trade import countries
-    from pa_trade.errors import DataError, InputError
-
-    if not os.path.isfile(path):
-        raise InputError(f"--blocs {path}: no such file")
-    try:
-        countries.load_blocs(path)
-    except (KeyError, ValueError) as exc:
-        raise DataError(f"--blocs {path}: not a blocs file like data/blocs.csv ({exc})") from None
+    if not people:
+        stderr_notes(result.notes, builtin, loaded, quiet)
 
 
 def _reporter(text: str) -> str:

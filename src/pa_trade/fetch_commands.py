@@ -63,7 +63,7 @@ def comtrade(reporters, partners, years, out, api_key, api_url, refresh, max_age
     """
     from datetime import timedelta
 
-    from pa_trade.cli import parse_years
+    from pa_trade.cli_common import parse_years
     from pa_trade.fetch import store
     from pa_trade.fetch.cache import AnswerCache
     from pa_trade.fetch.comtrade import ComtradeClient

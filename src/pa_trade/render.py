@@ -64,7 +64,7 @@ def machine_number(value, units: str) -> str:
         return ""
     if units == "usd":
         return format_usd(value)
-    return repr(round(scaled(value, units), 8)).removesuffix(".0")
+    return repr(round(float(scaled(value, units)), 8)).removesuffix(".0")
 
 
 def machine_table(table: pd.DataFrame, units: str) -> tuple[list[str], list[list]]:
