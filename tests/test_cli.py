@@ -231,3 +231,32 @@ def test_user_blocs_file(run, tmp_path):
     assert row["partner"] == "XAN" and row["exports_usd"] == "12"
     missing = run("balance", "colombia", "--blocs", str(tmp_path / "nope.csv"))
     assert missing.exit_code == 3
+
+
+def test_balance_chart_fits_80_columns(run):
+    result = run("balance", "peru", "-y", "2022", "--chart", env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.stderr
+    chart = result.stdout.split("Balance, millions of US dollars\n")[1].split("\n\n")[0]
+    lines = chart.splitlines()
+    assert any(line.startswith("Chile") and "│" in line and "406.0" in line for line in lines)
+    assert all(len(line) <= 80 for line in lines)
+    assert "\x1b[" not in result.stdout  # no colour when not a terminal
+
+
+def test_balance_chart_is_for_people_only(run):
+    result = run("balance", "peru", "--chart", "-f", "csv")
+    assert result.exit_code == 2 and "--chart" in result.stderr
+
+
+def test_balance_plot_writes_a_picture(run, tmp_path):
+    pytest.importorskip("matplotlib")
+    from matplotlib.image import imread
+
+    picture = tmp_path / "balance.png"
+    result = run("balance", "colombia", "-y", "2022", "--plot", str(picture))
+    assert result.exit_code == 0, result.stderr
+    assert picture.stat().st_size > 5000
+    pixels = imread(picture)
+    assert len({tuple(p) for p in pixels.reshape(-1, pixels.shape[-1])[::7]}) > 2
+    bad = run("balance", "colombia", "--plot", str(tmp_path / "balance.gif"))
+    assert bad.exit_code == 2

@@ -85,10 +85,15 @@ def cli(ctx, debug):
               help="Add bloc subtotals and the totals the sources report (World, groups).")
 @click.option("--blocs", "blocs_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="A CSV of your own blocs, laid out like data/blocs.csv.")
+@click.option("--chart", is_flag=True,
+              help="Draw the balances as bars under the table (table and markdown formats).")
+@click.option("--plot", "plot_path", metavar="FILE",
+              help="Also write a bar chart of the balances to FILE (.png or .svg; needs "
+                   "matplotlib: pip install 'pa-trade[plot]').")
 @data_options
 @output_options()
-def balance(reporter, years, partners, valuation, totals, blocs_file, data_paths, layout,
-            number_style, strict, quiet, fmt, units):
+def balance(reporter, years, partners, valuation, totals, blocs_file, chart, plot_path,
+            data_paths, layout, number_style, strict, quiet, fmt, units):
     """Exports, imports and balance of REPORTER per partner and year.
 
     REPORTER is a country (a name in Spanish or English, an ISO code) or a bloc (pa): then
@@ -96,10 +101,18 @@ def balance(reporter, years, partners, valuation, totals, blocs_file, data_paths
     """
     from pa_trade import countries
     from pa_trade.analysis import balance as analysis
-    from pa_trade.render import balance_output
+    from pa_trade.render import balance_chart, balance_output, balance_plot
 
-    if blocs_file:
-        load_blocs(blocs_file)
+    people = fmt in ("table", "markdown")
+    if chart and not people:
+        raise UsageError("--chart draws for people: use it with --format table or markdown "
+                         "(or write a file with --plot)")
+    if plot_path:
+        from pa_trade.charts import check_plot_path, require_matplotlib
+
+        check_plot_path(plot_path)
+        require_matplotlib()  # before any output, not after the table
+    load_blocs(blocs_file)
     reporter_bloc = countries.bloc(reporter)
     reporter_code = None if reporter_bloc else _reporter(reporter)
     year_list = parse_years(years)
@@ -112,7 +125,6 @@ def balance(reporter, years, partners, valuation, totals, blocs_file, data_paths
             partner_codes.append(countries.resolve(text, where="--partner"))
     loaded, builtin = load_data(data_paths, layout, number_style, strict, quiet,
                                 products=False, valuations=(valuation.upper(),))
-    people = fmt in ("table", "markdown")
     everything = not partner_codes and not asked_blocs
     # asking only for blocs means no single partners, not every partner
     options = dict(years=year_list, partners=None if everything else partner_codes,
@@ -127,10 +139,15 @@ def balance(reporter, years, partners, valuation, totals, blocs_file, data_paths
     if people:
         result = analysis.with_total_rows(result)
     footer = _footer(result, builtin, loaded) if people else None
-    out = balance_output(result, fmt, units or ("millions" if people else "usd"), footer)
-    click.echo(out, nl=False)
+    shown_units = units or ("millions" if people else "usd")
+    drawn = balance_chart(result, shown_units, markdown=fmt == "markdown") if chart else None
+    click.echo(balance_output(result, fmt, shown_units, footer, chart=drawn), nl=False)
     if not people:
         stderr_notes(result.notes, builtin, loaded, quiet)
+    if plot_path:
+        balance_plot(result, plot_path, "millions" if shown_units == "usd" else shown_units)
+        if not quiet:
+            click.echo(f"pa-trade: wrote {plot_path}", err=True)
 
 
 def _reporter(text: str) -> str:

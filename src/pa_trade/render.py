@@ -114,17 +114,63 @@ def to_json(header: list[str], rows: list[list]) -> str:
     return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
 
 
-def balance_output(result, fmt: str, units: str, footer: Footer | None = None) -> str:
+def _chart_rows(result):
+    """(label, balance) per row worth a bar: partners and blocs, not totals or aggregates."""
+    table = result.table
+    table = table[table["kind"].isin(["country", "other", "bloc", "intra"])]
+    several_years = table["year"].nunique() > 1
+    several_reporters = table["reporter"].nunique() > 1
+    rows = []
+    for record in table.itertuples(index=False):
+        label = record.partner_name
+        if several_reporters:
+            label = f"{record.reporter} {label}"
+        if several_years:
+            label = f"{record.year} {label}"
+        rows.append((label, record.balance_usd))
+    return rows
+
+
+def balance_chart(result, units: str, markdown: bool = False) -> str:
+    """Terminal bars of the balance per partner: surpluses right of the axis, deficits left."""
+    from pa_trade.charts import bars
+
+    rows = _chart_rows(result)
+    drawn = bars([label for label, _ in rows],
+                 [None if value != value else value for _, value in rows],
+                 value_format=lambda v: human_number(v, units),
+                 colour=False if markdown else None,
+                 title=f"Balance, {UNITS[units][1]}")
+    return f"```\n{drawn}```\n" if markdown else drawn
+
+
+def balance_plot(result, path: str, units: str) -> None:
+    """The balance per partner as a PNG or SVG bar chart."""
+    from pa_trade.charts import plot_bars
+
+    rows = _chart_rows(result)
+    years = result.years
+    span = f"{years[0]}" if len(years) == 1 else f"{years[0]}–{years[-1]}"
+    sources = sorted({s for v in result.table["sources"] for s in str(v).split("; ") if s})
+    plot_bars([label for label, _ in rows], [value for _, value in rows], path,
+              title=f"{result.reporter_name}: trade balance by partner, {span}",
+              unit_label=f"Balance, {UNITS[units][1]}", scale=UNITS[units][0],
+              caption=("Exports FOB minus imports (" + result.import_valuation
+                       + " where the source has it). Sources: " + "; ".join(sources))[:300])
+
+
+def balance_output(result, fmt: str, units: str, footer: Footer | None = None,
+                   chart: str | None = None) -> str:
     """Render a BalanceResult in one of FORMATS; `footer` lines go under people's formats."""
     if fmt in ("csv", "tsv", "json"):
         header, rows = machine_table(result.table, units)
         if fmt == "json":
             return to_json(header, rows)
         return to_delimited(header, rows, "," if fmt == "csv" else "\t")
-    return _people(result, fmt, units, footer)
+    return _people(result, fmt, units, footer, chart)
 
 
-def _people(result, fmt: str, units: str, footer: Footer | None) -> str:
+def _people(result, fmt: str, units: str, footer: Footer | None, chart: str | None) -> str:
     from tabulate import SEPARATING_LINE, tabulate
 
     table = result.table
@@ -168,9 +214,11 @@ def _people(result, fmt: str, units: str, footer: Footer | None) -> str:
     )
     if fmt == "markdown":
         lines = [f"**{title}**", "", f"_{unit_line}_", "", grid, ""]
+        lines += [chart] if chart else []
         lines += footer.lines(markdown=True) if footer else []
     else:
-        lines = [title, unit_line, "", grid, ""] + (footer.lines() if footer else [])
+        lines = [title, unit_line, "", grid, ""] + ([chart] if chart else [])
+        lines += footer.lines() if footer else []
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
