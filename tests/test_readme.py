@@ -1,5 +1,6 @@
 """The README is part of the product: its two commands work and its pasted output is real."""
 
+import os
 import re
 import shlex
 import shutil
@@ -87,8 +88,10 @@ def test_pasted_output_is_what_pa_trade_prints(tmp_path, cwd, command, expected)
     if " > " in command:
         command, redirect = command.split(" > ")
     args = shlex.split(command)[1:]
+    env = {**os.environ, "COLUMNS": "80"}  # charts follow the terminal's width
+    env.pop("NO_COLOR", None)
     done = subprocess.run([sys.executable, "-m", "pa_trade", *args], capture_output=True,
-                          text=True, cwd=where)
+                          text=True, cwd=where, env=env)
     stdout = "" if redirect else done.stdout
     shown = expected.strip("\n")
     assert shown in ((stdout + done.stderr).strip("\n"), (done.stderr + stdout).strip("\n"))
