@@ -260,3 +260,16 @@ def test_balance_plot_writes_a_picture(run, tmp_path):
     assert len({tuple(p) for p in pixels.reshape(-1, pixels.shape[-1])[::7]}) > 2
     bad = run("balance", "colombia", "--plot", str(tmp_path / "balance.gif"))
     assert bad.exit_code == 2
+
+
+def test_a_stray_file_in_a_data_folder_is_named_and_skipped(run, tmp_path):
+    (tmp_path / "expo.csv").write_bytes(SAMPLE_EXPO.read_bytes())
+    (tmp_path / "notas.txt").write_text("Descargado de la página del DANE\n", encoding="utf-8")
+    result = run("balance", "colombia", "-d", str(tmp_path), "-f", "csv")
+    assert result.exit_code == 0
+    assert "skipped" in result.stderr and "notas.txt" in result.stderr
+    assert rows(result.stdout)
+    strict = run("balance", "colombia", "-d", str(tmp_path), "--strict")
+    assert strict.exit_code == 1 and "notas.txt" in strict.stderr
+    named = run("balance", "colombia", "-d", str(tmp_path / "notas.txt"))
+    assert named.exit_code == 1  # a file named on purpose must be readable

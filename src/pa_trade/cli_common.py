@@ -87,6 +87,8 @@ def load_data(data_paths, layout, number_style, strict, quiet, products=True, va
     if not quiet:
         for duplicate in loaded.skipped_duplicates:
             click.echo(f"pa-trade: skipped {duplicate}", err=True)
+        for why in loaded.skipped_files:
+            click.echo(f"pa-trade: skipped {why}", err=True)
         for report in loaded.reports:
             for line in report.summary_lines():
                 click.echo(f"pa-trade: {line}", err=True)

@@ -38,6 +38,7 @@ class Loaded:
     flows: pd.DataFrame
     reports: list[LoadReport] = field(default_factory=list)
     skipped_duplicates: list[str] = field(default_factory=list)
+    skipped_files: list[str] = field(default_factory=list)  # in folders, of no known layout
 
     @property
     def set_aside_count(self) -> int:
@@ -109,12 +110,13 @@ def read_file(src: SourceFile, layout: str | None = None, number_style: str | No
     raise UsageError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
 
 
-def expand_paths(paths: Iterable[str]) -> list[str]:
-    """Files named, and the data files inside folders named (sorted, not recursive into dots)."""
+def expand_paths(paths: Iterable[str]) -> list[tuple[str, bool]]:
+    """(path, found in a folder) for the files named and the data files inside folders named
+    (sorted; hidden files and folders left out)."""
     out = []
     for path in paths:
         if path == "-":
-            out.append(path)
+            out.append((path, False))
             continue
         p = Path(path)
         if p.is_dir():
@@ -125,9 +127,9 @@ def expand_paths(paths: Iterable[str]) -> list[str]:
             )
             if not found:
                 raise InputError(f"{path}: folder has no data files (*.csv, *.txt, *.tsv)")
-            out.extend(found)
+            out.extend((f, True) for f in found)
         elif p.exists():
-            out.append(path)
+            out.append((path, False))
         else:
             raise InputError(f"{path}: no such file or folder")
     return out
@@ -154,13 +156,22 @@ def load(
     from pa_trade import flows
 
     seen: dict[str, str] = {}
-    frames, reports, duplicates = [], [], []
-    for path in expand_paths(paths):
+    frames, reports, duplicates, skipped = [], [], [], []
+    for path, in_folder in expand_paths(paths):
         src = read_source(path)
         if src.digest in seen:
             duplicates.append(f"{src.name} (same content as {seen[src.digest]})")
             continue
         seen[src.digest] = src.name
+        if in_folder and layout is None:
+            # a stray file in a data folder (notes, a README as .txt) is named, not fatal
+            try:
+                detect_layout(src)
+            except DataError as exc:
+                if strict:
+                    raise DataError(f"--strict: {exc}") from None
+                skipped.append(str(exc))
+                continue
         asked = {"layout": layout, "number_style": number_style, "products": products,
                  "valuations": valuations}
         cache_key = cache.key(src, asked) if use_cache else None
@@ -175,10 +186,10 @@ def load(
         frames.append(frame.assign(file=src.name))
         reports.append(report)
     if not frames:
-        return Loaded(flows.empty(), reports, duplicates)
+        return Loaded(flows.empty(), reports, duplicates, skipped)
     combined = pd.concat(frames, ignore_index=True)
     check_overlaps(combined)
-    return Loaded(flows.normalise_frame(combined), reports, duplicates)
+    return Loaded(flows.normalise_frame(combined), reports, duplicates, skipped)
 
 
 def check_overlaps(frame: pd.DataFrame) -> None:
