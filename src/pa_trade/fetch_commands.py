@@ -48,8 +48,12 @@ def fetch():
               help="Fail (exit 1) when any record of the answers is set aside.")
 @click.option("--quiet", "-q", is_flag=True,
               help="No progress bar and no report on stderr.")
+@click.option("--level", type=click.Choice(["total", "chapter"]), default="total",
+              show_default=True,
+              help="total: all products; chapter: one flow per HS chapter (cmdCode AG2), which "
+                   "`products` and `balance --gl` need. Many more calls: ask few partners.")
 def comtrade(reporters, partners, years, out, api_key, api_url, refresh, max_age, retries,
-             timeout, strict, quiet):
+             timeout, strict, quiet, level):
     """Annual total exports and imports from UN Comtrade, by partner.
 
     Without --out, writes one tidy CSV per reporter (comtrade-COL.csv, ...) into the user
@@ -60,6 +64,7 @@ def comtrade(reporters, partners, years, out, api_key, api_url, refresh, max_age
       pa-trade fetch comtrade -r colombia -y 2020-2022
       pa-trade fetch comtrade -r pa -p pa -p usa -p china -y 2022
       pa-trade fetch comtrade -r peru -y 2022 --out peru-2022.csv
+      pa-trade fetch comtrade -r peru -p korea -y 2022 --level chapter
     """
     from datetime import timedelta
 
@@ -83,7 +88,7 @@ def comtrade(reporters, partners, years, out, api_key, api_url, refresh, max_age
         progress=bar.update if bar else None,
     )
     try:
-        flows, report = client.fetch_totals(reporter_codes, partner_codes, year_list)
+        flows, report = client.fetch_totals(reporter_codes, partner_codes, year_list, level)
     finally:
         if bar:
             bar.close()
@@ -93,8 +98,9 @@ def comtrade(reporters, partners, years, out, api_key, api_url, refresh, max_age
     if strict and report.set_aside:
         raise DataError(f"--strict: {report.first_problem()}")
     if flows.empty:
-        raise DataError("UN Comtrade sent records, but none is a total pa-trade can use; "
-                        "see the report above")
+        what = "a total" if level == "total" else "an HS chapter"
+        raise DataError(f"UN Comtrade sent records, but none is {what} pa-trade can use; "
+                        f"see the report above")
     if out == "-":
         from pa_trade import flows as flow_table
 
@@ -251,6 +257,8 @@ def describe_request(params: dict[str, str]) -> str:
     """The parameters that tell cached requests apart: 'reporterCode=170 period=2022 ...'."""
     names = sorted((k for k in params if k not in _FIXED_PARAMS),
                    key=lambda k: (_PARAM_ORDER.index(k) if k in _PARAM_ORDER else 9, k))
+    if params.get("cmdCode", "TOTAL") != "TOTAL":
+        names.append("cmdCode")  # a product level other than the total tells answers apart
     return " ".join(f"{k}={params[k]}" for k in names)
 
 

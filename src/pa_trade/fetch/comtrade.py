@@ -4,7 +4,8 @@
 when an answer reaches the 500-record cap of the preview), waits out rate limits, retries
 server errors with backoff, keeps every raw answer in the cache and converts the records:
 `to_flows` keeps the totals (cmdCode TOTAL, partner2Code 0, customsCode C00, motCode 0) and
-accounts for every other record in the load report.
+accounts for every other record in the load report. At `level="chapter"` the question is
+cmdCode AG2 (every HS chapter) and each record becomes flows with hs_code = its chapter.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ SOURCE = "UN Comtrade (retrieved {date})"
 # What keeps a record a total: every product, no second partner, all customs procedures,
 # all modes of transport (formats.md §6).
 TOTAL_FILTER = {"cmdCode": "TOTAL", "partner2Code": 0, "customsCode": "C00", "motCode": 0}
+# What Comtrade calls each product level pa-trade asks for: all products, or every HS chapter
+LEVEL_CODES = {"total": "TOTAL", "chapter": "AG2"}
 
 Progress = Callable[[int, int, str], None]
 
@@ -50,13 +53,14 @@ class Query:
     year: int
     flow_codes: str = "X,M"
     partners: tuple[int, ...] | None = None
+    level: str = "total"  # or "chapter": every HS chapter (cmdCode AG2)
 
     def params(self) -> dict[str, str]:
         """The query string of the call (without any key)."""
         params = {
             "reporterCode": str(self.reporter),
             "period": str(self.year),
-            "cmdCode": "TOTAL",
+            "cmdCode": LEVEL_CODES[self.level],
             "flowCode": self.flow_codes,
             "partner2Code": "0",
             "customsCode": "C00",
@@ -70,6 +74,8 @@ class Query:
     def describe(self) -> str:
         """In words: 'Colombia 2022', 'Colombia 2022 exports with 3 partners'."""
         text = f"{_area_name(self.reporter)} {self.year}"
+        if self.level == "chapter":
+            text += " by chapter"
         if self.flow_codes == "X":
             text += " exports"
         elif self.flow_codes == "M":
@@ -87,14 +93,14 @@ class Query:
         Asking "every partner" in halves needs a list of partners: `every_partner`.
         """
         if "," in self.flow_codes:
-            return [Query(self.reporter, self.year, code, self.partners)
+            return [Query(self.reporter, self.year, code, self.partners, self.level)
                     for code in self.flow_codes.split(",")]
         partners = self.partners if self.partners is not None else every_partner
         if len(partners) < 2:
             return []
         middle = len(partners) // 2
-        return [Query(self.reporter, self.year, self.flow_codes, partners[:middle]),
-                Query(self.reporter, self.year, self.flow_codes, partners[middle:])]
+        return [Query(self.reporter, self.year, self.flow_codes, partners[:middle], self.level),
+                Query(self.reporter, self.year, self.flow_codes, partners[middle:], self.level)]
 
 
 @dataclass(frozen=True)
@@ -193,10 +199,12 @@ class ComtradeClient:
         reporters: list[str],
         partners: list[str] | None,
         years: list[int],
+        level: str = "total",
     ) -> tuple[pd.DataFrame, LoadReport]:
         """Annual total exports and imports of `reporters` (ISO3) with `partners` (ISO3 or
         aggregate codes such as WLD; None: every partner, the World and aggregates included)
-        in `years` -> (canonical flows, load report).
+        in `years` -> (canonical flows, load report). `level="chapter"`: per HS chapter
+        (cmdCode AG2), each flow with its chapter as hs_code.
 
         Raises DataError when UN Comtrade has no data at all for the question, NetworkError
         when the server cannot be reached or refuses.
@@ -206,7 +214,9 @@ class ComtradeClient:
             None if partners is None
             else tuple(dict.fromkeys(_code_for(p, "--partner") for p in partners))
         )
-        queries = [Query(r, y, "X,M", partner_codes)
+        if level not in LEVEL_CODES:
+            raise UsageError(f"unknown Comtrade level {level!r}; expected total or chapter")
+        queries = [Query(r, y, "X,M", partner_codes, level)
                    for r in dict.fromkeys(reporter_codes) for y in sorted(set(years))]
         self._done, self._total = 0, len(queries)
         report = LoadReport("UN Comtrade", "comtrade-api")
@@ -222,7 +232,7 @@ class ComtradeClient:
                 _area_name(partner_codes[0]) if len(partner_codes) == 1
                 else f"{len(partner_codes)} partners")
             report.notes.append(f"no data for {_area_name(reporter)}{asked} in {_years(missing)}")
-        flows = to_flows(answers, report)
+        flows = to_flows(answers, report, level)
         if flows.empty and report.rows_read == 0:
             raise DataError(_no_data_message(reporters, partners, years))
         report.notes.append(self._cost_note())
@@ -405,7 +415,8 @@ class ComtradeClient:
 # -- conversion ----------------------------------------------------------------------------
 
 
-def to_flows(answers: Iterable[Answer], report: LoadReport) -> pd.DataFrame:
+def to_flows(answers: Iterable[Answer], report: LoadReport, level: str = "total"
+             ) -> pd.DataFrame:
     """Canonical flows from the records of Comtrade answers; every record is counted in
     `report`: converted (rows_used) or set aside with its reason.
 
@@ -413,7 +424,8 @@ def to_flows(answers: Iterable[Answer], report: LoadReport) -> pd.DataFrame:
     from `fobvalue` when the record has it; when the reporter records imports FOB only
     (no `cifvalue`, `primaryValue` equal to `fobvalue`), one FOB flow. Partner 0 is WLD;
     group areas map to their aggregate codes (97 -> XEU). Source: "UN Comtrade (retrieved
-    DATE)", the date the server sent the record.
+    DATE)", the date the server sent the record. `level="chapter"`: the records are HS
+    chapters (cmdCode '01'..'99'), kept with hs_code = the 2-digit chapter, as text.
     """
     import pandas as pd
 
@@ -427,11 +439,10 @@ def to_flows(answers: Iterable[Answer], report: LoadReport) -> pd.DataFrame:
         for record in answer.records:
             record_number += 1
             report.rows_read += 1
-            converted = _convert(record, record_number, source, report)
+            converted = _convert(record, record_number, source, report, level)
             if converted is None:
                 continue
-            cell = (converted[0]["reporter"], converted[0]["partner"], converted[0]["year"],
-                    converted[0]["flow"])
+            cell = _cell(converted[0])
             partner_code = _int(record.get("partnerCode"))
             if cell in seen:
                 _second_record(cell, partner_code, seen[cell], record_number, rows, converted,
@@ -445,12 +456,30 @@ def to_flows(answers: Iterable[Answer], report: LoadReport) -> pd.DataFrame:
     return flow_table.aggregate(frame)
 
 
-def _convert(record: dict, number: int, source: str, report: LoadReport) -> list[dict] | None:
+def _cell(row: dict) -> tuple:
+    """What one record speaks for: reporter, partner, year, flow and product."""
+    return row["reporter"], row["partner"], row["year"], row["flow"], row.get("hs_code")
+
+
+def _convert(record: dict, number: int, source: str, report: LoadReport,
+             level: str = "total") -> list[dict] | None:
     """The flows of one record, or None after setting it aside in the report."""
     if not record:
         report.add(number, "bad-field", "an empty record")
         return None
+    hs_code = None
+    if level == "chapter":
+        # a chapter is two digits as text: "09", never 9 (a number in the JSON is padded)
+        command = str(record.get("cmdCode", "")).strip()
+        command = command.zfill(2) if command.isdigit() and len(command) == 1 else command
+        if not (len(command) == 2 and command.isdigit()):
+            report.add(number, "not-a-chapter",
+                       f"cmdCode {record.get('cmdCode')!r}, not a 2-digit HS chapter")
+            return None
+        hs_code = command
     for column, wanted in TOTAL_FILTER.items():
+        if column == "cmdCode" and level == "chapter":
+            continue
         value = record.get(column)
         same = (_int(value) == wanted if isinstance(wanted, int)
                 else str(value).strip().upper() == wanted)
@@ -479,7 +508,8 @@ def _convert(record: dict, number: int, source: str, report: LoadReport) -> list
     if primary is None:
         report.add(number, "missing-value", "primaryValue empty")
         return None
-    base = {"reporter": reporter, "partner": partner, "year": year, "source": source}
+    base = {"reporter": reporter, "partner": partner, "year": year, "source": source,
+            "hs_code": hs_code}
     if flow_code == "X":
         return [{**base, "flow": "export", "value_usd": primary, "valuation": "FOB"}]
     fob, cif = _money(record.get("fobvalue")), _money(record.get("cifvalue"))
@@ -510,8 +540,7 @@ def _second_record(cell, partner_code, codes, number, rows, converted, report) -
     (kept_code, kept_number), = codes.items()
     if partner_code == comtrade_code(partner):
         # the newcomer has the current code: it takes the place of the earlier record
-        rows[:] = [r for r in rows
-                   if (r["reporter"], r["partner"], r["year"], r["flow"]) != cell] + converted
+        rows[:] = [r for r in rows if _cell(r) != cell] + converted
         codes.clear()
         codes[partner_code] = number
         report.add(kept_number, "duplicate-area",
