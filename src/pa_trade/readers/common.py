@@ -17,6 +17,13 @@ def fields(line: str, delimiter: str) -> list[str]:
     return line.split(delimiter)
 
 
+def join_fields(cells: list[str], delimiter: str) -> str:
+    """One line again from fields, quoting those that need it."""
+    return delimiter.join(
+        '"' + c.replace('"', '""') + '"' if delimiter in c or '"' in c else c for c in cells
+    )
+
+
 def short_name(path: str) -> str:
     """The file name without its folder, as it goes into the `source` column."""
     return os.path.basename(path) or path

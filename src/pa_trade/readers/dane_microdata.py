@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import sys
 from dataclasses import dataclass
 
 from pa_trade import countries, numbers
 from pa_trade.errors import DataError
-from pa_trade.readers.common import choose_style, fields, short_name
+from pa_trade.readers.common import choose_style, fields, join_fields, short_name
 from pa_trade.readers.report import LoadReport
 from pa_trade.textio import SourceFile, delimiter_name, sniff_delimiter
 
@@ -203,6 +204,13 @@ class _Batches:
             misfits.append(row.text)
             return "skip"
 
+        def undecodable(_unraisable):
+            # Arrow could not even show us a misfit line (its bytes are not UTF-8): it is a
+            # misfit all the same, and no traceback is for the user to see
+            misfits.append("a line that is not UTF-8")
+
+        previous_hook, sys.unraisablehook = sys.unraisablehook, undecodable
+
         names = [f"c{i}" for i in range(len(self.header))]
         wanted = {f"c{self.header.index(c)}": c for c in self.columns}
         try:
@@ -233,6 +241,8 @@ class _Batches:
                     first_line += batch.num_rows
         except pa.ArrowInvalid as exc:
             raise _NeedsLineByLine(str(exc)) from None
+        finally:
+            sys.unraisablehook = previous_hook
         if misfits:
             raise _NeedsLineByLine(misfits[0])
         return self._finish()
@@ -258,10 +268,7 @@ class _Batches:
                 self.report.add(index + 1, "bad-field-count",
                                 f"{len(cells)} fields, header has {width}")
                 continue
-            kept.append(self.delimiter.join(
-                '"' + c.replace('"', '""') + '"' if self.delimiter in c or '"' in c else c
-                for c in cells[:width]
-            ))
+            kept.append(join_fields(cells[:width], self.delimiter))
             line_numbers.append(index + 1)
         self.report.rows_read -= len(line_numbers)  # counted again as the batch is taken
         if kept:

@@ -7,7 +7,7 @@ import re
 
 from pa_trade import countries, flows
 from pa_trade.errors import DataError
-from pa_trade.readers.common import fields, short_name
+from pa_trade.readers.common import fields, join_fields, short_name
 from pa_trade.readers.report import LoadReport
 from pa_trade.textio import SourceFile, delimiter_name, sniff_delimiter
 
@@ -42,10 +42,14 @@ def read_tidy(src: SourceFile, number_style: str | None = None):
         if not line.strip():
             continue
         report.rows_read += 1
-        if len(fields(line, delimiter)) < len(header):
-            report.add(index + 1, "bad-field-count",
-                       f"{len(fields(line, delimiter))} fields, header has {len(header)}")
-            continue
+        cells = fields(line, delimiter)
+        if len(cells) != len(header):
+            if len(cells) < len(header) or any(c.strip() for c in cells[len(header):]):
+                report.add(index + 1, "bad-field-count",
+                           f"{len(cells)} fields, header has {len(header)}")
+                continue
+            # trailing empty fields (a spreadsheet's habit): drop them
+            line = join_fields(cells[: len(header)], delimiter)
         kept.append(line)
         line_numbers.append(index + 1)
     table = pd.read_csv(
