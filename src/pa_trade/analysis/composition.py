@@ -182,7 +182,7 @@ def with_gl(result: BalanceResult, flows: pd.DataFrame, level: str = "subheading
         raise DataError("--gl needs tariff codes, and the loaded data have none; load "
                         "customs microdata (DANE EXPO/IMPO), a tidy file with hs_code, or "
                         "fetch them with `pa-trade fetch comtrade --level chapter`")
-    uncoded = chosen[chosen["hs_code"].isna() & ~chosen["partner"].map(_aggregate)]
+    uncoded = chosen[chosen["hs_code"].isna() & ~_aggregates(chosen["partner"])]
     if not uncoded.empty and uncoded["value_usd"].sum():
         notes.append(f"{usd_text(uncoded['value_usd'].sum())} USD of flows without a tariff "
                      f"code left out of the Grubel-Lloyd index")
@@ -227,8 +227,10 @@ def usd_text(value: float) -> str:
 # -- pieces ------------------------------------------------------------------------------
 
 
-def _aggregate(code) -> bool:
-    return countries.is_aggregate(str(code))
+def _aggregates(partners: pd.Series) -> pd.Series:
+    """True where a partner is the World or a group of countries: each code looked up once."""
+    lookup = {code: countries.is_aggregate(str(code)) for code in partners.unique()}
+    return partners.map(lookup).astype(bool)
 
 
 def _chosen(flows: pd.DataFrame, reporters: list[str], years: list[int] | None,
@@ -306,15 +308,14 @@ def _world(rows: pd.DataFrame) -> pd.DataFrame:
     sum over every partner that is not an aggregate (never both: that would count twice)."""
     import pandas as pd
 
-    aggregate = rows["partner"].map(_aggregate)
+    aggregate = _aggregates(rows["partner"])
     world = rows["partner"] == WORLD
     coded_world = rows[world & rows["hs_code"].notna()] if "hs_code" in rows else rows[world]
-    with_world = set(zip(coded_world["reporter"], coded_world["year"], strict=True))
-    if not with_world:
+    if coded_world.empty:
         return rows[~aggregate]
-    cell = pd.Series(list(zip(rows["reporter"], rows["year"], strict=True)), index=rows.index)
-    use_world = cell.map(lambda c: c in with_world)
-    return rows[(use_world & (rows["partner"] == WORLD)) | (~use_world & ~aggregate)]
+    cells = pd.MultiIndex.from_frame(coded_world[["reporter", "year"]])
+    use_world = pd.MultiIndex.from_frame(rows[["reporter", "year"]]).isin(cells)
+    return rows[(use_world & world) | (~use_world & ~aggregate)]
 
 
 def _coded(selected: pd.DataFrame, reporter: str, notes: list[str]) -> pd.DataFrame:

@@ -1,0 +1,274 @@
+"""Product levels and names from tariff codes, `pa-trade products`, `balance --gl` and
+`fetch comtrade --level chapter`, as a user meets them: codes keep their leading zeros on
+every path (reading, the cache, tidy files, every output format)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+
+import pandas as pd
+import pytest
+
+from pa_trade import flows, products, readers
+from pa_trade.readers import cache
+from pa_trade.readers.tidy import read_tidy
+from pa_trade.textio import SourceFile
+from tests.conftest import FIXTURES
+from tests.test_fetch import record, server  # noqa: F401 (the fixture, by name)
+
+EXPO = str(FIXTURES / "dane_expo_yymm_latin1_semicolon.csv")
+IMPO = str(FIXTURES / "dane_impo_yymm_latin1_semicolon.csv")
+DATA = ["-d", EXPO, "-d", IMPO]
+
+
+def rows(text: str, delimiter: str = ",") -> list[dict]:
+    return list(csv.DictReader(io.StringIO(text), delimiter=delimiter))
+
+
+# -- the tables of sections, chapters and groups ------------------------------------------
+
+
+def test_a_tariff_code_at_every_level():
+    coffee = "0901110000"
+    assert [products.product(coffee, level) for level in products.LEVELS] == [
+        "II", "09", "0901", "090111", "agriculture"]
+    assert products.product("7403110000", "group") == "mining"  # refined copper
+    assert products.product("2709000000", "group") == "mining"  # crude oil
+    assert products.product("7108120000", "group") == "other"  # non-monetary gold
+    assert products.product("8703231090", "group") == "manufactures"  # cars
+    assert products.product("4403", "group") == "agriculture"  # wood in the rough
+    assert products.product("4412", "group") == "manufactures"  # plywood
+    assert products.product("9999", "section") == products.NO_SECTION
+
+
+def test_a_code_that_lost_its_leading_zero_gets_it_back():
+    assert products.clean("901110000") == "0901110000"
+    assert products.clean(" 0901.11.00.00 ") == "0901110000"
+    assert products.clean("") is None and products.clean(None) is None
+
+
+def test_sections_cover_chapters_01_to_97_once_in_order():
+    ranges = products.sections()
+    assert [s for s, _, _ in ranges][:3] == ["I", "II", "III"] and len(ranges) == 21
+    covered = [f"{c:02d}" for _, first, last in ranges for c in range(int(first), int(last) + 1)]
+    assert covered == [f"{c:02d}" for c in range(1, 98)]
+
+
+def test_every_chapter_has_names_in_both_languages_and_a_group():
+    chapters = products.chapters()
+    assert chapters == [f"{c:02d}" for c in range(1, 100)]
+    for chapter in chapters:
+        assert products.name(chapter, "chapter") and products.name(chapter, "chapter", "es")
+        assert products.group(chapter) in products.GROUPS
+    assert products.name("09", "chapter") == "Coffee, tea, maté and spices"
+    assert products.name("09", "chapter", "es") == "Café, té, yerba mate y especias"
+    assert products.name("0901", "heading") == "in chapter 09: Coffee, tea, maté and spices"
+    assert products.name("XVI", "section").startswith("Machinery and mechanical appliances")
+    assert products.name("mining", "group", "es").startswith("Combustibles")
+
+
+# -- leading zeros on every path ------------------------------------------------------------
+
+
+def test_microdata_codes_are_read_as_text():
+    loaded = readers.load([EXPO, IMPO], use_cache=False).flows
+    assert "0901110000" in set(loaded["hs_code"]) and "0402101000" in set(loaded["hs_code"])
+    assert loaded["hs_code"].str.len().eq(10).all()
+
+
+def test_codes_survive_the_parquet_cache(tmp_path):
+    path = tmp_path / "expo.csv"
+    rng = random.Random(3)
+    header = ("FECH;ADUA;PAIS;COD_SAL;DPTO2;VIA;POSAR;DPTO1;UNID;CANTI;PBK;PNK;FOBDOL;FOBPES;"
+              "FLETES;SEGURO")
+    lines = [header]
+    for _ in range(18000):
+        code = rng.choice(["0901110000", "0603110000", "0803901100", "2701120010"])
+        lines.append(f"22{rng.randint(1, 12):02d};10;{rng.choice(['493', '249', '069'])};1;11;"
+                     f"1;{code};11;KG;1,5;2,5;2;{rng.randint(1, 10**6)},{rng.randint(0, 99)};0;0;0")
+    path.write_text("\n".join(lines) + "\n", encoding="latin-1")
+    assert path.stat().st_size > cache.MIN_BYTES
+    first = readers.load([str(path)]).flows
+    assert list(cache.folder().glob("*.parquet"))
+    warm = readers.load([str(path)]).flows  # from the Parquet file
+    pd.testing.assert_frame_equal(first, warm)
+    assert set(warm["hs_code"]) == {"0901110000", "0603110000", "0803901100", "2701120010"}
+
+
+def test_codes_survive_a_tidy_csv_round_trip():
+    loaded = readers.load([EXPO], use_cache=False).flows
+    out = io.StringIO()
+    flows.to_tidy_csv(loaded, out)
+    assert ",0901110000\n" in out.getvalue()
+    again, report = read_tidy(SourceFile("flows.csv", out.getvalue().encode("utf-8")))
+    assert not report.set_aside
+    assert sorted(again["hs_code"]) == sorted(loaded["hs_code"])
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "json", "table", "markdown"])
+def test_codes_keep_their_zero_in_every_output_format(run, fmt):
+    result = run("products", "colombia", *DATA, "--level", "heading", "-f", fmt, "-q")
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    if fmt == "json":
+        codes = [r["product"] for r in json.loads(out)]
+        assert "0901" in codes and "0402" in codes and 901 not in codes
+    elif fmt in ("csv", "tsv"):
+        codes = [r["product"] for r in rows(out, "," if fmt == "csv" else "\t")]
+        assert "0901" in codes and "0402" in codes
+    else:
+        assert "0901 " in out or "| 0901 " in out
+        assert "\n901 " not in out
+
+
+# -- the products command ---------------------------------------------------------------
+
+
+def test_products_table_for_people(run):
+    result = run("products", "colombia", *DATA, "--level", "chapter", "--units", "thousands")
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("Colombia: trade by HS chapter, 2022\nValues in thousands of US "
+                          "dollars; exports FOB, imports CIF")
+    assert "World (sum of partners), 2022" in out
+    coffee = next(line for line in out.splitlines() if line.startswith("09 "))
+    assert "Coffee, tea, maté, spices" in coffee and "2,051" in coffee and "82.2%" in coffee
+    total = next(line for line in out.splitlines() if line.strip().startswith("Total"))
+    assert "2,495" in total and "2,491" in total and total.count("100.0%") == 2
+    assert "DANE export microdata" in out
+
+
+def test_products_machine_columns_and_full_dollars(run):
+    result = run("products", "colombia", *DATA, "-p", "mexico", "--level", "subheading",
+                 "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    table = rows(result.stdout)
+    assert list(table[0]) == ["partner", "year", "product", "product_name", "exports_usd",
+                              "imports_usd", "balance_usd", "share_exports", "share_imports"]
+    cars = next(r for r in table if r["product"] == "870323")
+    assert cars["exports_usd"] == "250000" and cars["imports_usd"] == "158801.5"
+    assert cars["balance_usd"] == "91198.5" and cars["partner"] == "MEX"
+    assert sum(float(r["share_exports"]) for r in table) == pytest.approx(1.0)
+    assert sum(float(r["share_imports"]) for r in table) == pytest.approx(1.0)
+    assert "exports FOB, imports CIF" in result.stderr  # the unit and valuation, on stderr
+
+
+def test_products_top_adds_an_other_row_and_totals_still_add_up(run):
+    full = rows(run("products", "colombia", *DATA, "--level", "subheading", "-f", "csv").stdout)
+    top = rows(run("products", "colombia", *DATA, "--level", "subheading", "--top", "5",
+                   "-f", "csv").stdout)
+    assert len(top) == 6 and top[-1]["product"] == "other"
+    assert top[-1]["product_name"] == f"Other products ({len(full) - 5})"
+    for column in ("exports_usd", "imports_usd", "balance_usd"):
+        assert sum(float(r[column]) for r in top) == pytest.approx(
+            sum(float(r[column]) for r in full))
+
+
+def test_products_flow_import_and_group_level(run):
+    result = run("products", "colombia", *DATA, "--level", "group", "--flow", "import",
+                 "-f", "json")
+    records = json.loads(result.stdout)
+    assert [r["product"] for r in records] == ["manufactures", "mining", "agriculture"]
+    assert records[0]["product_name"] == "Manufactures"
+    assert sum(r["share_imports"] for r in records) == pytest.approx(1.0)
+    table = run("products", "colombia", *DATA, "--level", "group", "--flow", "import").stdout
+    assert "Exports" not in table and "Imports" in table
+
+
+def test_products_gl_column_and_line(run):
+    machine = run("products", "colombia", *DATA, "-p", "mexico", "--gl", "-f", "csv")
+    values = {r["gl_subheading"] for r in rows(machine.stdout)}
+    assert values == {"0.45235683"}
+    people = run("products", "colombia", *DATA, "-p", "mexico", "--gl", "--gl-level",
+                 "chapter").stdout
+    assert "Grubel–Lloyd index at HS chapter level: 0.452" in people
+
+
+def test_flows_without_codes_are_reported_on_stderr(run, tmp_path):
+    tidy = tmp_path / "more.csv"
+    tidy.write_text("reporter,partner,year,flow,value_usd,valuation,source\n"
+                    "COL,JPN,2022,export,1234.5,FOB,a table without codes\n", encoding="utf-8")
+    result = run("products", "colombia", *DATA, "-d", str(tidy), "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    assert ("pa-trade: note: 1,234.5 USD of flows without a tariff code left out "
+            "(1,234.5 of exports)") in result.stderr
+    people = run("products", "colombia", *DATA, "-d", str(tidy), "-q").stdout
+    assert "Note: 1,234.5 USD of flows without a tariff code left out" in people
+
+
+def test_products_without_tariff_codes_is_a_one_line_error(run):
+    result = run("products", "colombia")  # the built-in published figures have no codes
+    assert result.exit_code == 1
+    assert "no tariff codes" in result.stderr and "--level chapter" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_unknown_partner_and_bad_options_are_usage_errors(run):
+    assert run("products", "colombia", *DATA, "-p", "narnia").exit_code == 2
+    assert run("products", "colombia", *DATA, "--level", "tariff").exit_code == 2
+    assert run("products", "colombia", *DATA, "--top", "0").exit_code == 2
+
+
+# -- balance --gl --------------------------------------------------------------------------
+
+
+def test_balance_gl_adds_a_column_in_machine_formats(run):
+    result = run("balance", "colombia", *DATA, "--gl", "subheading", "-f", "csv", "-q")
+    assert result.exit_code == 0, result.stderr
+    table = {r["partner"]: r for r in rows(result.stdout)}
+    assert list(next(iter(table.values())))[-1] == "gl_subheading"
+    assert table["MEX"]["gl_subheading"] == "0.45235683"
+    assert table["USA"]["gl_subheading"] == "0"
+    plain = rows(run("balance", "colombia", *DATA, "-f", "csv", "-q").stdout)
+    assert [{k: v for k, v in r.items() if k != "gl_subheading"} for r in table.values()] \
+        == plain
+    records = json.loads(run("balance", "colombia", *DATA, "--gl", "chapter", "-f", "json",
+                             "-q").stdout)
+    assert {r["partner"]: r["gl_chapter"] for r in records}["MEX"] == pytest.approx(0.452357,
+                                                                                    abs=1e-6)
+
+
+def test_balance_gl_for_people(run):
+    out = run("balance", "colombia", *DATA, "--gl", "subheading", "-q").stdout
+    assert "Grubel–Lloyd index at HS subheading level" in out
+    mexico = next(line for line in out.splitlines() if line.strip().startswith("Mexico")
+                  and line.rstrip().endswith("0.452"))
+    assert "2022" in mexico
+
+
+# -- fetch comtrade --level chapter ------------------------------------------------------
+
+
+def chapter_record(partner: int, flow: str, chapter, value: float) -> dict:
+    return record(170, partner, 2022, flow, value, fob=value * 0.95 if flow == "M" else None,
+                  cmdCode=chapter, cmdDesc=f"chapter {chapter}", aggrLevel=2)
+
+
+def test_fetch_by_chapter_then_products(server, run):  # noqa: F811 (the fixture)
+    server.records = [
+        chapter_record(410, "X", "09", 300_000_000.5),
+        chapter_record(410, "X", 8, 20_000_000),  # a chapter sent as a number: "08"
+        chapter_record(410, "M", "87", 250_000_000),
+        chapter_record(410, "M", "85", 120_000_000),
+        chapter_record(410, "X", "87", 1_000_000),
+        chapter_record(410, "M", "TOTAL", 370_000_000),  # not a chapter: set aside
+    ]
+    result = run("fetch", "comtrade", "-r", "colombia", "-p", "korea", "-y", "2022",
+                 "--level", "chapter", "--api-url", server.url)
+    assert result.exit_code == 0, result.stderr
+    assert {s.params["cmdCode"] for s in server.seen} == {"AG2"}
+    assert "not-a-chapter" in result.stderr
+    table = {r["product"]: r for r in rows(run("products", "colombia", "-p", "korea",
+                                               "-f", "csv").stdout)}
+    assert set(table) == {"09", "08", "87", "85"}
+    assert table["09"]["exports_usd"] == "300000000.5"
+    assert table["08"]["product_name"] == "Edible fruit and nuts; peel of citrus fruit or melons"
+    assert table["87"]["imports_usd"] == "250000000"
+    balance = rows(run("balance", "colombia", "-p", "korea", "-f", "csv").stdout)
+    assert float(balance[0]["exports_usd"]) == pytest.approx(321_000_000.5)
+    assert float(balance[0]["imports_usd"]) == pytest.approx(370_000_000)
+    listing = run("cache", "list").stdout
+    assert "cmdCode=AG2" in listing
