@@ -12,6 +12,10 @@ taken round-robin so that a burst of load on the machine hits every command alik
     pa-trade warm   the same without --no-cache, after one priming run filled the cache
     duckdb          bench/reference_duckdb.py: the same sums in DuckDB
     pandas          bench/reference_pandas.py: pd.read_csv defaults, then groupby
+    arrow floor     bench/reference_arrow.py: pyarrow's CSV reader with every cell converted
+                    by Arrow and no checks, the least an Arrow-based reader can cost
+    help, .pyc      pa-trade --help with bytecode cached (only when PYTHONDONTWRITEBYTECODE
+                    is set, which makes every start compile pa-trade's modules again)
     pa-trade help   pa-trade --help
     python          python -c pass: the interpreter's own start, for scale
 
@@ -20,7 +24,7 @@ before timing, so every command finds them in the OS page cache: "cold" means pa
 cache of parsed files is not used, not that the disk is. PA_TRADE_HOME points at a scratch
 folder, so the user's own cache is never read or written.
 
-Checks: pa-trade (cold and warm), DuckDB and pandas must give the same exports and imports
+Checks: pa-trade (cold and warm) and the references must give the same exports and imports
 per (partner, year) to the cent; codes the country table does not map are listed. A command
 that fails, or numbers that disagree, end the run with exit status 1.
 """
@@ -49,10 +53,12 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 COUNTRIES = ROOT / "data" / "countries.csv"
 GENERATOR = BENCH / "make_microdata.py"
-NAMES = ["pa-trade cold", "pa-trade warm", "duckdb", "pandas", "pa-trade help", "help, .pyc",
-         "python"]
+NAMES = ["pa-trade cold", "pa-trade warm", "duckdb", "pandas", "arrow floor", "pa-trade help",
+         "help, .pyc", "python"]
 SKIPPABLE = {"warm": "pa-trade warm", "duckdb": "duckdb", "pandas": "pandas",
-             "help": "pa-trade help", "python": "python"}
+             "arrow": "arrow floor", "help": "pa-trade help", "python": "python"}
+REFERENCES = {"duckdb": "reference_duckdb.py", "pandas": "reference_pandas.py",
+              "arrow floor": "reference_arrow.py"}
 MEMORY_LIMIT_MB = 1000.0  # 1 GB
 HELP_LIMIT_S = 0.15
 CENT = Decimal("0.005")  # equal to the cent: the same once rounded to cents
@@ -235,6 +241,10 @@ def read_through(paths: list[Path]) -> None:
                 pass
 
 
+def slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
 def commands(expo: Path, impo: Path, outputs: Path) -> dict[str, list[str]]:
     python = sys.executable
     balance = [python, "-m", "pa_trade", "balance", "colombia", "--data", str(expo),
@@ -243,10 +253,8 @@ def commands(expo: Path, impo: Path, outputs: Path) -> dict[str, list[str]]:
     return {
         "pa-trade cold": balance + ["--no-cache"],
         "pa-trade warm": balance,
-        "duckdb": [python, str(BENCH / "reference_duckdb.py"), *reference,
-                   str(outputs / "duckdb.csv")],
-        "pandas": [python, str(BENCH / "reference_pandas.py"), *reference,
-                   str(outputs / "pandas.csv")],
+        **{name: [python, str(BENCH / script), *reference, str(outputs / f"{slug(name)}.csv")]
+           for name, script in REFERENCES.items()},
         "pa-trade help": [python, "-m", "pa_trade", "--help"],
         "help, .pyc": [python, "-m", "pa_trade", "--help"],
         "python": [python, "-c", "pass"],
@@ -271,7 +279,7 @@ def bench_files(expo: Path, impo: Path, rows: int | None, args, scratch: Path) -
     timings = {name: Timing(argvs[name]) for name in names}
 
     def out_path(name: str, suffix: str) -> Path:
-        return outputs / (name.replace(" ", "-") + suffix)
+        return outputs / (slug(name) + suffix)
 
     def once(name: str) -> Sample:
         return run_command(argvs[name], env_pyc if name == "help, .pyc" else env,
@@ -326,7 +334,7 @@ def check(names, out_path, expo: Path, impo: Path) -> tuple[list[dict], dict]:
         checks.append({"against": "pa-trade warm", "identical_output": same,
                        "disagreements": 0 if same else 1})
     unmapped = {}
-    for name in ("duckdb", "pandas"):
+    for name in REFERENCES:
         if name in names:
             checks.append(compare(name, ours, read_balance(out_path(name, ".csv"))))
             summary = json.loads(out_path(name, ".out").read_text(encoding="utf-8"))
@@ -354,6 +362,10 @@ def ratios_and_targets(timings: dict[str, Timing]) -> tuple[dict, list[dict]]:
     if cold and "duckdb" in median:
         ratios["cold / duckdb"] = round(cold / median["duckdb"], 3)
         target("cold balance <= 1.25 x DuckDB", cold / median["duckdb"], 1.25, True, "x")
+    if cold and "arrow floor" in median:
+        ratios["cold / arrow floor"] = round(cold / median["arrow floor"], 3)
+    if "duckdb" in median and "pandas" in median:
+        ratios["pandas / duckdb"] = round(median["pandas"] / median["duckdb"], 3)
     if cold and "pandas" in median:
         ratios["pandas / cold"] = round(median["pandas"] / cold, 3)
         target("cold balance >= 3 x faster than pandas", median["pandas"] / cold, 3.0, False,
