@@ -90,10 +90,14 @@ def cli(ctx, debug):
 @click.option("--plot", "plot_path", metavar="FILE",
               help="Also write a bar chart of the balances to FILE (.png or .svg; needs "
                    "matplotlib: pip install 'pa-trade[plot]').")
+@click.option("--gl", "gl_level", metavar="LEVEL",
+              type=click.Choice(["section", "chapter", "heading", "subheading", "group"]),
+              help="Add a column gl_LEVEL: the Grubel-Lloyd index of intra-industry trade at "
+                   "that product level (needs tariff codes: microdata, tidy hs_code).")
 @data_options
 @output_options()
 def balance(reporter, years, partners, valuation, totals, blocs_file, chart, plot_path,
-            data_paths, layout, number_style, strict, quiet, fmt, units):
+            gl_level, data_paths, layout, number_style, strict, quiet, fmt, units):
     """Exports, imports and balance of REPORTER per partner and year.
 
     REPORTER is a country (a name in Spanish or English, an ISO code) or a bloc (pa): then
@@ -124,7 +128,7 @@ def balance(reporter, years, partners, valuation, totals, blocs_file, chart, plo
         else:
             partner_codes.append(countries.resolve(text, where="--partner"))
     loaded, builtin = load_data(data_paths, layout, number_style, strict, quiet,
-                                products=False, valuations=(valuation.upper(),))
+                                products=gl_level is not None, valuations=(valuation.upper(),))
     everything = not partner_codes and not asked_blocs
     # asking only for blocs means no single partners, not every partner
     options = dict(years=year_list, partners=None if everything else partner_codes,
@@ -138,6 +142,11 @@ def balance(reporter, years, partners, valuation, totals, blocs_file, chart, plo
         result = analysis.balance(loaded.flows, reporter_code, blocs=blocs, **options)
     if people:
         result = analysis.with_total_rows(result)
+    if gl_level:  # --gl: a Grubel-Lloyd column, computed and rendered by the products modules
+        from pa_trade.analysis.composition import with_gl
+        from pa_trade.products_commands import balance_gl_output as balance_output
+
+        result = with_gl(result, loaded.flows, gl_level)
     footer = _footer(result, builtin, loaded) if people else None
     shown_units = units or ("millions" if people else "usd")
     drawn = balance_chart(result, shown_units, markdown=fmt == "markdown") if chart else None
@@ -251,6 +260,10 @@ cli.add_command(fetch); cli.add_command(cache)  # noqa: E702
 
 from pa_trade.analysis_commands import matrix, mirror, trend  # noqa: E402, I001
 for command in (mirror, trend, matrix): cli.add_command(command)  # noqa: E701
+
+
+from pa_trade.products_commands import products  # noqa: E402, I001
+cli.add_command(products)
 
 
 def main(argv: list[str] | None = None) -> None:
