@@ -65,6 +65,9 @@ def products(reporter, partners, years, level, top, flow, show_gl, gl_level, val
     from pa_trade.cli_common import load_data, parse_years, stderr_notes
     from pa_trade.errors import UsageError
 
+    if countries.bloc(reporter):
+        raise UsageError(f"REPORTER {reporter!r} is a bloc; products takes one country (trade "
+                         f"with a bloc: --partner {reporter})")
     code = countries.resolve(reporter, where="REPORTER")
     if countries.kind(code) != "country":
         raise UsageError(f"REPORTER {reporter!r} is not a country ({countries.name(code)})")

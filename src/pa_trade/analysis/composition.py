@@ -136,7 +136,7 @@ def composition(
         notes=notes,
         exports_valuation=_labels(coded.loc[coded["flow"] == "export", "valuation"]),
         imports_valuation=_labels(coded.loc[coded["flow"] == "import", "valuation"]),
-        sources=sorted(set(coded["source"])),
+        sources=sorted(coded["source"].dropna().unique()),
     )
 
 
@@ -189,7 +189,8 @@ def with_gl(result: BalanceResult, flows: pd.DataFrame, level: str = "subheading
     coded = _with_products(coded, level)
     per_cell = coded.groupby(["reporter", "partner", "year", "flow", "product"],
                              observed=True)["value_usd"].sum().reset_index()
-    sides = set(zip(per_cell["reporter"], per_cell["year"], per_cell["flow"], strict=True))
+    cells = per_cell[["reporter", "year", "flow"]].drop_duplicates()
+    sides = {(r, int(y), f) for r, y, f in cells.itertuples(index=False)}
     single = _single_partner_gl(per_cell)
     values = []
     for reporters, partner_set, year in wanted:
@@ -343,8 +344,8 @@ def _coded(selected: pd.DataFrame, reporter: str, notes: list[str]) -> pd.DataFr
 def _available(chosen: pd.DataFrame) -> set[tuple[int, str]]:
     """(year, flow) pairs for which the data hold coded flows at all: a side missing from
     the data is unknown (NaN), while a partner that only buys has exports of zero."""
-    coded = chosen[chosen["hs_code"].notna()]
-    return set(zip(coded["year"].astype(int), coded["flow"], strict=True))
+    cells = chosen.loc[chosen["hs_code"].notna(), ["year", "flow"]].drop_duplicates()
+    return {(int(year), str(flow)) for year, flow in cells.itertuples(index=False)}
 
 
 def _with_products(coded: pd.DataFrame, level: str) -> pd.DataFrame:
@@ -470,7 +471,7 @@ def _partners_of_row(record, reporters: list[str], table: pd.DataFrame):
     return frozenset([record.partner])
 
 
-def _labels(values) -> str:
-    found = sorted({v for v in values if isinstance(v, str) and v})
+def _labels(values: pd.Series) -> str:
+    found = sorted(v for v in values.dropna().unique() if v)
     return " / ".join(found) if found else "n/a"
 
