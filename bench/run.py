@@ -14,6 +14,7 @@ taken round-robin so that a burst of load on the machine hits every command alik
     pandas          bench/reference_pandas.py: pd.read_csv defaults, then groupby
     arrow floor     bench/reference_arrow.py: pyarrow's CSV reader with every cell converted
                     by Arrow and no checks, the least an Arrow-based reader can cost
+    polars          bench/reference_polars.py: the same in polars, when it is installed
     help, .pyc      pa-trade --help with bytecode cached (only when PYTHONDONTWRITEBYTECODE
                     is set, which makes every start compile pa-trade's modules again)
     pa-trade help   pa-trade --help
@@ -34,6 +35,7 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
+import importlib.util
 import json
 import os
 import platform
@@ -53,12 +55,13 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 COUNTRIES = ROOT / "data" / "countries.csv"
 GENERATOR = BENCH / "make_microdata.py"
-NAMES = ["pa-trade cold", "pa-trade warm", "duckdb", "pandas", "arrow floor", "pa-trade help",
-         "help, .pyc", "python"]
+NAMES = ["pa-trade cold", "pa-trade warm", "duckdb", "pandas", "arrow floor", "polars",
+         "pa-trade help", "help, .pyc", "python"]
 SKIPPABLE = {"warm": "pa-trade warm", "duckdb": "duckdb", "pandas": "pandas",
-             "arrow": "arrow floor", "help": "pa-trade help", "python": "python"}
+             "arrow": "arrow floor", "polars": "polars", "help": "pa-trade help",
+             "python": "python"}
 REFERENCES = {"duckdb": "reference_duckdb.py", "pandas": "reference_pandas.py",
-              "arrow floor": "reference_arrow.py"}
+              "arrow floor": "reference_arrow.py", "polars": "reference_polars.py"}
 MEMORY_LIMIT_MB = 1000.0  # 1 GB
 HELP_LIMIT_S = 0.15
 CENT = Decimal("0.005")  # equal to the cent: the same once rounded to cents
@@ -180,7 +183,7 @@ def machine() -> dict:
     except OSError:
         pass
     versions = {}
-    for package in ("pa-trade", "pandas", "pyarrow", "duckdb", "numpy", "click"):
+    for package in ("pa-trade", "pandas", "pyarrow", "duckdb", "numpy", "click", "polars"):
         try:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
@@ -266,6 +269,8 @@ def bench_files(expo: Path, impo: Path, rows: int | None, args, scratch: Path) -
     skipped = {SKIPPABLE[s] for s in args.skip}
     if "help" in args.skip or not os.environ.get("PYTHONDONTWRITEBYTECODE"):
         skipped.add("help, .pyc")
+    if importlib.util.find_spec("polars") is None:
+        skipped.add("polars")
     names = [n for n in NAMES if n not in skipped]
     home, outputs = scratch / "home", scratch / "out"
     shutil.rmtree(home, ignore_errors=True)
@@ -362,8 +367,9 @@ def ratios_and_targets(timings: dict[str, Timing]) -> tuple[dict, list[dict]]:
     if cold and "duckdb" in median:
         ratios["cold / duckdb"] = round(cold / median["duckdb"], 3)
         target("cold balance <= 1.25 x DuckDB", cold / median["duckdb"], 1.25, True, "x")
-    if cold and "arrow floor" in median:
-        ratios["cold / arrow floor"] = round(cold / median["arrow floor"], 3)
+    for floor in ("arrow floor", "polars"):
+        if cold and floor in median:
+            ratios[f"cold / {floor}"] = round(cold / median[floor], 3)
     if "duckdb" in median and "pandas" in median:
         ratios["pandas / duckdb"] = round(median["pandas"] / median["duckdb"], 3)
     if cold and "pandas" in median:
@@ -450,7 +456,8 @@ def render(result: dict) -> str:
     for name, summary in result["unmapped"].items():
         if name == "pa-trade":
             a = summary["set_aside_unknown_country"]
-            reference = result["unmapped"].get("duckdb") or result["unmapped"].get("pandas")
+            reference = next((result["unmapped"][n] for n in REFERENCES
+                              if n in result["unmapped"]), None)
             agree = ""
             if reference:
                 expected = {"export": 0, "import": 0}
