@@ -42,6 +42,11 @@ def test_a_tariff_code_at_every_level():
     assert products.product("4403", "group") == "agriculture"  # wood in the rough
     assert products.product("4412", "group") == "manufactures"  # plywood
     assert products.product("9999", "section") == products.NO_SECTION
+    # a code with only its chapter (Comtrade AG2) goes where most of the chapter goes
+    assert products.product("74", "group") == "mining"  # copper
+    assert products.product("7419", "group") == "manufactures"  # articles of copper
+    assert products.product("71", "group") == "other"  # gold
+    assert products.product("7113", "group") == "manufactures"  # jewellery
 
 
 def test_a_code_that_lost_its_leading_zero_gets_it_back():
@@ -210,6 +215,8 @@ def test_unknown_partner_and_bad_options_are_usage_errors(run):
     assert run("products", "colombia", *DATA, "-p", "narnia").exit_code == 2
     assert run("products", "colombia", *DATA, "--level", "tariff").exit_code == 2
     assert run("products", "colombia", *DATA, "--top", "0").exit_code == 2
+    bloc = run("products", "pa", *DATA)
+    assert bloc.exit_code == 2 and "is a bloc" in bloc.stderr and "--partner pa" in bloc.stderr
 
 
 # -- balance --gl --------------------------------------------------------------------------
