@@ -259,6 +259,13 @@ def test_chapter_codes_stay_chapters_at_finer_levels():
     result = composition(frame, "PER", ["KOR"], level="subheading")
     assert list(result.table["product"]) == ["09", "87"]
     assert result.table["product_name"].iloc[0] == "Coffee, tea, maté and spices"
+    assert result.notes == ["14 USD of flows have tariff codes with fewer digits than an HS "
+                            "subheading (such as UN Comtrade's chapters): shown at their own "
+                            "level"]
+    chapters = composition(frame, "PER", ["KOR"], level="chapter", gl_level="subheading")
+    assert chapters.notes == ["14 USD of flows have tariff codes with fewer digits than an HS "
+                              "subheading (such as UN Comtrade's chapters): the Grubel–Lloyd "
+                              "index counts them at their own level, which can only raise it"]
 
 
 def test_no_tariff_codes_is_an_error_that_says_where_to_get_them():

@@ -26,6 +26,8 @@ COLUMNS = [
 OTHER = "other"  # the product code of the row that adds up what --top leaves out
 WORLD = "WLD"
 SIDES = {"export": "exports_usd", "import": "imports_usd"}
+GL_COARSER = ("the Grubel–Lloyd index counts them at their own level, which can only raise "
+              "it")
 
 
 @dataclass
@@ -116,11 +118,14 @@ def composition(
                                      strict=True)
     ]
     table["balance_usd"] = table["exports_usd"] - table["imports_usd"]
+    notes += _coarser(coded, level, "shown at their own level")
     gl = None
     extra = []
     if gl_level is not None:
         gl_level = products.check_level(gl_level)
         gl = _gl(_per_product(coded, gl_level, available))
+        if gl_level != level:
+            notes += _coarser(coded, gl_level, GL_COARSER)
         extra = [f"gl_{gl_level}"]
         table = table.merge(gl.rename(columns={"gl": extra[0]}), on=["partner", "year"],
                             how="left")
@@ -185,7 +190,8 @@ def with_gl(result: BalanceResult, flows: pd.DataFrame, level: str = "subheading
     uncoded = chosen[chosen["hs_code"].isna() & ~_aggregates(chosen["partner"])]
     if not uncoded.empty and uncoded["value_usd"].sum():
         notes.append(f"{usd_text(uncoded['value_usd'].sum())} USD of flows without a tariff "
-                     f"code left out of the Grubel-Lloyd index")
+                     f"code left out of the Grubel–Lloyd index")
+    notes += _coarser(coded, level, GL_COARSER)
     coded = _with_products(coded, level)
     per_cell = coded.groupby(["reporter", "partner", "year", "flow", "product"],
                              observed=True)["value_usd"].sum().reset_index()
@@ -339,6 +345,19 @@ def _coded(selected: pd.DataFrame, reporter: str, notes: list[str]) -> pd.DataFr
         notes.append(f"{usd_text(total)} USD of flows without a tariff code left out "
                      f"({' and '.join(sides) or 'no value'})")
     return coded
+
+
+def _coarser(coded: pd.DataFrame, level: str, consequence: str) -> list[str]:
+    """A note when some tariff codes have fewer digits than `level` needs (UN Comtrade's
+    chapters at heading level): they cannot be split, and the reader should know."""
+    if level not in products.DIGITS:
+        return []
+    short = coded["hs_code"].str.len() < products.DIGITS[level]
+    if not short.any():
+        return []
+    value = coded.loc[short, "value_usd"].sum()
+    return [f"{usd_text(value)} USD of flows have tariff codes with fewer digits than an HS "
+            f"{level} (such as UN Comtrade's chapters): {consequence}"]
 
 
 def _available(chosen: pd.DataFrame) -> set[tuple[int, str]]:
