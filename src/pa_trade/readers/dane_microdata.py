@@ -117,6 +117,17 @@ def read(src: SourceFile, layout: Layout, number_style: str | None, line_by_line
     return reader.line_by_line()
 
 
+def _cell(column, row: int) -> str:
+    """One cell as text for a message; bytes that are not UTF-8 are read as Windows-1252."""
+    import pyarrow as pa
+
+    raw = column.slice(row, 1).cast(pa.binary()).to_pylist()[0] or b""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", "replace")
+
+
 def _trimmed(column):
     """Cells without surrounding spaces; trimming costs, so only when a space is there."""
     import pyarrow.compute as pc
@@ -360,7 +371,7 @@ class _Batches:
             taken[rows] = True
             for row in rows.tolist():
                 line = int(lines[row]) if isinstance(lines, np.ndarray) else lines + row
-                detail = ", ".join(f"{c} {columns[c][row].as_py()!r}" for c in shown)
+                detail = ", ".join(f"{c} {_cell(columns[c], row)!r}" for c in shown)
                 found.append((line, reason, detail))
         return found
 

@@ -22,20 +22,73 @@ def is_tidy_header(cells: list[str]) -> bool:
 
 def read_tidy(src: SourceFile, number_style: str | None = None):
     """Read a tidy CSV -> (canonical flows, LoadReport). number_style is ignored: plain only."""
-    import pandas as pd
 
     report = LoadReport(src.name, "tidy", encoding=src.encoding, number_style="plain")
-    lines = src.lines
-    header_index = next(i for i, line in enumerate(lines) if line.strip())
-    delimiter = sniff_delimiter(lines[header_index : header_index + 50])
+    head = src.head_lines
+    header_index = next(i for i, line in enumerate(head) if line.strip())
+    delimiter = sniff_delimiter(head[header_index : header_index + 50])
     report.delimiter = delimiter_name(delimiter)
-    header = [h.strip().lower() for h in fields(lines[header_index], delimiter)]
+    header = [h.strip().lower() for h in fields(head[header_index], delimiter)]
     missing = [c for c in flows.TIDY_REQUIRED if c not in header and c != "source"]
     if missing:
         raise DataError(
             f"{src.name}: line {header_index + 1}: missing column(s) {', '.join(missing)} "
             f"for the tidy layout"
         )
+    table = _read_whole(src, header, header_index, delimiter)
+    if table is not None:
+        report.rows_read = len(table)
+        line_numbers = range(header_index + 2, header_index + 2 + len(table))
+    else:
+        table, line_numbers = _read_line_by_line(src, header, header_index, delimiter, report)
+    table = table.apply(lambda column: column.str.strip())
+    default_source = f"tidy file ({short_name(src.name)})"
+    frame = _check_rows(table, line_numbers, report, default_source)
+    report.set_aside.sort(key=lambda r: r.line)
+    return flows.aggregate(frame), report
+
+
+def _read_whole(src: SourceFile, header, header_index: int, delimiter: str):
+    """Every row as text in one go (Arrow's reader), or None when some line does not fit the
+    header (blank lines included), so that line numbers stay exact."""
+    import pyarrow as pa
+    from pyarrow import csv
+
+    misfits = []
+
+    def misfit(_row):
+        misfits.append(1)
+        return "skip"
+
+    try:
+        table = csv.read_csv(
+            src.open() if src.held is None else pa.py_buffer(src.held),
+            read_options=csv.ReadOptions(column_names=header, skip_rows=header_index + 1,
+                                         encoding=_arrow_encoding(src.encoding)),
+            parse_options=csv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False,
+                                           invalid_row_handler=misfit),
+            convert_options=csv.ConvertOptions(
+                column_types={name: pa.string() for name in header},
+                strings_can_be_null=False),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return None
+    if misfits:
+        return None
+    return table.to_pandas(types_mapper=lambda _: None).astype(str)
+
+
+def _arrow_encoding(encoding: str) -> str:
+    return {"UTF-8": "utf8", "UTF-8 with BOM": "utf8", "Windows-1252": "cp1252",
+            "Latin-1": "latin1", "UTF-16": "utf16"}.get(encoding, "utf8")
+
+
+def _read_line_by_line(src: SourceFile, header, header_index: int, delimiter: str,
+                       report: LoadReport):
+    """(table, line numbers) keeping the lines that fit the header; the others set aside."""
+    import pandas as pd
+
+    lines = src.lines
     kept, line_numbers = [lines[header_index]], []
     for index in range(header_index + 1, len(lines)):
         line = lines[index]
@@ -57,96 +110,98 @@ def read_tidy(src: SourceFile, number_style: str | None = None):
         skip_blank_lines=False, engine="c",
     )
     table.columns = [c.strip().lower() for c in table.columns]
-    table = table.apply(lambda column: column.str.strip())
-    default_source = f"tidy file ({short_name(src.name)})"
-
-    records: list[dict | None] = []
-    first_seen: dict[tuple, tuple[int | None, int]] = {}  # key -> (record index, line)
-    code_cache: dict[str, str | None] = {}
-
-    def code(text: str) -> str | None:
-        if text not in code_cache:
-            code_cache[text] = countries.lookup(text)
-        return code_cache[text]
-
-    for position, row in enumerate(table.itertuples(index=False)):
-        line = line_numbers[position]
-        record = row._asdict()
-        reporter, partner = code(record["reporter"]), code(record["partner"])
-        if reporter is None or partner is None:
-            bad = record["reporter"] if reporter is None else record["partner"]
-            report.add(line, "unknown-country", repr(bad))
-            continue
-        value_text = record["value_usd"]
-        if value_text == "":
-            report.add(line, "missing-value", "value_usd empty")
-            continue
-        if not PLAIN_NUMBER.match(value_text):
-            report.add(line, "bad-number", f"value_usd {value_text!r}")
-            continue
-        problem = _bad_field(record)
-        if problem:
-            report.add(line, "bad-field", problem)
-            continue
-        valuation = record.get("valuation", "")
-        month = record.get("month", "")
-        row = {
-            "reporter": reporter,
-            "partner": partner,
-            "year": int(record["year"]),
-            "month": int(month) if month else None,
-            "flow": record["flow"].lower(),
-            "value_usd": float(value_text),
-            "valuation": valuation.upper() if valuation.upper() in ("FOB", "CIF")
-            else "unknown",
-            "source": _source(record, default_source),
-            "hs_code": record.get("hs_code", "") or None,
-        }
-        # one flow per row: the same flow twice would be summed, counting it twice
-        key = tuple(row[c] for c in ("reporter", "partner", "year", "month", "flow",
-                                     "valuation", "hs_code"))
-        if key in first_seen:
-            earlier, earlier_line = first_seen[key]
-            if earlier is None or records[earlier]["value_usd"] != row["value_usd"]:
-                shown = "" if earlier is None else f"{records[earlier]['value_usd']:.2f} vs "
-                report.add(line, "conflicting-row",
-                           f"line {earlier_line} gives {shown}{row['value_usd']:.2f}")
-                if earlier is not None:
-                    report.add(earlier_line, "conflicting-row",
-                               f"line {line} gives another figure for the same flow")
-                    records[earlier] = None
-                    report.rows_used -= 1
-                    first_seen[key] = (None, earlier_line)
-            else:
-                report.add(line, "duplicate-row", f"same flow and figure as line {earlier_line}")
-            continue
-        first_seen[key] = (len(records), line)
-        records.append(row)
-        report.rows_used += 1
-    records = [r for r in records if r is not None]
-    report.set_aside.sort(key=lambda r: r.line)
-    frame = pd.DataFrame(records) if records else None
-    return flows.aggregate(frame), report
+    return table, line_numbers
 
 
-def _source(record: dict, default: str) -> str:
-    """The row's source, with its page address when the file has a source_url column."""
-    source = record.get("source") or default
-    url = record.get("source_url", "")
-    return f"{source}, {url}" if url else source
+def _check_rows(table, line_numbers, report: LoadReport, default_source: str):
+    """Checks every row in bulk; records set-aside rows in `report`; returns the good rows.
+
+    Reasons, the first that applies: unknown-country, missing-value, bad-number, bad-field;
+    then a flow given twice: duplicate-row (same figure) or conflicting-row (both rows).
+    """
+    import numpy as np
+    import pandas as pd
+
+    lines = np.asarray(line_numbers, dtype=np.int64)
+    n = len(table)
+    column = {c: table[c] if c in table else pd.Series([""] * n, index=table.index)
+              for c in ("reporter", "partner", "year", "month", "flow", "value_usd",
+                        "valuation", "source", "source_url", "hs_code")}
+    codes = {text: countries.lookup(text)
+             for text in pd.unique(pd.concat([column["reporter"], column["partner"]]))}
+    reporter, partner = column["reporter"].map(codes), column["partner"].map(codes)
+    value = column["value_usd"]
+    year, month = column["year"], column["month"]
+    flow = column["flow"].str.lower()
+    valuation = column["valuation"].str.upper()
+
+    unknown = (reporter.isna() | partner.isna()).to_numpy()
+    empty = value.eq("").to_numpy()
+    not_number = ~value.str.match(PLAIN_NUMBER.pattern).to_numpy()
+    bad_year = ~year.str.fullmatch(r"(19|20)\d{2}").to_numpy()
+    month_number = pd.to_numeric(month.where(month.str.fullmatch(r"\d{1,2}")), errors="coerce")
+    bad_month = (month.ne("") & ~month_number.between(1, 12)).to_numpy()
+    bad_flow = ~flow.isin(flows.FLOWS).to_numpy()
+    bad_valuation = ~valuation.isin(["FOB", "CIF", "", "UNKNOWN"]).to_numpy()
+
+    checks = [
+        ("unknown-country", unknown,
+         lambda i: repr(column["reporter"].iat[i] if reporter.isna().iat[i]
+                        else column["partner"].iat[i])),
+        ("missing-value", empty, lambda i: "value_usd empty"),
+        ("bad-number", not_number, lambda i: f"value_usd {value.iat[i]!r}"),
+        ("bad-field", bad_year | bad_month | bad_flow | bad_valuation,
+         lambda i: _bad_field_detail(year.iat[i], month.iat[i], column["flow"].iat[i],
+                                     column["valuation"].iat[i], bad_year[i], bad_month[i],
+                                     bad_flow[i])),
+    ]
+    aside = np.zeros(n, dtype=bool)
+    for reason, mask, detail in checks:
+        for i in np.flatnonzero(mask & ~aside).tolist():
+            report.add(int(lines[i]), reason, detail(i))
+        aside |= mask
+
+    good = pd.DataFrame({
+        "reporter": reporter, "partner": partner,
+        "year": pd.to_numeric(year.where(~aside), errors="coerce"),
+        "month": month_number,
+        "flow": flow,
+        "value_usd": pd.to_numeric(value.where(~aside), errors="coerce"),
+        "valuation": valuation.where(valuation.isin(["FOB", "CIF"]), "unknown"),
+        "source": column["source"].where(column["source"].ne(""), default_source),
+        "hs_code": column["hs_code"].where(column["hs_code"].ne("")),
+        "line": lines,
+    })
+    urls = column["source_url"]
+    good["source"] = good["source"].where(urls.eq(""), good["source"] + ", " + urls)
+    good = good[~aside]
+
+    # one flow per row: the same flow twice would be summed, counting it twice
+    key = ["reporter", "partner", "year", "month", "flow", "valuation", "hs_code"]
+    repeated = good[good.duplicated(key, keep=False)]
+    drop = set()
+    for _, group in repeated.groupby(key, dropna=False, sort=False):
+        first = group.iloc[0]
+        if (group["value_usd"] == first["value_usd"]).all():
+            for later in group["line"].iloc[1:]:
+                report.add(int(later), "duplicate-row",
+                           f"same flow and figure as line {first['line']}")
+                drop.add(int(later))
+        else:
+            shown = ", ".join(f"line {r.line}: {r.value_usd:.2f}" for r in group.itertuples())
+            for row_line in group["line"]:
+                report.add(int(row_line), "conflicting-row", shown)
+                drop.add(int(row_line))
+    good = good[~good["line"].isin(drop)]
+    report.rows_used = len(good)
+    return good.drop(columns="line") if len(good) else None
 
 
-def _bad_field(record: dict) -> str:
-    """What is wrong with a row's year, month, flow or valuation, or '' when nothing is."""
-    year = record["year"]
-    if not re.fullmatch(r"(19|20)\d{2}", year):
+def _bad_field_detail(year, month, flow, valuation, bad_year, bad_month, bad_flow) -> str:
+    if bad_year:
         return f"year {year!r}"
-    month = record.get("month", "")
-    if month and not (month.isdigit() and 1 <= int(month) <= 12):
+    if bad_month:
         return f"month {month!r}"
-    if record["flow"].lower() not in flows.FLOWS:
-        return f"flow {record['flow']!r} (expected export or import)"
-    valuation = record.get("valuation", "")
-    if valuation.upper() not in ("FOB", "CIF", "", "UNKNOWN"):
-        return f"valuation {valuation!r} (expected FOB, CIF or empty)"
-    return ""
+    if bad_flow:
+        return f"flow {flow!r} (expected export or import)"
+    return f"valuation {valuation!r} (expected FOB, CIF or empty)"
