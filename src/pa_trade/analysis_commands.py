@@ -11,6 +11,7 @@ import click
 from pa_trade.cli_common import (
     BUILTIN_NOTE,
     CONTEXT,
+    check_chart_options,
     data_options,
     load_blocs,
     load_data,
@@ -116,14 +117,7 @@ def trend(reporter, partner, years, valuation, summary, chart, plot_path, ftas_p
     from pa_trade.render_analyses import trend_chart, trend_output, trend_plot
 
     people = _people(fmt)
-    if chart and not people:
-        raise UsageError("--chart draws for people: use it with --format table or markdown "
-                         "(or write a file with --plot)")
-    if plot_path:
-        from pa_trade.charts import check_plot_path, require_matplotlib
-
-        check_plot_path(plot_path)
-        require_matplotlib()  # before any output, not after the table
+    check_chart_options(chart, plot_path, people)
     load_blocs(blocs_path)
     reporter_code = _country(reporter, "REPORTER")
     found = countries.bloc(partner)

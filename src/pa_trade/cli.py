@@ -15,6 +15,7 @@ from pa_trade import __version__
 from pa_trade.cli_common import (
     BUILTIN_NOTE,
     CONTEXT,
+    check_chart_options,
     data_options,
     load_blocs,
     load_data,
@@ -108,14 +109,7 @@ def balance(reporter, years, partners, valuation, totals, blocs_file, chart, plo
     from pa_trade.render import balance_chart, balance_output, balance_plot
 
     people = fmt in ("table", "markdown")
-    if chart and not people:
-        raise UsageError("--chart draws for people: use it with --format table or markdown "
-                         "(or write a file with --plot)")
-    if plot_path:
-        from pa_trade.charts import check_plot_path, require_matplotlib
-
-        check_plot_path(plot_path)
-        require_matplotlib()  # before any output, not after the table
+    check_chart_options(chart, plot_path, people)
     load_blocs(blocs_file)
     reporter_bloc = countries.bloc(reporter)
     reporter_code = None if reporter_bloc else _reporter(reporter)

@@ -125,3 +125,15 @@ def stderr_notes(notes: list[str], builtin: bool, loaded, quiet: bool) -> None:
         click.echo(f"pa-trade: note: {note}", err=True)
     if builtin:
         click.echo("pa-trade: note: " + BUILTIN_NOTE.format(n=len(loaded.flows)), err=True)
+
+
+def check_chart_options(chart: bool, plot_path: str | None, people: bool) -> None:
+    """Usage errors for --chart and --plot, raised before anything is read or printed."""
+    if chart and not people:
+        raise UsageError("--chart draws for people: use it with --format table or markdown "
+                         "(or write a file with --plot)")
+    if plot_path:
+        from pa_trade.charts import check_plot_path, require_matplotlib
+
+        check_plot_path(plot_path)
+        require_matplotlib()

@@ -6,8 +6,6 @@ when a command runs, so `pa-trade --help` stays instant.
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from pa_trade.cli_common import CONTEXT, data_options, output_options
@@ -97,7 +95,7 @@ def products(reporter, partners, years, level, top, flow, show_gl, gl_level, val
 def products_machine(result, fmt: str, units: str) -> str:
     """csv / tsv / json: one row per partner, year and product; money in `units` (full
     dollars by default), shares as fractions, codes as text ("09", never 9)."""
-    from pa_trade.render import machine_number
+    from pa_trade.render import machine_number, machine_output
 
     gl_column = f"gl_{result.gl_level}" if result.gl_level else None
     columns = MACHINE_COLUMNS + ([gl_column] if gl_column else [])
@@ -118,7 +116,7 @@ def products_machine(result, fmt: str, units: str) -> str:
         rows.append(row)
     numeric = {h for h, c in zip(header, columns, strict=True)
                if c in MONEY or c.startswith(("share_", "gl_"))}
-    return machine_text(header, rows, fmt, numeric)
+    return machine_output(header, rows, fmt, numeric)
 
 
 def products_people(result, fmt: str, units: str, builtin: bool = False, flow_count: int = 0
@@ -239,7 +237,7 @@ def balance_gl_output(result, fmt: str, units: str, footer=None, chart: str | No
     get the index per partner and year in a block under the notes (render's balance table
     has a fixed set of columns).
     """
-    from pa_trade.render import Footer, balance_output, machine_table
+    from pa_trade.render import Footer, balance_output, machine_output, machine_table
 
     column = next(c for c in result.table.columns if c.startswith("gl_"))
     if fmt in MACHINE:
@@ -248,7 +246,7 @@ def balance_gl_output(result, fmt: str, units: str, footer=None, chart: str | No
             row.append(_fraction(value))
         header.append(column)
         numeric = {h for h in header if h.startswith(MONEY) or h == column}
-        return machine_text(header, rows, fmt, numeric)
+        return machine_output(header, rows, fmt, numeric)
     footer = footer or Footer()
     extra = gl_block(result.table, column, fmt == "markdown")
     footer = Footer(notes=footer.notes, sources=footer.sources, extra=extra + footer.extra)
@@ -281,23 +279,6 @@ def gl_block(table, column: str, markdown: bool) -> list[str]:
 # -- shared pieces ---------------------------------------------------------------------
 
 
-def machine_text(header: list[str], rows: list[list], fmt: str, numeric: set[str]) -> str:
-    """csv / tsv, or a JSON array of objects with `numeric` columns as numbers (null when
-    empty) and every other column as text."""
-    if fmt == "json":
-        records = []
-        for row in rows:
-            record = {}
-            for column, value in zip(header, row, strict=True):
-                if column in numeric:
-                    record[column] = None if value == "" else json.loads(value)
-                else:
-                    record[column] = value
-            records.append(record)
-        return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
-    from pa_trade.render import to_delimited
-
-    return to_delimited(header, rows, "," if fmt == "csv" else "\t")
 
 
 def _float(value) -> float:

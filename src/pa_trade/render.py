@@ -100,18 +100,28 @@ def to_delimited(header: list[str], rows: list[list], delimiter: str) -> str:
     return out.getvalue()
 
 
-def to_json(header: list[str], rows: list[list]) -> str:
-    """An array of objects; money as numbers, a missing side as null."""
+def to_json(header: list[str], rows: list[list], numeric: set[str] | None = None) -> str:
+    """An array of objects; `numeric` columns (default: money) as numbers, empty ones as null,
+    every other column as it is."""
     records = []
     for row in rows:
         record = {}
         for column, value in zip(header, row, strict=True):
-            if column.startswith(MONEY_COLUMNS):
+            is_number = column in numeric if numeric is not None else column.startswith(
+                MONEY_COLUMNS)
+            if is_number:
                 record[column] = None if value == "" else json.loads(value)
             else:
                 record[column] = value
         records.append(record)
     return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
+
+
+def machine_output(header: list[str], rows: list[list], fmt: str, numeric: set[str]) -> str:
+    """csv, tsv or json of (header, rows) whose cells are text; `numeric` as in to_json."""
+    if fmt == "json":
+        return to_json(header, rows, numeric)
+    return to_delimited(header, rows, "," if fmt == "csv" else "\t")
 
 
 def _chart_rows(result):

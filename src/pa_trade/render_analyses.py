@@ -7,10 +7,9 @@ and valuations, and what a reader should know in the footer.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
-from pa_trade.render import UNITS, human_number, machine_number, to_delimited
+from pa_trade.render import UNITS, human_number, machine_number, machine_output
 
 if TYPE_CHECKING:
     from pa_trade.analysis.matrix import MatrixResult
@@ -45,23 +44,6 @@ def _plain(value, decimals: int) -> str:
         return ""
     text = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
-
-
-def _machine(header: list[str], rows: list[list], fmt: str, numeric: set[str]) -> str:
-    """csv / tsv, or a JSON array of objects with `numeric` columns as numbers (null when
-    empty)."""
-    if fmt == "json":
-        records = []
-        for row in rows:
-            record = {}
-            for column, value in zip(header, row, strict=True):
-                if column in numeric:
-                    record[column] = None if value == "" else json.loads(value)
-                else:
-                    record[column] = value
-            records.append(record)
-        return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
-    return to_delimited(header, rows, "," if fmt == "csv" else "\t")
 
 
 def _money(value, units: str) -> str:
@@ -141,7 +123,7 @@ def mirror_output(result: MirrorResult, fmt: str, units: str, footer: list[str])
                 record.flag, record.sources,
             ])
         numeric = {_money_header(c, units) for c in MIRROR_MONEY} | {"ratio"}
-        return _machine(header, rows, fmt, numeric)
+        return machine_output(header, rows, fmt, numeric)
 
     from pa_trade import countries
 
@@ -221,7 +203,7 @@ def trend_output(result: TrendResult, fmt: str, units: str, footer: list[str],
                     row.append("" if _missing(value) else value)
             rows.append(row)
         numeric = {_money_header(c, units) for c in TREND_MONEY} | set(TREND_PCT)
-        return _machine(header, rows, fmt, numeric)
+        return machine_output(header, rows, fmt, numeric)
 
     from pa_trade import countries
 
@@ -307,7 +289,7 @@ def _trend_summary_machine(result: TrendResult, fmt: str, units: str) -> str:
                 row.append("" if _missing(value) else value)
         rows.append(row)
     numeric = {_money_header(c, units) for c in SUMMARY_MONEY} | {"multiple", "cagr_pct"}
-    return _machine(header, rows, fmt, numeric)
+    return machine_output(header, rows, fmt, numeric)
 
 
 def trend_chart(result: TrendResult, units: str, width: int | None = None,
@@ -371,7 +353,7 @@ def matrix_output(result: MatrixResult, fmt: str, units: str, footer: list[str],
         for exporter in members:
             rows.append([exporter] + [_money(wide.at[exporter, importer], units)
                                       for importer in members])
-        return _machine(header, rows, fmt, set(members))
+        return machine_output(header, rows, fmt, set(members))
 
     from pa_trade import countries
     from pa_trade.analysis.matrix import column_totals, row_totals
