@@ -510,6 +510,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.expo and not args.impo:
         parser.error("--expo needs --impo")
+    for given in (args.expo, args.impo):
+        if given is not None and not given.is_file():
+            parser.error(f"{given}: no such file")
+    if args.rows and min(args.rows) < 1:
+        parser.error("--rows must be at least 1")
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
 
@@ -548,7 +553,7 @@ def main() -> None:
             print("pa-trade's numbers differ from the references: see the checks above",
                   file=sys.stderr)
             status = 1
-    except BenchError as exc:
+    except (BenchError, OSError) as exc:
         print(f"bench: {exc}", file=sys.stderr)
         status = 1
     finally:
