@@ -227,3 +227,21 @@ def test_a_tidy_row_repeated_is_set_aside_not_summed(tmp_path):
     assert [(r.line, r.reason) for r in report.set_aside] == [
         (3, "duplicate-row"), (4, "conflicting-row"), (5, "conflicting-row")]
     assert report.balanced and report.rows_used == 2
+
+
+@pytest.mark.parametrize("name", MICRODATA)
+def test_files_parsed_in_pieces_on_every_core_read_the_same(name, tmp_path, monkeypatch):
+    from pa_trade.readers import dane_microdata
+    from pa_trade.textio import read_source
+
+    monkeypatch.setattr(dane_microdata, "CHUNK_BYTES", 200)  # pieces of a few lines
+    path = tmp_path / name
+    path.write_bytes((FIXTURES / name).read_bytes())
+    reader = (dane_microdata.read_expo if EXPECTED[name]["layout"] == "dane-expo"
+              else dane_microdata.read_impo)
+    pieces, report = reader(read_source(str(path)))
+    exact, exact_report = reader(source(name), line_by_line=True)
+    assert sums(pieces) == sums(exact)
+    assert report.set_aside == exact_report.set_aside
+    assert (report.rows_read, report.rows_used) == (exact_report.rows_read,
+                                                    exact_report.rows_used)

@@ -23,7 +23,9 @@ from pa_trade.readers.common import choose_style, fields, join_fields, short_nam
 from pa_trade.readers.report import LoadReport
 from pa_trade.textio import SourceFile, delimiter_name, sniff_delimiter
 
-BLOCK_BYTES = 16 << 20  # Arrow parses a block per thread; 16 MB keeps both cores busy
+CHUNK_BYTES = 48 << 20  # big files are parsed in pieces of this size, one per core
+BLOCK_BYTES = 8 << 20  # Arrow parses a block per thread; 8 MB keeps both cores busy and
+# what Arrow reads ahead small
 GROUP_KEYS = ["partner", "year", "month", "hs_code"]
 _VALID_NUMBER = {
     numbers.SPANISH: r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$",
@@ -53,6 +55,10 @@ IMPO = Layout("dane-impo", "import", "FECH", "PAISGEN", "NABAN", {"CIF": "VACID"
 
 class _NeedsLineByLine(Exception):
     """The fast path met a line it cannot place; the exact path will account for it."""
+
+
+class _NeedsTextColumns(Exception):
+    """A cell Arrow could not convert, or a row to set aside: read the cells as text."""
 
 
 def header_columns(header: list[str]) -> list[str]:
@@ -110,10 +116,17 @@ def read(src: SourceFile, layout: Layout, number_style: str | None, line_by_line
     reader = _Batches(src, layout, report, style, header, header_index, delimiter, products)
     if not line_by_line and src.head_encoding != "UTF-16":
         try:
-            return reader.stream()
+            try:
+                # clean files: Arrow converts every cell while it parses, in parallel
+                lone_cr = b"\r" in src.head and b"\r\n" not in src.head
+                if src.path is not None and src.size > 2 * CHUNK_BYTES and not lone_cr:
+                    return reader.chunks_typed()
+                return reader.stream(typed=True)
+            except _NeedsTextColumns:
+                reader.start_again()
+            return reader.stream(typed=False)
         except _NeedsLineByLine:
-            report.rows_read = report.rows_used = 0
-            report.set_aside.clear()
+            reader.start_again()
     return reader.line_by_line()
 
 
@@ -203,8 +216,84 @@ class _Batches:
         self.partial = []
         self.partners: dict[str, str | None] = {}
 
-    def stream(self):
-        """Fast path: Arrow's CSV reader over the file, blocks parsed in parallel."""
+    def chunks_typed(self):
+        """Typed fast path for big files on disk: pieces of the file, cut at line ends, are
+        parsed and summed on every core at once; memory holds a few pieces at a time."""
+        import os
+        import threading
+        from concurrent.futures import ThreadPoolExecutor
+
+        import pyarrow as pa
+        from pyarrow import csv
+
+        names = [f"c{i}" for i in range(len(self.header))]
+        wanted = {f"c{self.header.index(c)}": c for c in self.columns}
+        types = {name: pa.string() for name in wanted}
+        for name, column in wanted.items():
+            if column == self.layout.date:
+                types[name] = pa.int64()
+            elif column in self.layout.values.values():
+                types[name] = pa.float64()
+        options = (
+            csv.ReadOptions(column_names=names, use_threads=False, block_size=BLOCK_BYTES),
+            # a line that does not fit fails the piece: the other paths account for it
+            csv.ParseOptions(delimiter=self.delimiter, ignore_empty_lines=False),
+            csv.ConvertOptions(include_columns=list(wanted), check_utf8=False,
+                               column_types=types,
+                               decimal_point="," if self.style == numbers.SPANISH else "."),
+        )
+        lock = threading.Lock()
+
+        def take(piece: tuple[int, int]) -> None:
+            start, end = piece
+            with open(self.src.path, "rb") as stream:
+                stream.seek(start)
+                data = stream.read(end - start)
+            try:
+                table = csv.read_csv(pa.py_buffer(data), *options)
+            except pa.ArrowInvalid as exc:
+                raise _NeedsTextColumns(str(exc)) from None
+            columns = {wanted[n]: table.column(n) for n in wanted}
+            with lock:
+                self._take_typed(columns, table.num_rows)
+
+        workers = os.cpu_count() or 1
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            pending = []
+            for piece in self._pieces():
+                pending.append(pool.submit(take, piece))
+                while len(pending) > workers:  # a few pieces in memory at a time
+                    pending.pop(0).result()
+            for future in pending:
+                future.result()
+        return self._finish()
+
+    def _pieces(self):
+        """(start, end) byte ranges of the rows, each about CHUNK_BYTES, cut after a newline."""
+        size = self.src.size
+        with open(self.src.path, "rb") as stream:
+            for _ in range(self.header_index + 1):
+                stream.readline()
+            start = stream.tell()
+            while start < size:
+                stream.seek(min(start + CHUNK_BYTES, size))
+                stream.readline()
+                end = min(stream.tell(), size)
+                yield start, end
+                start = end
+
+    def start_again(self) -> None:
+        """Forget what a path that gave up had counted."""
+        self.report.rows_read = self.report.rows_used = 0
+        self.report.set_aside.clear()
+        self.partial.clear()
+
+    def stream(self, typed: bool):
+        """Fast path: Arrow's CSV reader over the file, blocks parsed in parallel.
+
+        `typed`: Arrow converts dates and values as it parses (raises _NeedsTextColumns at the
+        first cell or row that needs a closer look); else cells come as text, checked here.
+        """
         import pyarrow as pa
         from pyarrow import csv
 
@@ -224,6 +313,13 @@ class _Batches:
 
         names = [f"c{i}" for i in range(len(self.header))]
         wanted = {f"c{self.header.index(c)}": c for c in self.columns}
+        types = {name: pa.string() for name in wanted}
+        if typed:
+            for name, column in wanted.items():
+                if column == self.layout.date:
+                    types[name] = pa.int64()
+                elif column in self.layout.values.values():
+                    types[name] = pa.float64()
         try:
             with self.src.open() as stream:
                 batches = csv.open_csv(
@@ -237,8 +333,8 @@ class _Batches:
                         invalid_row_handler=invalid,
                     ),
                     convert_options=csv.ConvertOptions(
-                        include_columns=list(wanted), check_utf8=False,
-                        column_types={name: pa.string() for name in wanted},
+                        include_columns=list(wanted), check_utf8=False, column_types=types,
+                        decimal_point="," if self.style == numbers.SPANISH else ".",
                     ),
                 )
                 first_line = self.header_index + 2
@@ -248,9 +344,14 @@ class _Batches:
                     if misfits:
                         raise _NeedsLineByLine(misfits[0])
                     columns = {wanted[n]: batch.column(n) for n in wanted}
-                    self._take(columns, first_line, batch.num_rows)
+                    if typed:
+                        self._take_typed(columns, batch.num_rows)
+                    else:
+                        self._take(columns, first_line, batch.num_rows)
                     first_line += batch.num_rows
         except pa.ArrowInvalid as exc:
+            if typed and not misfits:
+                raise _NeedsTextColumns(str(exc)) from None
             raise _NeedsLineByLine(str(exc)) from None
         finally:
             sys.unraisablehook = previous_hook
@@ -297,6 +398,58 @@ class _Batches:
             columns = {wanted[n]: table.column(n) for n in wanted}
             self._take(columns, np.asarray(line_numbers, dtype=np.int64), len(kept))
         return self._finish()
+
+    def _take_typed(self, columns, count: int) -> None:
+        """Sum a converted batch by (code, date[, tariff code]) first, then check dates and
+        map codes on those few groups; any doubt sends the file to the text path."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        layout = self.layout
+        values = {v: columns[c] for v, c in layout.values.items()}
+        for column in (columns[layout.date], *values.values()):
+            if column.null_count:
+                raise _NeedsTextColumns("an empty cell")
+        for column in values.values():
+            if not pc.all(pc.is_finite(column)).as_py():
+                raise _NeedsTextColumns("nan or inf")
+        keys = {"code": columns[layout.partner], "date": columns[layout.date]}
+        if layout.hs_code in columns:
+            keys["hs"] = columns[layout.hs_code]
+        table = pa.table({**keys, **{f"value_{v}": array for v, array in values.items()}})
+        groups = table.group_by(list(keys), use_threads=False).aggregate(
+            [(f"value_{v}", "sum") for v in values])
+        date = groups["date"]
+        # only 4-digit YYMM and 6-digit YYYYMM; '0203' lost its zero, the text path decides
+        short = pc.and_(pc.greater_equal(date, 1000), pc.less_equal(date, 9999))
+        long = pc.and_(pc.greater_equal(date, 190001), pc.less_equal(date, 209912))
+        century = pc.divide(date, 100)
+        month = pc.subtract(date, pc.multiply(century, 100))
+        good_date = pc.and_(pc.or_(short, long), pc.and_(pc.greater_equal(month, 1),
+                                                         pc.less_equal(month, 12)))
+        if not pc.all(good_date).as_py():
+            raise _NeedsTextColumns("a date to check")
+        year = pc.if_else(short, pc.add(century, 2000), century)
+        encoded = pc.dictionary_encode(groups["code"]).combine_chunks()
+        distinct = encoded.dictionary.to_pylist()
+        unseen = [c for c in distinct if c not in self.partners]
+        if unseen:
+            self.partners.update(countries.dian_to_iso3(unseen))
+        if any(self.partners[c] is None for c in distinct):
+            raise _NeedsTextColumns("a code to check")
+        partner = pc.take(pa.array([self.partners[c] for c in distinct], pa.string()),
+                          encoded.indices)
+        if "hs" in keys:
+            hs = groups["hs"]
+            hs_code = pc.utf8_lpad(pc.if_else(pc.equal(hs, ""), None, hs), 10, "0")
+        else:
+            hs_code = pa.nulls(len(groups), pa.string())
+        self.report.rows_read += count
+        self.report.rows_used += count
+        self.partial.append(self._sum(pa.table({
+            "partner": partner, "year": year, "month": month, "hs_code": hs_code,
+            **{f"value_{v}": groups[f"value_{v}_sum"] for v in values},
+        })))
 
     def _take(self, columns, lines, count: int) -> None:
         """Check and aggregate one batch; `lines` is the first line number or an array."""
