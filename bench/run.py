@@ -17,7 +17,10 @@ taken round-robin so that a burst of load on the machine hits every command alik
     polars          bench/reference_polars.py: the same in polars, when it is installed
     help, .pyc      pa-trade --help with bytecode cached (only when PYTHONDONTWRITEBYTECODE
                     is set, which makes every start compile pa-trade's modules again)
-    pa-trade help   pa-trade --help
+    pa-trade help   pa-trade --help, with PYTHONDONTWRITEBYTECODE as the environment has it
+
+Every command but "pa-trade help" runs with bytecode cached, as a copy installed by pip has
+it (PYTHONDONTWRITEBYTECODE, set in some sandboxes, is dropped for them).
     python          python -c pass: the interpreter's own start, for scale
 
 Peak memory is each process's own maximum resident set (os.wait4). The files are read once
@@ -277,7 +280,8 @@ def bench_files(expo: Path, impo: Path, rows: int | None, args, scratch: Path) -
     outputs.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, PA_TRADE_HOME=str(home))
     # with PYTHONDONTWRITEBYTECODE set (as in some sandboxes) an editable install compiles
-    # pa-trade's modules at every start; "help, .pyc" shows what an installed copy costs
+    # pa-trade's modules at every start, which no installed copy does (pip compiles them):
+    # every command runs with bytecode cached, as installed; "pa-trade help" without it
     env_pyc = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env_pyc["PYTHONPYCACHEPREFIX"] = str(scratch / "pycache")
     argvs = commands(expo, impo, outputs)
@@ -287,7 +291,7 @@ def bench_files(expo: Path, impo: Path, rows: int | None, args, scratch: Path) -
         return outputs / (slug(name) + suffix)
 
     def once(name: str) -> Sample:
-        return run_command(argvs[name], env_pyc if name == "help, .pyc" else env,
+        return run_command(argvs[name], env if name == "pa-trade help" else env_pyc,
                            out_path(name, ".out"), out_path(name, ".err"), scratch)
 
     read_through([expo, impo])
