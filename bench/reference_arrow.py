@@ -14,27 +14,18 @@ Writes `partner,year,exports_usd,imports_usd` and prints a JSON summary on stdou
 
 from __future__ import annotations
 
-import argparse
-import csv
-import json
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from _reference import arguments, python_balance
 from pyarrow import csv as arrow_csv
 
-IMPORT_COLUMNS = {"cif": "VACID", "fob": "VAFODO"}
 BLOCK_BYTES = 16 << 20
 
 
-def dian_to_iso3(path: Path) -> dict[int, str]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        return {int(code): row["iso3"] for row in csv.DictReader(handle)
-                for code in row["dian_codes"].split()}
-
-
-def sums(path: Path, code: str, value: str) -> tuple[dict[tuple[str, int], tuple], int]:
-    """((lines, value) per raw (code, FECH), rows read) for one microdata file."""
+def sums(path: Path, code: str, value: str) -> tuple[list[tuple], int]:
+    """([(code, FECH, lines, value)], rows read) for one microdata file."""
     reader = arrow_csv.open_csv(
         str(path),
         read_options=arrow_csv.ReadOptions(block_size=BLOCK_BYTES),
@@ -56,7 +47,7 @@ def sums(path: Path, code: str, value: str) -> tuple[dict[tuple[str, int], tuple
         where = grouped.schema.get_field_index(code)
         partial.append(grouped.set_column(where, code, pc.cast(grouped[code], pa.string())))
     if not partial:
-        return {}, rows
+        return [], rows
     total = pa.concat_tables(partial)
     total = total.group_by([code, "FECH"], use_threads=False).aggregate(
         [(f"{value}_sum", "sum"), ("count_all", "sum")])
@@ -64,52 +55,11 @@ def sums(path: Path, code: str, value: str) -> tuple[dict[tuple[str, int], tuple
     dates = total.column("FECH").to_pylist()
     lines = total.column("count_all_sum").to_pylist()
     values = total.column(f"{value}_sum_sum").to_pylist()
-    return {(c, d): (n, v) for c, d, n, v in zip(codes, dates, lines, values, strict=True)}, rows
+    return list(zip(codes, dates, lines, values, strict=True)), rows
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("expo", type=Path)
-    parser.add_argument("impo", type=Path)
-    parser.add_argument("--countries", type=Path, required=True)
-    parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--valuation", choices=sorted(IMPORT_COLUMNS), default="cif")
-    args = parser.parse_args()
-
-    table = dian_to_iso3(args.countries)
-    balance: dict[tuple[str, int], list] = {}
-    unmapped: dict[tuple[str, str], list] = {}
-    rows = {}
-    for side, (path, code, value) in enumerate([
-        (args.expo, "PAIS", "FOBDOL"),
-        (args.impo, "PAISGEN", IMPORT_COLUMNS[args.valuation]),
-    ]):
-        flow = ("export", "import")[side]
-        found, rows[flow] = sums(path, code, value)
-        for (raw, fech), (lines, amount) in found.items():
-            year = fech // 100 + (2000 if fech < 10_000 else 0)
-            text = raw.strip()
-            partner = table.get(int(text)) if text.isdigit() else None
-            if partner is None:
-                entry = unmapped.setdefault((flow, raw), [0, 0.0])
-                entry[0] += lines
-                entry[1] += amount
-                continue
-            balance.setdefault((partner, year), [None, None])
-            previous = balance[(partner, year)][side]
-            balance[(partner, year)][side] = amount + (previous or 0.0)
-    with args.out.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["partner", "year", "exports_usd", "imports_usd"])
-        for (partner, year), values in sorted(balance.items()):
-            writer.writerow([partner, year] + ["" if v is None else f"{v:.2f}" for v in values])
-    print(json.dumps({
-        "engine": f"pyarrow {pa.__version__}",
-        "rows": rows,
-        "unmapped": [{"flow": flow, "code": code, "rows": v[0], "value_usd": f"{v[1]:.2f}"}
-                     for (flow, code), v in sorted(unmapped.items())],
-    }))
+    python_balance(arguments(__doc__), sums, f"pyarrow {pa.__version__}")
 
 
 if __name__ == "__main__":

@@ -13,21 +13,10 @@ JSON summary on stdout: rows read per file and the codes the table does not map.
 
 from __future__ import annotations
 
-import argparse
-import csv
-import json
 from pathlib import Path
 
 import duckdb
-
-IMPORT_COLUMNS = {"cif": "VACID", "fob": "VAFODO"}
-
-
-def dian_table(path: Path) -> list[tuple[int, str]]:
-    """(DIAN code as a number, ISO3) for every code of pa-trade's country table."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        return [(int(code), row["iso3"]) for row in csv.DictReader(handle)
-                for code in row["dian_codes"].split()]
+from _reference import IMPORT_COLUMNS, arguments, dian_to_iso3, summary, write_balance
 
 
 def by_code_and_date(path: Path, code: str, value: str) -> str:
@@ -42,18 +31,11 @@ def by_code_and_date(path: Path, code: str, value: str) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("expo", type=Path)
-    parser.add_argument("impo", type=Path)
-    parser.add_argument("--countries", type=Path, required=True)
-    parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--valuation", choices=sorted(IMPORT_COLUMNS), default="cif")
-    args = parser.parse_args()
+    args = arguments(__doc__)
 
     con = duckdb.connect()
     con.execute("CREATE TABLE dian (code INTEGER, iso3 VARCHAR)")
-    con.executemany("INSERT INTO dian VALUES (?, ?)", dian_table(args.countries))
+    con.executemany("INSERT INTO dian VALUES (?, ?)", list(dian_to_iso3(args.countries).items()))
     flows = f"""
         SELECT 'export' AS flow, * FROM ({by_code_and_date(args.expo, "PAIS", "FOBDOL")})
         UNION ALL
@@ -76,23 +58,15 @@ def main() -> None:
         FROM flows WHERE partner IS NOT NULL
         GROUP BY partner, year ORDER BY partner, year
     """).fetchall()
-    with args.out.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["partner", "year", "exports_usd", "imports_usd"])
-        for partner, year, exports, imports in rows:
-            writer.writerow([partner, year, "" if exports is None else exports,
-                             "" if imports is None else imports])
+    write_balance(args.out, rows)
     unmapped = con.execute("""
         SELECT flow, code, sum(lines), sum(value) FROM flows WHERE partner IS NULL
         GROUP BY ALL ORDER BY flow, code
     """).fetchall()
     lines = dict(con.execute("SELECT flow, sum(lines) FROM flows GROUP BY flow").fetchall())
-    print(json.dumps({
-        "engine": f"duckdb {duckdb.__version__}",
-        "rows": {"export": int(lines.get("export", 0)), "import": int(lines.get("import", 0))},
-        "unmapped": [{"flow": flow, "code": code, "rows": int(count), "value_usd": str(value)}
-                     for flow, code, count, value in unmapped],
-    }))
+    summary(f"duckdb {duckdb.__version__}",
+            {"export": lines.get("export", 0), "import": lines.get("import", 0)},
+            ((flow, code, count, str(value)) for flow, code, count, value in unmapped))
 
 
 if __name__ == "__main__":

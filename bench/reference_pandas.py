@@ -13,21 +13,11 @@ Writes `partner,year,exports_usd,imports_usd` and prints a JSON summary on stdou
 
 from __future__ import annotations
 
-import argparse
-import csv
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-IMPORT_COLUMNS = {"cif": "VACID", "fob": "VAFODO"}
-
-
-def dian_to_iso3(path: Path) -> dict[int, str]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        return {int(code): row["iso3"] for row in csv.DictReader(handle)
-                for code in row["dian_codes"].split()}
+from _reference import IMPORT_COLUMNS, arguments, dian_to_iso3, summary, write_balance
 
 
 def sums(path: Path, code: str, value: str, flow: str) -> tuple[pd.DataFrame, int]:
@@ -41,14 +31,7 @@ def sums(path: Path, code: str, value: str, flow: str) -> tuple[pd.DataFrame, in
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("expo", type=Path)
-    parser.add_argument("impo", type=Path)
-    parser.add_argument("--countries", type=Path, required=True)
-    parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--valuation", choices=sorted(IMPORT_COLUMNS), default="cif")
-    args = parser.parse_args()
+    args = arguments(__doc__)
 
     exports, expo_rows = sums(args.expo, "PAIS", "FOBDOL", "export")
     imports, impo_rows = sums(args.impo, "PAISGEN", IMPORT_COLUMNS[args.valuation], "import")
@@ -59,20 +42,13 @@ def main() -> None:
     mapped = flows[flows["partner"].notna()]
     wide = mapped.pivot_table(index=["partner", "year"], columns="flow", values="sum",
                               aggfunc="sum")
-    with args.out.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["partner", "year", "exports_usd", "imports_usd"])
-        for (partner, year), row in wide.sort_index().iterrows():
-            writer.writerow([partner, int(year)] + [
-                "" if pd.isna(row.get(flow)) else f"{row[flow]:.2f}"
-                for flow in ("export", "import")])
+    write_balance(args.out, (
+        (partner, year, *[None if pd.isna(row.get(flow)) else float(row[flow])
+                          for flow in ("export", "import")])
+        for (partner, year), row in wide.sort_index().iterrows()))
     unmapped = flows[flows["partner"].isna()].groupby(["flow", "code"])[["size", "sum"]].sum()
-    print(json.dumps({
-        "engine": f"pandas {pd.__version__}",
-        "rows": {"export": expo_rows, "import": impo_rows},
-        "unmapped": [{"flow": flow, "code": str(code), "rows": int(r["size"]),
-                      "value_usd": f"{r['sum']:.2f}"} for (flow, code), r in unmapped.iterrows()],
-    }))
+    summary(f"pandas {pd.__version__}", {"export": expo_rows, "import": impo_rows},
+            ((flow, code, r["size"], float(r["sum"])) for (flow, code), r in unmapped.iterrows()))
 
 
 if __name__ == "__main__":
