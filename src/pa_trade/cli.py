@@ -138,7 +138,7 @@ def balance(reporter, years, partners, valuation, totals, blocs_file, chart, plo
         result = analysis.with_total_rows(result)
     if gl_level:  # --gl: a Grubel-Lloyd column, computed and rendered by the products modules
         from pa_trade.analysis.composition import with_gl
-        from pa_trade.products_commands import balance_gl_output as balance_output
+        from pa_trade.render_products import balance_gl_output as balance_output
 
         result = with_gl(result, loaded.flows, gl_level)
     footer = _footer(result, builtin, loaded) if people else None

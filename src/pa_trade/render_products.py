@@ -1,0 +1,220 @@
+"""Rendering of `products` and of `balance --gl`: tables for people, csv/tsv/json, the
+Grubel-Lloyd block. Only called once a command has its result; pandas-free at import."""
+
+from __future__ import annotations
+
+MACHINE = ("csv", "tsv", "json")
+MACHINE_COLUMNS = [
+    "partner", "year", "product", "product_name", "exports_usd", "imports_usd", "balance_usd",
+    "share_exports", "share_imports",
+]
+MONEY = ("exports_usd", "imports_usd", "balance_usd")
+NAME_WIDTH = 42  # product names in tables for people are cut to this many characters
+GL_MEANING = "0 = all trade one-way, 1 = exports equal imports in every product"
+
+
+def products_machine(result, fmt: str, units: str) -> str:
+    """csv / tsv / json: one row per partner, year and product; money in `units` (full
+    dollars by default), shares as fractions, codes as text ("09", never 9)."""
+    from pa_trade.render import machine_number, machine_output
+
+    gl_column = f"gl_{result.gl_level}" if result.gl_level else None
+    columns = MACHINE_COLUMNS + ([gl_column] if gl_column else [])
+    header = [f"{c}_{units}" if c in MONEY and units != "usd" else c for c in columns]
+    rows = []
+    for record in result.table.to_dict("records"):
+        row = []
+        for column in columns:
+            value = record[column]
+            if column in MONEY:
+                row.append(machine_number(_float(value), units))
+            elif column.startswith(("share_", "gl_")):
+                row.append(_fraction(value))
+            elif column == "year":
+                row.append(int(value))
+            else:
+                row.append(str(value))
+        rows.append(row)
+    numeric = {h for h, c in zip(header, columns, strict=True)
+               if c in MONEY or c.startswith(("share_", "gl_"))}
+    return machine_output(header, rows, fmt, numeric)
+
+
+def products_people(result, fmt: str, units: str, builtin: bool = False, flow_count: int = 0
+                    ) -> str:
+    """A table per partner and year: code, product, exports and imports with their shares,
+    balance, a total row and, with --gl, the Grubel-Lloyd index under it."""
+    from pa_trade import countries, products
+    from pa_trade.cli_common import BUILTIN_NOTE
+    from pa_trade.render import UNITS, Footer
+
+    markdown = fmt == "markdown"
+    level = result.level
+    years = result.years
+    span = f"{years[0]}" if len(years) == 1 else f"{years[0]}–{years[-1]}"
+    title = (f"{countries.name(result.reporter)}: trade by "
+             f"{products.level_label(level)}, {span}")
+    unit_line = f"Values in {UNITS[units][1]}; {_valuations(result)}"
+    lines = [f"**{title}**", "", f"_{unit_line}_", ""] if markdown else [title, unit_line, ""]
+    gl_column = f"gl_{result.gl_level}" if result.gl_level else None
+    table = result.table
+    for (year, partner), block in table.groupby(["year", "partner"], sort=False):
+        name = block["partner_name"].iloc[0]
+        heading = f"With {name}, {year}" if partner != "WLD" else f"{name}, {year}"
+        lines += [f"**{heading}**", ""] if markdown else [heading]
+        lines += [_block_grid(block, result.flow, level, units, fmt), ""]
+        if gl_column:
+            value = block[gl_column].iloc[0]
+            shown = "–" if value != value else f"{value:.3f}"
+            text = (f"Grubel–Lloyd index at {products.level_label(level=result.gl_level)} "
+                    f"level: {shown} ({GL_MEANING})")
+            lines += [f"_{text}_" if markdown else text, ""]
+    extra = ["Shares are of the partner's total exports (imports) with a tariff code in that "
+             "year."]
+    if builtin:
+        extra.append(BUILTIN_NOTE.format(n=flow_count))
+    footer = Footer(notes=list(result.notes), sources=list(result.sources), extra=extra)
+    lines += footer.lines(markdown=markdown)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _block_grid(block, flow: str | None, level: str, units: str, fmt: str) -> str:
+    from tabulate import SEPARATING_LINE, tabulate
+
+    from pa_trade.render import human_number
+
+    code_header = {"section": "Section", "group": None}.get(level, "Code")
+    sides = {"export": ["exports"], "import": ["imports"]}.get(flow or "", ["exports", "imports"])
+    headers = [code_header, "Product"] if code_header else ["Group"]
+    for side in sides:
+        headers += [side.capitalize(), "Share"]
+    if flow is None:
+        headers.append("Balance")
+    rows = []
+    for record in block.to_dict("records"):
+        other = record["kind"] == "other"
+        row = [_short_name(record, level)]
+        if code_header:
+            row.insert(0, "" if other else record["product"])
+        for side in sides:
+            row += [human_number(_float(record[f"{side}_usd"]), units),
+                    _percent(record[f"share_{side}"])]
+        if flow is None:
+            row.append(human_number(_float(record["balance_usd"]), units))
+        rows.append(row)
+    total = ["", "Total"] if code_header else ["Total"]
+    for side in sides:
+        values = block[f"{side}_usd"]
+        amount = float(values.sum()) if values.notna().all() else float("nan")
+        shares = block[f"share_{side}"]
+        share = float(shares.sum()) if shares.notna().all() else float("nan")
+        total += [human_number(amount, units), _percent(share)]
+    if flow is None:
+        balances = block["balance_usd"]
+        total.append(human_number(float(balances.sum()) if balances.notna().all()
+                                  else float("nan"), units))
+    if fmt != "markdown":
+        rows.append(SEPARATING_LINE)
+    rows.append(total)
+    names = 2 if code_header else 1
+    align = ["left"] * names + ["right"] * (len(headers) - names)
+    return tabulate(rows, headers=headers, tablefmt="github" if fmt == "markdown" else "simple",
+                    colalign=align, disable_numparse=True)
+
+
+def _short_name(record: dict, level: str) -> str:
+    from pa_trade import products
+
+    if record["kind"] == "other":
+        text = record["product_name"]
+    else:
+        text = products.name(record["product"], level, short=True)
+    return text if len(text) <= NAME_WIDTH else text[: NAME_WIDTH - 1].rstrip() + "…"
+
+
+def _valuations(result) -> str:
+    """'exports FOB, imports CIF (as each source states)'; a side the data lack says so."""
+    sides = []
+    for side, label in (("exports", result.exports_valuation),
+                        ("imports", result.imports_valuation)):
+        sides.append(f"{side} {label}" if label != "n/a" else f"no {side} in the data")
+    return ", ".join(sides) + " (as each source states)"
+
+
+def unit_note(result, units: str) -> str:
+    unit = "US dollars" if units == "usd" else f"{units} of US dollars"
+    return (f"values in {unit}; {_valuations(result)}; shares are fractions of the "
+            f"partner-year's total with a tariff code")
+
+
+# -- rendering: balance --gl -----------------------------------------------------------
+
+
+def balance_gl_output(result, fmt: str, units: str, footer=None, chart: str | None = None
+                      ) -> str:
+    """A balance with its Grubel-Lloyd column (`composition.with_gl`) in one of the formats.
+
+    Machine formats get the column `gl_<level>` after the balance columns; tables for people
+    get the index per partner and year in a block under the notes (render's balance table
+    has a fixed set of columns).
+    """
+    from pa_trade.render import Footer, balance_output, machine_output, machine_table
+
+    column = next(c for c in result.table.columns if c.startswith("gl_"))
+    if fmt in MACHINE:
+        header, rows = machine_table(result.table, units)
+        for row, value in zip(rows, result.table[column], strict=True):
+            row.append(_fraction(value))
+        header.append(column)
+        numeric = {h for h in header if h.startswith(MONEY) or h == column}
+        return machine_output(header, rows, fmt, numeric)
+    footer = footer or Footer()
+    extra = gl_block(result.table, column, fmt == "markdown")
+    footer = Footer(notes=footer.notes, sources=footer.sources, extra=extra + footer.extra)
+    if chart is None:
+        return balance_output(result, fmt, units, footer)
+    return balance_output(result, fmt, units, footer, chart=chart)
+
+
+def gl_block(table, column: str, markdown: bool) -> list[str]:
+    """Lines naming the Grubel-Lloyd index of every row of a balance table that has one."""
+    from pa_trade import products
+
+    level = column.removeprefix("gl_")
+    title = (f"Intra-industry trade, Grubel–Lloyd index at {products.level_label(level)} "
+             f"level ({GL_MEANING}):")
+    entries = []
+    for record in table.to_dict("records"):
+        value = record[column]
+        shown = "–" if value != value else f"{value:.3f}"
+        who = record["partner_name"]
+        if table["reporter"].nunique() > 1:
+            who = f"{record['reporter']} with {who}"
+        entries.append((who, str(record["year"]), shown))
+    if markdown:
+        return [title] + [f"{who}, {year}: {shown}" for who, year, shown in entries]
+    width = max(len(who) for who, _, _ in entries)
+    return [title] + [f"  {who.ljust(width)}  {year}  {shown:>5}" for who, year, shown in entries]
+
+
+# -- shared pieces ---------------------------------------------------------------------
+
+
+
+
+def _float(value) -> float:
+    return float("nan") if value is None or value != value else float(value)
+
+
+def _fraction(value) -> str:
+    """A share or an index as plain text to 8 decimals ('0.5', '1', ''), for pipelines."""
+    if value is None or value != value:
+        return ""
+    text = f"{float(value):.8f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
+def _percent(value) -> str:
+    if value is None or value != value:
+        return "–"
+    return f"{100 * float(value):.1f}%"
