@@ -1,4 +1,4 @@
-"""The command `products` (what is traded), and the Grubel-Lloyd column of `balance --gl`.
+"""The command `products`: what is traded, product by product (rendered by render_products).
 
 Only click and light pa_trade modules load at import; pandas, the readers and tabulate load
 when a command runs, so `pa-trade --help` stays instant.
