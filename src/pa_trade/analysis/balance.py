@@ -96,11 +96,7 @@ def partner_table(
         mine.groupby(["partner", "year", "flow", "valuation", "source"], observed=True)
         ["value_usd"].sum().reset_index()
     )
-    exports = mine[mine["flow"] == "export"].groupby(["partner", "year"]).agg(
-        exports_usd=("value_usd", "sum"),
-        exports_valuation=("valuation", _valuation_label),
-        export_sources=("source", lambda s: sorted(set(s))),
-    )
+    exports = _per_pair(mine[mine["flow"] == "export"], "exports")
     imports = _imports(mine[mine["flow"] == "import"], valuation)
     table = exports.join(imports, how="outer").reset_index()
     if table.empty:
@@ -110,12 +106,35 @@ def partner_table(
         table[side] = table[side].astype("float64")
     table["reporter"] = reporter
     table["sources"] = [
-        "; ".join(sorted(set((a if isinstance(a, list) else []) + (b if isinstance(b, list)
-                                                                    else []))))
-        for a, b in zip(table["export_sources"], table["import_sources"], strict=True)
+        "; ".join(sorted({s for side in (a, b) if isinstance(side, str)
+                          for s in side.split("; ")}))
+        for a, b in zip(table["exports_sources"], table["imports_sources"], strict=True)
     ]
     table["kind"] = [countries.kind(p) for p in table["partner"]]
-    return table.drop(columns=["export_sources", "import_sources"])
+    return table.drop(columns=["exports_sources", "imports_sources"])
+
+
+def _per_pair(frame: pd.DataFrame, side: str) -> pd.DataFrame:
+    """Per (partner, year): `side`_usd summed, `side`_valuation and `side`_sources labelled.
+
+    Labels are worked out on the distinct (pair, label) rows only, in bulk: one valuation is
+    itself, several read 'mixed (CIF+FOB)'; sources are joined with '; '.
+    """
+    import pandas as pd
+
+    keys = ["partner", "year"]
+    out = frame.groupby(keys, observed=True)["value_usd"].sum().to_frame(f"{side}_usd")
+    for column, name, several in (
+        ("valuation", f"{side}_valuation", lambda v: "mixed (" + "+".join(v) + ")"),
+        ("source", f"{side}_sources", "; ".join),
+    ):
+        distinct = frame[keys + [column]].drop_duplicates().sort_values(keys + [column])
+        count = distinct.groupby(keys, observed=True)[column].transform("size")
+        single = distinct[count == 1].set_index(keys)[column]
+        multiple = distinct[count > 1].groupby(keys, observed=True)[column].agg(
+            lambda values, join=several: join(list(values)))
+        out[name] = pd.concat([single, multiple])
+    return out
 
 
 def balance(
@@ -267,19 +286,14 @@ def _imports(imports: pd.DataFrame, valuation: str) -> pd.DataFrame:
         return pd.DataFrame(
             {"imports_usd": pd.Series(dtype="float64"),
              "imports_valuation": pd.Series(dtype="object"),
-             "import_sources": pd.Series(dtype="object")},
+             "imports_sources": pd.Series(dtype="object")},
             index=pd.MultiIndex.from_arrays([[], []], names=["partner", "year"]),
         )
     other = "FOB" if valuation == "CIF" else "CIF"
     preference = {valuation: 0, other: 1, "unknown": 2}
     ranked = imports.assign(rank=imports["valuation"].map(preference).fillna(3))
     best = ranked.groupby(["partner", "year"])["rank"].transform("min")
-    chosen = ranked[ranked["rank"] == best]
-    return chosen.groupby(["partner", "year"]).agg(
-        imports_usd=("value_usd", "sum"),
-        imports_valuation=("valuation", _valuation_label),
-        import_sources=("source", lambda s: sorted(set(s))),
-    )
+    return _per_pair(ranked[ranked["rank"] == best], "imports")
 
 
 def _bloc_rows(table: pd.DataFrame, reporter: str, bloc, notes: list[str]) -> pd.DataFrame:
