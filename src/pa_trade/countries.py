@@ -101,8 +101,9 @@ class _Tables:
             raise DataError(f"{where}: the code {text} means both {index[number]} and {code}")
 
 
-def _read_table(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
-    """Rows of a CSV table with their line numbers; checks the header has `columns`."""
+def read_data_table(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    """Rows of one of pa-trade's CSV tables (or a user's: blocs, agreements) with their line
+    numbers, values stripped; one-line errors for a missing file, header column or encoding."""
     import csv  # csv pulls in re; load it only when a table is read
 
     try:
@@ -133,7 +134,7 @@ def _tables() -> _Tables:
     tables = _Tables()
     folder = data_dir()
     path = folder / "countries.csv"
-    for line, rec in _read_table(path, _COUNTRY_COLUMNS):
+    for line, rec in read_data_table(path, _COUNTRY_COLUMNS):
         where = f"{path}, line {line}"
         code = rec["iso3"].upper()
         if len(code) != 3 or not code.isalpha():
@@ -153,7 +154,7 @@ def _tables() -> _Tables:
         for text in (rec["name_en"], rec["name_es"], *rec["aliases"].split("|")):
             tables.add_name(text, code, where)
     path = folder / "aggregates.csv"
-    for line, rec in _read_table(path, _AGGREGATE_COLUMNS):
+    for line, rec in read_data_table(path, _AGGREGATE_COLUMNS):
         where = f"{path}, line {line}"
         code = rec["code"].upper()
         if rec["kind"] not in KINDS[1:]:
@@ -388,7 +389,7 @@ class Bloc:
 
 def _read_blocs(path: Path) -> list[Bloc]:
     blocs = []
-    for line, rec in _read_table(path, _BLOC_COLUMNS):
+    for line, rec in read_data_table(path, _BLOC_COLUMNS):
         where = f"{path}, line {line}"
         if not rec["bloc"]:
             raise DataError(f"{where}: empty bloc id")

@@ -160,20 +160,20 @@ class _Tables:
 
 @cache
 def _tables() -> _Tables:
-    from pa_trade.countries import _read_table  # the same CSV reading and errors
+    from pa_trade.countries import read_data_table  # the same CSV reading and errors
     from pa_trade.paths import data_dir
 
     tables = _Tables()
     folder = data_dir()
     path = folder / "hs_sections.csv"
-    for line, rec in _read_table(path, _SECTION_COLUMNS):
+    for line, rec in read_data_table(path, _SECTION_COLUMNS):
         first, last = rec["first_chapter"], rec["last_chapter"]
         if not (len(first) == len(last) == 2 and first.isdigit() and last.isdigit()):
             raise DataError(f"{path}, line {line}: chapters {first!r}-{last!r} are not 2 digits")
         tables.sections[rec["section"]] = (rec["name_en"], rec["name_es"], rec["short_en"])
         tables.ranges.append((rec["section"], first, last))
     path = folder / "hs_chapters.csv"
-    for line, rec in _read_table(path, _CHAPTER_COLUMNS):
+    for line, rec in read_data_table(path, _CHAPTER_COLUMNS):
         code = rec["chapter"]
         if len(code) != 2 or not code.isdigit():
             raise DataError(f"{path}, line {line}: chapter {code!r} is not 2 digits")
@@ -185,7 +185,7 @@ def _tables() -> _Tables:
         if ranged:
             tables.chapter_section[code] = ranged
     path = folder / "product_groups.csv"
-    for line, rec in _read_table(path, _GROUP_COLUMNS):
+    for line, rec in read_data_table(path, _GROUP_COLUMNS):
         prefix = rec["prefix"]
         if len(prefix) not in (2, 4, 6) or not prefix.isdigit():
             raise DataError(f"{path}, line {line}: prefix {prefix!r} is not 2, 4 or 6 digits")

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pa_trade import countries
-from pa_trade.errors import DataError, InputError, UsageError
+from pa_trade.errors import DataError, UsageError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -77,7 +77,6 @@ def read_ftas(path: str | Path | None = None) -> list[Agreement]:
     Layout: agreement,parties,entry_into_force,source; parties are ISO3 codes or names
     separated by spaces, the date is YYYY-MM-DD.
     """
-    import csv
     import pathlib
 
     if path is None:
@@ -85,15 +84,7 @@ def read_ftas(path: str | Path | None = None) -> list[Agreement]:
 
         path = data_dir() / "ftas.csv"
     path = pathlib.Path(path)
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            missing = [c for c in FTA_COLUMNS if c not in (reader.fieldnames or [])]
-            if missing:
-                raise DataError(f"{path}, line 1: missing column(s) {', '.join(missing)}")
-            records = [(reader.line_num, rec) for rec in reader]
-    except FileNotFoundError as exc:
-        raise InputError(f"{path}: no such file") from exc
+    records = countries.read_data_table(path, tuple(FTA_COLUMNS))
     agreements = []
     for line, rec in records:
         where = f"{path}, line {line}"
