@@ -43,7 +43,7 @@ __all__ = [
 
 CODE_SYSTEMS = ("iso", "dian", "comtrade")
 KINDS = ("country", "world", "group", "other")
-_COUNTRY_COLUMNS = (
+COUNTRY_COLUMNS = (
     "iso3",
     "iso2",
     "iso_numeric",
@@ -134,7 +134,7 @@ def _tables() -> _Tables:
     tables = _Tables()
     folder = data_dir()
     path = folder / "countries.csv"
-    for line, rec in read_data_table(path, _COUNTRY_COLUMNS):
+    for line, rec in read_data_table(path, COUNTRY_COLUMNS):
         where = f"{path}, line {line}"
         code = rec["iso3"].upper()
         if len(code) != 3 or not code.isalpha():
