@@ -117,6 +117,18 @@ def to_json(header: list[str], rows: list[list], numeric: set[str] | None = None
     return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
 
 
+def year_breaks(rows: list[list], years: list, fmt: str) -> list:
+    """Rows with a rule between years in tables for the terminal (markdown has none)."""
+    from tabulate import SEPARATING_LINE
+
+    out = []
+    for index, (row, year) in enumerate(zip(rows, years, strict=True)):
+        if index and year != years[index - 1] and fmt != "markdown":
+            out.append(SEPARATING_LINE)
+        out.append(row)
+    return out
+
+
 def machine_output(header: list[str], rows: list[list], fmt: str, numeric: set[str]) -> str:
     """csv, tsv or json of (header, rows) whose cells are text; `numeric` as in to_json."""
     if fmt == "json":
@@ -181,7 +193,7 @@ def balance_output(result, fmt: str, units: str, footer: Footer | None = None,
 
 
 def _people(result, fmt: str, units: str, footer: Footer | None, chart: str | None) -> str:
-    from tabulate import SEPARATING_LINE, tabulate
+    from tabulate import tabulate
 
     table = result.table
     name = result.reporter_name
@@ -194,11 +206,7 @@ def _people(result, fmt: str, units: str, footer: Footer | None, chart: str | No
     unit_line = (f"Values in {UNITS[units][1]}; exports {exports_val}, imports {imports_val} "
                  f"(as each source states)")
     rows = []
-    previous_year = None
     for record in table.itertuples(index=False):
-        if previous_year is not None and record.year != previous_year and fmt != "markdown":
-            rows.append(SEPARATING_LINE)
-        previous_year = record.year
         partner = record.partner_name
         if record.kind in ("world", "group"):
             partner = f"{partner} (as reported)"
@@ -211,6 +219,7 @@ def _people(result, fmt: str, units: str, footer: Footer | None, chart: str | No
             record.status,
             record.imports_valuation,
         ])
+    rows = year_breaks(rows, table["year"].tolist(), fmt)
     headers = ["Partner", "Year", "Exports", "Imports", "Balance", "Status", "Imports val."]
     align = ("left", "right", "right", "right", "right", "left", "left")
     if several:

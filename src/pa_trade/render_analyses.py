@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pa_trade.render import UNITS, human_number, machine_number, machine_output
+from pa_trade.render import UNITS, human_number, machine_number, machine_output, year_breaks
 
 if TYPE_CHECKING:
     from pa_trade.analysis.matrix import MatrixResult
@@ -132,13 +132,7 @@ def mirror_output(result: MirrorResult, fmt: str, units: str, footer: list[str])
     unit_line = (f"Values in {UNITS[units][1]}; X: the exporter's exports, M: the importer's "
                  f"imports")
     rows = []
-    previous = None
     for record in table.itertuples(index=False):
-        if previous is not None and record.year != previous and fmt != "markdown":
-            from tabulate import SEPARATING_LINE
-
-            rows.append(SEPARATING_LINE)
-        previous = record.year
         valuations = f"{record.exports_valuation or '–'}/{record.imports_valuation or '–'}"
         rows.append([
             record.year, f"{record.exporter_name} → {record.importer_name}",
@@ -149,6 +143,7 @@ def mirror_output(result: MirrorResult, fmt: str, units: str, footer: list[str])
             {"high": "above", "low": "below"}.get(record.flag, ""),
             valuations,
         ])
+    rows = year_breaks(rows, table["year"].tolist(), fmt)
     grid = _grid(rows, ["Year", "Exporter → importer", "Exports", "Imports", "Gap M−X",
                         "M/X", "Band", "Val. X/M"],
                  fmt, ("right", "left", "right", "right", "right", "right", "left", "left"))
