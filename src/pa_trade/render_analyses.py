@@ -183,22 +183,8 @@ def trend_output(result: TrendResult, fmt: str, units: str, footer: list[str],
     if fmt in MACHINE:
         if summary:
             return _trend_summary_machine(result, fmt, units)
-        header = [_money_header(c, units) if c in TREND_MONEY else c for c in TREND_MACHINE]
-        rows = []
-        for record in result.table[TREND_MACHINE].itertuples(index=False):
-            row = []
-            for column, value in zip(TREND_MACHINE, record, strict=True):
-                if column in TREND_MONEY:
-                    row.append(_money(value, units))
-                elif column in TREND_PCT:
-                    row.append(_plain(value, 4))
-                elif column == "year":
-                    row.append(int(value))
-                else:
-                    row.append("" if _missing(value) else value)
-            rows.append(row)
-        numeric = {_money_header(c, units) for c in TREND_MONEY} | set(TREND_PCT)
-        return machine_output(header, rows, fmt, numeric)
+        return _machine_frame(result.table, TREND_MACHINE, TREND_MONEY,
+                              dict.fromkeys(TREND_PCT, 4), ("year",), units, fmt)
 
     from pa_trade import countries
 
@@ -269,21 +255,31 @@ def _multiple(value) -> str:
 
 
 def _trend_summary_machine(result: TrendResult, fmt: str, units: str) -> str:
-    header = [_money_header(c, units) if c in SUMMARY_MONEY else c for c in SUMMARY_MACHINE]
+    return _machine_frame(result.summary, SUMMARY_MACHINE, SUMMARY_MONEY,
+                          {"multiple": 6, "cagr_pct": 6}, ("first_year", "last_year"), units,
+                          fmt)
+
+
+def _machine_frame(frame, columns, money, decimals: dict[str, int], integers, units: str,
+                   fmt: str) -> str:
+    """csv/tsv/json of `columns` of a frame: `money` in `units` (headers say which),
+    `decimals` columns as plain numbers rounded so, `integers` as integers, the rest as text;
+    a missing value is empty (null in JSON)."""
+    header = [_money_header(c, units) if c in money else c for c in columns]
     rows = []
-    for record in result.summary[SUMMARY_MACHINE].itertuples(index=False):
+    for record in frame[columns].itertuples(index=False):
         row = []
-        for column, value in zip(SUMMARY_MACHINE, record, strict=True):
-            if column in SUMMARY_MONEY:
+        for column, value in zip(columns, record, strict=True):
+            if column in money:
                 row.append(_money(value, units))
-            elif column in ("multiple", "cagr_pct"):
-                row.append(_plain(value, 6))
-            elif column in ("first_year", "last_year"):
+            elif column in decimals:
+                row.append(_plain(value, decimals[column]))
+            elif column in integers:
                 row.append(int(value))
             else:
                 row.append("" if _missing(value) else value)
         rows.append(row)
-    numeric = {_money_header(c, units) for c in SUMMARY_MONEY} | {"multiple", "cagr_pct"}
+    numeric = {_money_header(c, units) for c in money} | set(decimals)
     return machine_output(header, rows, fmt, numeric)
 
 
