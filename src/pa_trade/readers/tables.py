@@ -59,14 +59,17 @@ def publisher_of(text: str) -> Publisher | None:
     return None
 
 
+def _exactly_one(text: str, first: tuple[str, str], second: tuple[str, str]) -> str | None:
+    """The label of the one (pattern, label) the text matches; None for both or neither."""
+    words = plain(text)
+    found = [label for pattern, label in (first, second) if re.search(pattern, words)]
+    return found[0] if len(found) == 1 else None
+
+
 def flow_of(text: str) -> str | None:
     """'export' or 'import' when a title names exactly one of them."""
-    words = plain(text)
-    exports = bool(re.search(r"\bexporta|\bexports?\b|\bventas\b", words))
-    imports = bool(re.search(r"\bimporta|\bimports?\b|\bcompras\b", words))
-    if exports != imports:
-        return "export" if exports else "import"
-    return None
+    return _exactly_one(text, (r"\bexporta|\bexports?\b|\bventas\b", "export"),
+                        (r"\bimporta|\bimports?\b|\bcompras\b", "import"))
 
 
 def scale_of(text: str) -> tuple[int, str] | None:
@@ -89,12 +92,8 @@ def scale_of(text: str) -> tuple[int, str] | None:
 
 
 def valuation_of(text: str) -> str | None:
-    words = plain(text)
-    fob = bool(re.search(r"\bfob\b", words))
-    cif = bool(re.search(r"\bcif\b", words))
-    if fob != cif:
-        return "FOB" if fob else "CIF"
-    return None
+    """'FOB' or 'CIF' when a unit line names exactly one of them."""
+    return _exactly_one(text, (r"\bfob\b", "FOB"), (r"\bcif\b", "CIF"))
 
 
 def year_of(cell: str) -> int | None:
