@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pa_trade import countries
 from pa_trade.countries import Bloc, lookup, resolve
@@ -56,6 +58,13 @@ def test_normalize_is_idempotent():
     for text in ("Corea, República de", "ESTADOS UNIDOS (USA)", "São Tomé / Príncipe"):
         once = countries.normalize(text)
         assert countries.normalize(once) == once
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=30))
+def test_plain_names_fold_as_accented_ones_do(text):
+    # ASCII names take a shortcut; an accent sends the same name down the general path
+    assert countries.normalize(text + "\u00e9") == countries.normalize(text + "e")
+    assert countries.normalize("\u00c9" + text) == countries.normalize("E" + text)
 
 
 # --- names ---------------------------------------------------------------------------------------

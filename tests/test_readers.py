@@ -119,6 +119,22 @@ def test_overlapping_files_are_refused_not_summed(tmp_path):
         readers.load([str(FIXTURES / "tidy_month_hs_code.csv"), str(copy)])
 
 
+def test_an_overlap_is_found_among_files_that_are_apart(tmp_path):
+    header = "reporter,partner,year,flow,value_usd,valuation,source\n"
+    files = {
+        "a_exports.csv": "COL,MEX,2022,export,1752000000,FOB,DANE\n",
+        "b_imports.csv": "COL,MEX,2022,import,4174000000,CIF,DANE\n",
+        "c_exports_2021.csv": "COL,MEX,2021,export,1500000000,FOB,DANE\n",
+        "d_exports_again.csv": "COL,MEX,2022,export,1751000000,FOB,DANE\n",
+    }
+    for name, row in files.items():
+        (tmp_path / name).write_text(header + row, encoding="utf-8")
+    apart = readers.load([str(tmp_path / n) for n in list(files)[:3]]).flows
+    assert len(apart) == 3
+    with pytest.raises(PaTradeError, match=r"a_exports\.csv and \S*d_exports_again\.csv both give"):
+        readers.load([str(tmp_path)])
+
+
 def test_monthly_files_of_one_year_add_up(tmp_path):
     text = (FIXTURES / "dane_expo_yymm_latin1_semicolon.csv").read_text(encoding="latin-1")
     header, *body = text.splitlines()

@@ -75,18 +75,16 @@ def machine_table(table: pd.DataFrame, units: str) -> tuple[list[str], list[list
             header.append(f"{column}_{units}")
         else:
             header.append(column)
-    rows = []
-    for record in table[MACHINE_COLUMNS].itertuples(index=False):
-        row = []
-        for column, value in zip(MACHINE_COLUMNS, record, strict=True):
-            if column in MONEY_COLUMNS:
-                row.append(machine_number(value, units))
-            elif column == "year":
-                row.append(int(value))
-            else:
-                row.append("" if value is None or value != value else value)
-        rows.append(row)
-    return header, rows
+    cells = []  # column by column: one pass over each column's plain Python values
+    for column in MACHINE_COLUMNS:
+        values = table[column].tolist()
+        if column in MONEY_COLUMNS:
+            cells.append([machine_number(value, units) for value in values])
+        elif column == "year":
+            cells.append([int(value) for value in values])
+        else:
+            cells.append(["" if value is None or value != value else value for value in values])
+    return header, [list(row) for row in zip(*cells, strict=True)]
 
 
 def to_delimited(header: list[str], rows: list[list], delimiter: str) -> str:

@@ -91,50 +91,65 @@ def partner_table(
                 f"{coverage(flows, reporter)}"
             )
     mine = mine[mine["partner"] != reporter]
-    # products and months are not needed here: sum them away first, in bulk
-    mine = (
-        mine.groupby(["partner", "year", "flow", "valuation", "source"], observed=True)
-        ["value_usd"].sum().reset_index()
-    )
-    exports = _per_pair(mine[mine["flow"] == "export"], "exports")
-    imports = _imports(mine[mine["flow"] == "import"], valuation)
-    table = exports.join(imports, how="outer").reset_index()
+    # products and months are not needed here: sum them away first, in bulk; what is left
+    # is a few rows per (partner, year)
+    summed = mine.groupby(["partner", "year", "flow", "valuation", "source"],
+                          observed=True)["value_usd"].sum()
+    table = _per_pair(summed, valuation)
     if table.empty:
         raise DataError(f"no exports or imports for {countries.name(reporter)}; "
                         f"{coverage(flows, reporter)}")
-    for side in ("exports_usd", "imports_usd"):
-        table[side] = table[side].astype("float64")
     table["reporter"] = reporter
-    table["sources"] = [
-        "; ".join(sorted({s for side in (a, b) if isinstance(side, str)
-                          for s in side.split("; ")}))
-        for a, b in zip(table["exports_sources"], table["imports_sources"], strict=True)
-    ]
-    table["kind"] = [countries.kind(p) for p in table["partner"]]
-    return table.drop(columns=["exports_sources", "imports_sources"])
+    table["kind"] = [countries.kind(p) for p in table["partner"].tolist()]
+    return table
 
 
-def _per_pair(frame: pd.DataFrame, side: str) -> pd.DataFrame:
-    """Per (partner, year): `side`_usd summed, `side`_valuation and `side`_sources labelled.
+def _per_pair(summed: pd.Series, valuation: str) -> pd.DataFrame:
+    """One row per (partner, year) from values summed by (partner, year, flow, valuation,
+    source): exports and imports, each side's valuation label and the sources of both.
 
-    Labels are worked out on the distinct (pair, label) rows only, in bulk: one valuation is
-    itself, several read 'mixed (CIF+FOB)'; sources are joined with '; '.
+    Imports are taken at `valuation` where the source has it, else the other one, else
+    'unknown'. One valuation on a side is itself, several read 'mixed (CIF+FOB)'; sources are
+    joined with '; '. Each side is summed exactly (math.fsum); a side without rows stays NaN.
     """
+    import math
+
     import pandas as pd
 
-    keys = ["partner", "year"]
-    out = frame.groupby(keys, observed=True)["value_usd"].sum().to_frame(f"{side}_usd")
-    for column, name, several in (
-        ("valuation", f"{side}_valuation", lambda v: "mixed (" + "+".join(v) + ")"),
-        ("source", f"{side}_sources", "; ".join),
-    ):
-        distinct = frame[keys + [column]].drop_duplicates().sort_values(keys + [column])
-        count = distinct.groupby(keys, observed=True)[column].transform("size")
-        single = distinct[count == 1].set_index(keys)[column]
-        multiple = distinct[count > 1].groupby(keys, observed=True)[column].agg(
-            lambda values, join=several: join(list(values)))
-        out[name] = pd.concat([single, multiple])
-    return out
+    other = "FOB" if valuation == "CIF" else "CIF"
+    rank = {valuation: 0, other: 1, "unknown": 2}
+    flat = summed.reset_index()  # plain lists: iterating an index of Arrow strings is slow
+    rows = list(zip(*(flat[c].tolist() for c in [*summed.index.names, "value_usd"]),
+                    strict=True))
+    best: dict[tuple, int] = {}
+    for partner, year, flow, valued, _source, _value in rows:
+        if flow == "import":
+            best[partner, year] = min(best.get((partner, year), 3), rank.get(valued, 3))
+    pairs: dict[tuple, dict[str, tuple[list, set, set]]] = {}
+    for partner, year, flow, valued, source, value in rows:
+        if flow == "import" and rank.get(valued, 3) != best[partner, year]:
+            continue
+        sides = pairs.setdefault((partner, year), {"export": ([], set(), set()),
+                                                   "import": ([], set(), set())})
+        values, valuations, sources = sides[flow]
+        values.append(value)
+        valuations.add(valued)
+        sources.add(source)
+    rows = []
+    for (partner, year), sides in sorted(pairs.items()):
+        row = {"partner": partner, "year": year}
+        for flow, side in (("export", "exports"), ("import", "imports")):
+            values, valuations, _sources = sides[flow]
+            row[f"{side}_usd"] = math.fsum(values) if values else math.nan
+            row[f"{side}_valuation"] = _valuation_label(valuations)
+        named = sides["export"][2] | sides["import"][2]
+        row["sources"] = "; ".join(sorted({part for text in named for part in text.split("; ")}))
+        rows.append(row)
+    columns = ["partner", "year", "exports_usd", "exports_valuation", "imports_usd",
+               "imports_valuation", "sources"]
+    table = pd.DataFrame(rows, columns=columns)
+    return table.astype({"partner": "string", "year": "int64", "exports_usd": "float64",
+                         "imports_usd": "float64"})
 
 
 def balance(
@@ -261,39 +276,24 @@ def _finish(table: pd.DataFrame) -> pd.DataFrame:
     """Balance, status and names; rows in reading order; the public columns."""
     table = table.copy()
     table["balance_usd"] = table["exports_usd"] - table["imports_usd"]
-    table["status"] = [status_of(b) for b in table["balance_usd"]]
-    given_names = table["partner_name"] if "partner_name" in table else [None] * len(table)
+    # plain lists: a Python loop over a column of Arrow strings is slow
+    table["status"] = [status_of(b) for b in table["balance_usd"].tolist()]
+    given_names = (table["partner_name"].tolist() if "partner_name" in table
+                   else [None] * len(table))
     table["partner_name"] = [
         name if isinstance(name, str) and name else countries.name(code)
-        for code, name in zip(table["partner"], given_names, strict=True)
+        for code, name in zip(table["partner"].tolist(), given_names, strict=True)
     ]
     for column in ("exports_valuation", "imports_valuation"):
         table[column] = table[column].fillna("")
     table["trade"] = table["exports_usd"].fillna(0) + table["imports_usd"].fillna(0)
     table["kind_order"] = table["kind"].map(KIND_ORDER)
     # members before the bloc they form
-    table["reporter_order"] = [len(r) != 3 or r.startswith("X") for r in table["reporter"]]
+    table["reporter_order"] = [len(r) != 3 or r.startswith("X")
+                               for r in table["reporter"].tolist()]
     table = table.sort_values(["year", "reporter_order", "reporter", "kind_order", "trade",
                                "partner"], ascending=[True, True, True, True, False, True])
     return table[COLUMNS].reset_index(drop=True)
-
-
-def _imports(imports: pd.DataFrame, valuation: str) -> pd.DataFrame:
-    """Imports per (partner, year) at the asked valuation, else the one the source has."""
-    import pandas as pd
-
-    if imports.empty:
-        return pd.DataFrame(
-            {"imports_usd": pd.Series(dtype="float64"),
-             "imports_valuation": pd.Series(dtype="object"),
-             "imports_sources": pd.Series(dtype="object")},
-            index=pd.MultiIndex.from_arrays([[], []], names=["partner", "year"]),
-        )
-    other = "FOB" if valuation == "CIF" else "CIF"
-    preference = {valuation: 0, other: 1, "unknown": 2}
-    ranked = imports.assign(rank=imports["valuation"].map(preference).fillna(3))
-    best = ranked.groupby(["partner", "year"])["rank"].transform("min")
-    return _per_pair(ranked[ranked["rank"] == best], "imports")
 
 
 def _bloc_rows(table: pd.DataFrame, reporter: str, bloc, notes: list[str]) -> pd.DataFrame:

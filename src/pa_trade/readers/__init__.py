@@ -201,6 +201,8 @@ def check_overlaps(frame: pd.DataFrame) -> None:
     if frame.empty:
         return
     key = ["reporter", "partner", "year", "flow", "valuation"]
+    if _apart(frame, key):
+        return
     cells = frame[key + ["file", "month"]].drop_duplicates()
     files_per_key = cells.groupby(key, dropna=False)["file"].transform("nunique")
     shared = cells[files_per_key > 1]
@@ -218,6 +220,20 @@ def check_overlaps(frame: pd.DataFrame) -> None:
         f"{sources[0]} and {sources[1]} both give {first['reporter']}'s "
         f"{first['flow']}s ({first['valuation']}) with {first['partner']} in "
         f"{first['year']}; load only one of them, or the trade would be counted twice"
+    )
+
+
+def _apart(frame: pd.DataFrame, key: list[str]) -> bool:
+    """True when no two files can share a key: for every pair of files, some key column has
+    no value in common (an EXPO file and an IMPO file; files of different years). Cheap: only
+    the distinct values of each column per file are looked at."""
+    values = [
+        [set(rows[column].unique()) for column in key]
+        for _, rows in frame.groupby("file", sort=False)
+    ]
+    return all(
+        any(not (mine & theirs) for mine, theirs in zip(values[i], values[j], strict=True))
+        for i in range(len(values)) for j in range(i + 1, len(values))
     )
 
 

@@ -44,12 +44,15 @@ def get(cache_key: str | None, name: str):
         return None
     base = folder() / cache_key
     try:
-        import pandas as pd
+        import pyarrow.parquet as pq
 
         from pa_trade import flows
 
         meta = json.loads(base.with_suffix(".json").read_text(encoding="utf-8"))
-        frame = flows.normalise_frame(pd.read_parquet(base.with_suffix(".parquet")))
+        # one file, read by pyarrow directly: pandas' read_parquet and pyarrow's datasets
+        # add a first-call cost that a warm run notices
+        table = pq.ParquetFile(base.with_suffix(".parquet")).read()
+        frame = flows.normalise_frame(table.to_pandas())
     except (OSError, ValueError, KeyError):
         return None
     meta["set_aside"] = [SetAside(**row) for row in meta["set_aside"]]
