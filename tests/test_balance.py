@@ -41,6 +41,40 @@ def test_balance_is_exports_minus_imports_to_the_cent(rows):
 
 
 @settings(max_examples=80, deadline=None)
+@given(st.lists(
+    st.tuples(st.sampled_from(MEMBERS + OTHERS), st.integers(2021, 2022),
+              st.sampled_from(["export", "import"]), cents,
+              st.sampled_from(["FOB", "CIF", "unknown"]), st.sampled_from(["DANE", "DIAN"])),
+    min_size=1, max_size=40,
+), st.sampled_from(["CIF", "FOB"]))
+def test_each_side_adds_up_its_rows_at_the_valuation_asked(rows, asked):
+    frame = flows.aggregate(pd.DataFrame(
+        [{"reporter": "COL", "partner": p, "year": y, "flow": f, "value_usd": v,
+          "valuation": val, "source": s} for p, y, f, v, val, s in rows]))
+    table = balance(frame, "COL", valuation=asked).table.set_index(["partner", "year"])
+    order = [asked, "FOB" if asked == "CIF" else "CIF", "unknown"]
+    pairs = {(p, y) for p, y, *_ in rows}
+    assert set(table.index) == pairs
+    for pair in pairs:
+        mine = [r for r in rows if (r[0], r[1]) == pair]
+        exports = [r for r in mine if r[2] == "export"]
+        imports = [r for r in mine if r[2] == "import"]
+        if imports:  # the first valuation in order of preference that the rows have
+            best = next(v for v in order if any(r[4] == v for r in imports))
+            imports = [r for r in imports if r[4] == best]
+        row = table.loc[pair]
+        for side, kept in (("exports", exports), ("imports", imports)):
+            if not kept:
+                assert pd.isna(row[f"{side}_usd"]) and row[f"{side}_valuation"] == ""
+                continue
+            assert round(row[f"{side}_usd"], 2) == round(sum(r[3] for r in kept), 2)
+            found = sorted({r[4] for r in kept})
+            assert row[f"{side}_valuation"] == (
+                found[0] if len(found) == 1 else "mixed (" + "+".join(found) + ")")
+        assert row["sources"] == "; ".join(sorted({r[5] for r in exports + imports}))
+
+
+@settings(max_examples=80, deadline=None)
 @given(random_flows)
 def test_bloc_subtotal_is_the_sum_of_its_members(rows):
     pa = countries.bloc("pa")

@@ -31,10 +31,9 @@ def normalise_frame(frame) -> pd.DataFrame:
 
     if frame is None:
         frame = pd.DataFrame({c: [] for c in COLUMNS})
-    frame = frame.copy()
-    for column in ("month", "hs_code"):
-        if column not in frame:
-            frame[column] = pd.NA
+    missing = {column: pd.NA for column in ("month", "hs_code") if column not in frame}
+    if missing:  # the caller's frame is left as it was
+        frame = frame.assign(**missing)
     out = pd.DataFrame(
         {
             "reporter": frame["reporter"].astype("string"),

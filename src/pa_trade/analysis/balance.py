@@ -119,14 +119,14 @@ def _per_pair(summed: pd.Series, valuation: str) -> pd.DataFrame:
     other = "FOB" if valuation == "CIF" else "CIF"
     rank = {valuation: 0, other: 1, "unknown": 2}
     flat = summed.reset_index()  # plain lists: iterating an index of Arrow strings is slow
-    rows = list(zip(*(flat[c].tolist() for c in [*summed.index.names, "value_usd"]),
-                    strict=True))
+    summed_rows = list(zip(*(flat[c].tolist() for c in [*summed.index.names, "value_usd"]),
+                           strict=True))
     best: dict[tuple, int] = {}
-    for partner, year, flow, valued, _source, _value in rows:
+    for partner, year, flow, valued, _source, _value in summed_rows:
         if flow == "import":
             best[partner, year] = min(best.get((partner, year), 3), rank.get(valued, 3))
     pairs: dict[tuple, dict[str, tuple[list, set, set]]] = {}
-    for partner, year, flow, valued, source, value in rows:
+    for partner, year, flow, valued, source, value in summed_rows:
         if flow == "import" and rank.get(valued, 3) != best[partner, year]:
             continue
         sides = pairs.setdefault((partner, year), {"export": ([], set(), set()),

@@ -183,26 +183,27 @@ def load(
             cache.put(cache_key, frame, report)
         if strict and report.set_aside:
             raise DataError(f"--strict: {report.first_problem()}")
-        frames.append(frame.assign(file=src.name))
+        frames.append((src.name, frame))
         reports.append(report)
     if not frames:
         return Loaded(flows.empty(), reports, duplicates, skipped)
-    combined = pd.concat(frames, ignore_index=True)
-    check_overlaps(combined)
+    check_overlaps(frames)
+    combined = pd.concat([frame for _, frame in frames], ignore_index=True)
     return Loaded(flows.normalise_frame(combined), reports, duplicates, skipped)
 
 
-def check_overlaps(frame: pd.DataFrame) -> None:
-    """Fail when two files (column `file`) give the same reporter, partner, year, month, flow
+def check_overlaps(frames: list[tuple[str, pd.DataFrame]]) -> None:
+    """Fail when two files (name, flows) give the same reporter, partner, year, month, flow
     and valuation.
 
     Summing them would count the trade twice; monthly files of one year do not overlap.
     """
-    if frame.empty:
-        return
+    import pandas as pd
+
     key = ["reporter", "partner", "year", "flow", "valuation"]
-    if _apart(frame, key):
+    if _apart([frame for _, frame in frames], key):
         return
+    frame = pd.concat([f.assign(file=name) for name, f in frames], ignore_index=True)
     cells = frame[key + ["file", "month"]].drop_duplicates()
     files_per_key = cells.groupby(key, dropna=False)["file"].transform("nunique")
     shared = cells[files_per_key > 1]
@@ -223,14 +224,11 @@ def check_overlaps(frame: pd.DataFrame) -> None:
     )
 
 
-def _apart(frame: pd.DataFrame, key: list[str]) -> bool:
+def _apart(frames: list[pd.DataFrame], key: list[str]) -> bool:
     """True when no two files can share a key: for every pair of files, some key column has
     no value in common (an EXPO file and an IMPO file; files of different years). Cheap: only
     the distinct values of each column per file are looked at."""
-    values = [
-        [set(rows[column].unique()) for column in key]
-        for _, rows in frame.groupby("file", sort=False)
-    ]
+    values = [[set(frame[column].unique()) for column in key] for frame in frames]
     return all(
         any(not (mine & theirs) for mine, theirs in zip(values[i], values[j], strict=True))
         for i in range(len(values)) for j in range(i + 1, len(values))
