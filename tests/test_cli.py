@@ -191,6 +191,21 @@ def test_python_dash_m_and_a_closed_pipe(tmp_path):
     assert "Traceback" not in done.stderr and "Broken pipe" not in done.stderr
 
 
+def test_a_finished_run_keeps_its_output_and_exit_code(run, tmp_path):
+    # the console entry ends the process without tearing pandas down: nothing may be lost
+    target = tmp_path / "balance.csv"
+    with target.open("w") as out:
+        done = subprocess.run([sys.executable, "-m", "pa_trade", "balance", "colombia", "-d",
+                               str(SAMPLE_EXPO), "-f", "json"], stdout=out,
+                              stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    same = run("balance", "colombia", "-d", str(SAMPLE_EXPO), "-f", "json")
+    assert target.read_text() == same.stdout
+    failed = _pa_trade("balance", "colombia", "-d", str(SAMPLE_EXPO), "-y", "1850", cwd=tmp_path)
+    assert failed.returncode == 1
+    assert failed.stderr.startswith("pa-trade: error: no data for Colombia in 1850")
+
+
 def test_the_user_data_folder_replaces_the_built_in_data(run, tmp_path, monkeypatch):
     from pa_trade.paths import user_data_dir
 
