@@ -181,6 +181,23 @@ def test_help_does_not_import_pandas():
     assert out.strip().endswith("False")
 
 
+@pytest.mark.parametrize("args", [
+    ["balance", "colombia", "--year", "20x2"],
+    ["balance", "colombia", "--format", "xml"],
+    ["balance", "narnia"],
+    ["mirror", "colombia", "--partner", "atlantis"],
+    ["products", "colombia", "--level", "tribe"],
+    ["balance", "colombia", "--chart", "--format", "csv"],
+])
+def test_argument_errors_do_not_import_pandas(args):
+    code = ("import sys; from pa_trade.cli import main\n"
+            f"try:\n    main({args!r})\nexcept SystemExit as e:\n    print('exit', e.code)\n"
+            "print('pandas' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.split() == ["exit", "2", "False"], (done.stdout, done.stderr)
+    assert done.stderr.startswith("pa-trade: error:")
+
+
 def test_python_dash_m_and_a_closed_pipe(tmp_path):
     version = _pa_trade("--version", cwd=tmp_path)
     assert version.returncode == 0 and "pa-trade" in version.stdout
