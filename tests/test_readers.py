@@ -245,6 +245,26 @@ def test_a_tidy_row_repeated_is_set_aside_not_summed(tmp_path):
     assert report.balanced and report.rows_used == 2
 
 
+def test_tidy_cells_that_are_no_plain_number_or_year_are_set_aside():
+    text = ("reporter,partner,year,month,flow,value_usd,valuation,source\n"
+            " MEX , AUS ,\u30002000 , 1 ,export, 7.5 ,fob,IMF\n"   # padding of any kind: fine
+            "MEX,CHL,2000,,export,1e999,FOB,IMF\n"                    # no finite amount
+            "MEX,PER,2000,,export,\u0663,FOB,IMF\n"                  # an Arabic-Indic three
+            "MEX,COL,20\u0662\u0662,,export,5,FOB,IMF\n"            # a year in two scripts
+            "MEX,KOR,2000,\u0661,export,5,FOB,IMF\n"                 # a month likewise
+            "MEX,USA,2000,,export,+.5,,IMF\n")
+    frame, report = readers.read_file(SourceFile("odd.csv", text.encode("utf-8")))
+    assert [(r.line, r.reason, r.detail) for r in report.set_aside] == [
+        (3, "bad-number", "value_usd '1e999'"),
+        (4, "bad-number", "value_usd '\u0663'"),
+        (5, "bad-field", "year '20\u0662\u0662'"),
+        (6, "bad-field", "month '\u0661'"),
+    ]
+    assert sums(frame) == {("MEX", "AUS", 2000, "export", "FOB"): Decimal("7.5"),
+                           ("MEX", "USA", 2000, "export", "unknown"): Decimal("0.5")}
+    assert report.balanced and report.rows_used == 2
+
+
 @pytest.mark.parametrize("name", MICRODATA)
 def test_files_parsed_in_pieces_on_every_core_read_the_same(name, tmp_path, monkeypatch):
     from pa_trade.readers import dane_microdata

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 
 from pa_trade import countries, flows
 from pa_trade.errors import DataError
@@ -11,8 +10,13 @@ from pa_trade.readers.common import fields, join_fields, short_name
 from pa_trade.readers.report import LoadReport
 from pa_trade.textio import SourceFile, delimiter_name, sniff_delimiter
 
-PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+# ASCII digits only: Python's \d would also take other scripts' digits, which no converter reads
+PLAIN_NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 OPTIONAL = ["month", "hs_code", "source_url"]
+# what Python's str.strip() removes (nothing above U+3000), given to Arrow's trim so that
+# both agree exactly
+WHITESPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+TEXT = "string[pyarrow]"  # cells stay Arrow strings: checks and conversions run in bulk
 
 
 def is_tidy_header(cells: list[str]) -> bool:
@@ -41,7 +45,8 @@ def read_tidy(src: SourceFile, number_style: str | None = None):
         line_numbers = range(header_index + 2, header_index + 2 + len(table))
     else:
         table, line_numbers = _read_line_by_line(src, header, header_index, delimiter, report)
-    table = table.apply(lambda column: column.str.strip())
+    table = table.astype(TEXT)
+    table = table.assign(**{name: table[name].str.strip(WHITESPACE) for name in table.columns})
     default_source = f"tidy file ({short_name(src.name)})"
     frame = _check_rows(table, line_numbers, report, default_source)
     report.set_aside.sort(key=lambda r: r.line)
@@ -51,6 +56,7 @@ def read_tidy(src: SourceFile, number_style: str | None = None):
 def _read_whole(src: SourceFile, header, header_index: int, delimiter: str):
     """Every row as text in one go (Arrow's reader), or None when some line does not fit the
     header (blank lines included), so that line numbers stay exact."""
+    import pandas as pd
     import pyarrow as pa
     from pyarrow import csv
 
@@ -75,7 +81,7 @@ def _read_whole(src: SourceFile, header, header_index: int, delimiter: str):
         return None
     if misfits:
         return None
-    return table.to_pandas(types_mapper=lambda _: None).astype(str)
+    return table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
 
 
 def _arrow_encoding(encoding: str) -> str:
@@ -137,10 +143,15 @@ def _check_rows(table, line_numbers, report: LoadReport, default_source: str):
 
     unknown = (reporter.isna() | partner.isna()).to_numpy()
     empty = value.eq("").to_numpy()
-    not_number = ~value.str.match(PLAIN_NUMBER.pattern).to_numpy()
-    bad_year = ~year.str.fullmatch(r"(19|20)\d{2}").to_numpy()
-    month_number = pd.to_numeric(month.where(month.str.fullmatch(r"\d{1,2}")), errors="coerce")
-    bad_month = (month.ne("") & ~month_number.between(1, 12)).to_numpy()
+    plain = value.str.match(PLAIN_NUMBER).to_numpy(dtype=bool, na_value=False)
+    # only plain numbers are converted (the cast cannot fail); 1e999 is no amount either
+    number = value.where(plain).astype("Float64")
+    not_number = ~(plain & np.isfinite(number.to_numpy(dtype="float64", na_value=np.nan)))
+    bad_year = ~year.str.fullmatch(r"(19|20)[0-9]{2}").to_numpy(dtype=bool, na_value=False)
+    # only cells of one or two ASCII digits are converted: a cast cannot fail
+    month_number = month.where(month.str.fullmatch(r"[0-9]{1,2}")).astype("Int64")
+    bad_month = (month.ne("") & ~month_number.between(1, 12)).to_numpy(dtype=bool,
+                                                                        na_value=True)
     bad_flow = ~flow.isin(flows.FLOWS).to_numpy()
     bad_valuation = ~valuation.isin(["FOB", "CIF", "", "UNKNOWN"]).to_numpy()
 
@@ -163,10 +174,11 @@ def _check_rows(table, line_numbers, report: LoadReport, default_source: str):
 
     good = pd.DataFrame({
         "reporter": reporter, "partner": partner,
-        "year": pd.to_numeric(year.where(~aside), errors="coerce"),
+        # the rows kept passed the patterns above: these casts cannot fail
+        "year": year.where(~aside).astype("Int64"),
         "month": month_number,
         "flow": flow,
-        "value_usd": pd.to_numeric(value.where(~aside), errors="coerce"),
+        "value_usd": number.where(~aside),
         "valuation": valuation.where(valuation.isin(["FOB", "CIF"]), "unknown"),
         "source": column["source"].where(column["source"].ne(""), default_source),
         "hs_code": column["hs_code"].where(column["hs_code"].ne("")),
