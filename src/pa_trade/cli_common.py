@@ -103,7 +103,7 @@ _SETTLED = []
 
 
 def _settle_imports() -> None:
-    """Import pandas and pyarrow, then leave their objects out of garbage collection.
+    """Import pandas (and with it pyarrow), then leave their objects out of garbage collection.
 
     They live as long as the process: without this the collector walks their hundreds of
     thousands of objects again and again while a command runs and once more at exit, about a
@@ -114,8 +114,7 @@ def _settle_imports() -> None:
         return
     import gc
 
-    import pandas  # noqa: F401
-    import pyarrow.parquet  # noqa: F401
+    import pandas  # noqa: F401  (pyarrow comes with it)
 
     gc.freeze()
     _SETTLED.append(True)
