@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pa_trade import countries, flows
-from pa_trade.analysis.balance import balance, status_of
+from pa_trade.analysis.balance import balance, bloc_balance, status_of, valuation_label
 from pa_trade.errors import DataError
 
 MEMBERS = ["MEX", "PER", "CHL"]
@@ -208,3 +208,26 @@ def test_colombia_with_the_alliance_is_the_sum_of_mexico_peru_and_chile_on_imf_d
             assert round(bloc_row[side], 2) == round(members[side].sum(), 2), (year, side)
     row_2019 = table[(table["year"] == 2019) & (table["partner"] == "MEX")].iloc[0]
     assert round(row_2019["imports_usd"] / 1e6, 1) == 3879.6
+
+
+def test_valuation_labels_of_labels_are_flat():
+    assert valuation_label(["FOB", "FOB"]) == "FOB"
+    assert valuation_label(["FOB", "mixed (FOB+unknown)", "unknown", None, ""]) == \
+        "mixed (FOB+unknown)"
+    assert valuation_label(["CIF", "mixed (FOB+unknown)"]) == "mixed (CIF+FOB+unknown)"
+    assert valuation_label([]) == ""
+
+
+def test_a_bloc_figure_that_misses_members_says_so_and_shows_no_balance():
+    frame = flows.aggregate(pd.DataFrame([
+            {"reporter": r, "partner": "WLD", "year": 2022, "flow": f, "value_usd": v,
+             "valuation": val, "source": "test"}
+            for r, f, v, val in [("COL", "export", 100.0, "FOB"), ("COL", "import", 150.0, "CIF"),
+                                 ("MEX", "export", 300.0, "FOB"), ("MEX", "import", 250.0, "CIF"),
+                                 ("PER", "export", 60.0, "FOB")]]))
+    result = bloc_balance(frame, countries.bloc("pa"), partners=["WLD"], totals=True)
+    bloc_row = result.table[result.table["reporter"] == "XPA"].iloc[0]
+    assert bloc_row["exports_usd"] == 460.0 and bloc_row["imports_usd"] == 400.0
+    assert pd.isna(bloc_row["balance_usd"]) and bloc_row["status"] == ""
+    assert any("imports add up COL, MEX only (no figure from PER)" in n for n in result.notes)
+    assert any("include their trade with each other" in n for n in result.notes)

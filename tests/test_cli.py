@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, reference_file
 
 SAMPLE_EXPO = FIXTURES / "dane_expo_yymm_latin1_semicolon.csv"
 
@@ -305,3 +305,32 @@ def test_a_stray_file_in_a_data_folder_is_named_and_skipped(run, tmp_path):
     assert strict.exit_code == 1 and "notas.txt" in strict.stderr
     named = run("balance", "colombia", "-d", str(tmp_path / "notas.txt"))
     assert named.exit_code == 1  # a file named on purpose must be readable
+
+
+@pytest.mark.parametrize("args", [[], ["cache"], ["fetch"]])
+def test_a_command_alone_shows_its_help(run, args):
+    result = run(*args)
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Usage: ")
+    assert "Commands:" in result.stdout and "error" not in result.stderr
+
+
+def test_totals_with_partners_add_the_bloc_and_the_reported_world(run):
+    result = run("balance", "colombia", "-y", "2022", "-p", "mexico", "--totals", "-f", "csv",
+                 "-q")
+    assert result.exit_code == 0, result.stderr
+    assert [r["partner"] for r in rows(result.stdout)] == ["MEX", "XPA", "WLD"]
+
+
+def test_a_bloc_with_itself_is_the_trade_inside_it(run):
+    imf = reference_file("imf_dots_pa_2000_2020.csv")
+    result = run("balance", "pa", "-p", "pa", "-d", str(imf), "-y", "2020", "-f", "csv", "-q")
+    assert result.exit_code == 0, result.stderr
+    table = rows(result.stdout)
+    members = {"CHL", "COL", "MEX", "PER"}
+    assert {(r["reporter"], r["partner"]) for r in table if r["reporter"] != "XPA"} == {
+        (a, b) for a in members for b in members if a != b}
+    intra = [r for r in table if r["reporter"] == "XPA"]
+    assert [r["partner"] for r in intra] == ["XPA"]
+    exports = sum(float(r["exports_usd"]) for r in table if r["reporter"] != "XPA")
+    assert abs(float(intra[0]["exports_usd"]) - exports) < 0.01

@@ -279,3 +279,11 @@ def test_fetch_by_chapter_then_products(server, run):  # noqa: F811 (the fixture
     assert float(balance[0]["imports_usd"]) == pytest.approx(370_000_000)
     listing = run("cache", "list").stdout
     assert "cmdCode=AG2" in listing
+
+
+def test_a_partner_asked_twice_counts_once(run):
+    once = run("products", "colombia", *DATA, "-p", "mexico", "--level", "group", "-f", "csv")
+    twice = run("products", "colombia", *DATA, "-p", "mexico", "-p", "méxico", "--level",
+                "group", "-f", "csv")
+    assert once.exit_code == 0 and twice.exit_code == 0, twice.stderr
+    assert twice.stdout == once.stdout

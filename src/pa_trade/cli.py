@@ -39,6 +39,10 @@ class PaTradeGroup(click.Group):
             if debug:
                 raise
             _fail(str(exc), exc.exit_code)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            # `pa-trade` or `pa-trade cache` alone asks for the help: give it as --help does
+            click.echo(exc.ctx.get_help())
+            code = ExitCode.OK
         except click.ClickException as exc:
             if debug:
                 raise
@@ -124,14 +128,18 @@ def balance(reporter, years, partners, valuation, totals, blocs_file, chart, plo
     loaded, builtin = load_data(data_paths, layout, number_style, strict, quiet,
                                 products=gl_level is not None, valuations=(valuation.upper(),))
     everything = not partner_codes and not asked_blocs
+    if reporter_bloc:  # a bloc as partner of a bloc stands for its members (itself: inside)
+        for found in asked_blocs:
+            partner_codes += [m for m in found.members if m not in partner_codes]
     # asking only for blocs means no single partners, not every partner
     options = dict(years=year_list, partners=None if everything else partner_codes,
                    valuation=valuation.upper(), totals=totals, world=people and everything)
     if reporter_bloc:
         result = analysis.bloc_balance(loaded.flows, reporter_bloc, **options)
     else:
-        # people see the Alliance subtotal unless they asked for particular partners
-        blocs = asked_blocs or ([countries.bloc("pa")] if (people or totals) and everything
+        # people see the Alliance subtotal unless they asked for particular partners;
+        # --totals adds it in any case
+        blocs = asked_blocs or ([countries.bloc("pa")] if totals or (people and everything)
                                 else [])
         result = analysis.balance(loaded.flows, reporter_code, blocs=blocs, **options)
     if people:

@@ -240,7 +240,6 @@ def _people(result, fmt: str, units: str, footer: Footer | None, chart: str | No
 
 
 def _label(values) -> str:
-    found = sorted({v for v in values if isinstance(v, str) and v})
-    if not found:
-        return "n/a"
-    return found[0] if len(found) == 1 else " / ".join(found)
+    from pa_trade.analysis.balance import valuation_label
+
+    return valuation_label(values) or "n/a"

@@ -44,11 +44,17 @@ def status_of(balance: float | None) -> str:
     return "surplus" if cents > 0 else "deficit" if cents < 0 else "balanced"
 
 
-def _valuation_label(values) -> str:
-    found = sorted({v for v in values if isinstance(v, str) and v})
-    if not found:
+def valuation_label(values) -> str:
+    """One label for figures of these valuations: 'FOB', or 'mixed (CIF+FOB)' when they
+    differ; labels that are themselves mixed count by their parts; '' when none is known."""
+    found = set()
+    for value in values:
+        if isinstance(value, str) and value:
+            found.update(value.removeprefix("mixed (").removesuffix(")").split("+"))
+    ordered = sorted(found)
+    if not ordered:
         return ""
-    return found[0] if len(found) == 1 else "mixed (" + "+".join(found) + ")"
+    return ordered[0] if len(ordered) == 1 else "mixed (" + "+".join(ordered) + ")"
 
 
 def coverage(flows: pd.DataFrame, reporter: str | None = None) -> str:
@@ -141,7 +147,7 @@ def _per_pair(summed: pd.Series, valuation: str) -> pd.DataFrame:
         for flow, side in (("export", "exports"), ("import", "imports")):
             values, valuations, _sources = sides[flow]
             row[f"{side}_usd"] = math.fsum(values) if values else math.nan
-            row[f"{side}_valuation"] = _valuation_label(valuations)
+            row[f"{side}_valuation"] = valuation_label(valuations)
         named = sides["export"][2] | sides["import"][2]
         row["sources"] = "; ".join(sorted({part for text in named for part in text.split("; ")}))
         rows.append(row)
@@ -182,6 +188,9 @@ def balance(
         for code in sorted(wanted - set(table["partner"])):
             notes.append(f"no data for {countries.name(reporter)} with {countries.name(code)} "
                          f"in the years asked")
+        if totals:  # the reported aggregates, to set the partners asked against
+            table = pd.concat([table, full[full["kind"].isin(["world", "group"])
+                                           & ~full["partner"].isin(wanted)]])
     else:
         shown = ["country", "other"] + (["world", "group"] if totals else [])
         shown += ["world"] if world else []
@@ -234,11 +243,28 @@ def bloc_balance(
     members = pd.concat(member_tables, ignore_index=True)
     inside = members["partner"].isin(bloc.members)
     outside = members[~inside & members["kind"].isin(["country", "other", "world", "group"])]
-    rows = []
+    rows, partial = [], []
+    reporting = members.groupby("year")["reporter"].agg(set).to_dict()
     for (partner, year), group in outside.groupby(["partner", "year"]):
-        rows.append(_sum_row(group, bloc.code, partner, countries.name(partner),
-                             countries.kind(partner), year))
-    if partners is None:
+        row = _sum_row(group, bloc.code, partner, countries.name(partner),
+                       countries.kind(partner), year)
+        covered = {}
+        for side in ("exports", "imports"):
+            covered[side] = set(group.loc[group[f"{side}_usd"].notna(), "reporter"])
+            if covered[side] and covered[side] != reporting[year]:
+                partial.append((countries.name(partner), year, side, covered[side],
+                                reporting[year]))
+        # exports of some members against imports of others make no balance
+        row["comparable"] = covered["exports"] == covered["imports"]
+        rows.append(row)
+    notes += _partial_notes(partial, bloc)
+    if not all(row["comparable"] for row in rows):
+        notes.append(f"a {bloc.name_en} balance is left empty where its exports and imports "
+                     f"add up different members")
+    if (outside["kind"] == "world").any():
+        notes.append(f"the {bloc.name_en}'s World rows add up its members' own World totals, "
+                     f"which include their trade with each other")
+    if partners is None or set(bloc.members) <= set(partners):
         for year, group in members[inside].groupby("year"):
             rows.append(_sum_row(group, bloc.code, bloc.code,
                                  f"{bloc.name_en}, intra-bloc", "intra", year))
@@ -247,6 +273,19 @@ def bloc_balance(
     result = BalanceResult(_finish(table), bloc.code, _years(table), valuation, notes)
     result.reporter_name = bloc.name_en
     return result
+
+
+def _partial_notes(partial: list[tuple], bloc: countries.Bloc, shown: int = 5) -> list[str]:
+    """Notes on bloc figures that add up only some of the members reporting that year."""
+    def one(name, year, side, given, reporting):
+        return (f"{bloc.name_en} with {name} in {year}: {side} add up "
+                f"{', '.join(sorted(given))} only (no figure from "
+                f"{', '.join(sorted(reporting - given))})")
+
+    if len(partial) <= shown:
+        return [one(*item) for item in partial]
+    return [f"{len(partial)} {bloc.name_en} figures add up only some of the members that "
+            f"report that year, e.g. {one(*partial[0])}; see each member's rows"]
 
 
 def _sum_row(group: pd.DataFrame, reporter: str, partner: str, partner_name: str, kind: str,
@@ -260,8 +299,8 @@ def _sum_row(group: pd.DataFrame, reporter: str, partner: str, partner_name: str
         "year": year,
         "exports_usd": group["exports_usd"].sum(min_count=1),
         "imports_usd": group["imports_usd"].sum(min_count=1),
-        "exports_valuation": _valuation_label(group["exports_valuation"]),
-        "imports_valuation": _valuation_label(group["imports_valuation"]),
+        "exports_valuation": valuation_label(group["exports_valuation"]),
+        "imports_valuation": valuation_label(group["imports_valuation"]),
         "kind": kind,
         "sources": "; ".join(sorted({s for v in group["sources"] for s in str(v).split("; ")
                                       if s})),
@@ -276,6 +315,9 @@ def _finish(table: pd.DataFrame) -> pd.DataFrame:
     """Balance, status and names; rows in reading order; the public columns."""
     table = table.copy()
     table["balance_usd"] = table["exports_usd"] - table["imports_usd"]
+    if "comparable" in table:  # bloc rows whose two sides add up different members
+        table["balance_usd"] = table["balance_usd"].where(table["comparable"].fillna(True)
+                                                          .astype(bool))
     # plain lists: a Python loop over a column of Arrow strings is slow
     table["status"] = [status_of(b) for b in table["balance_usd"].tolist()]
     given_names = (table["partner_name"].tolist() if "partner_name" in table

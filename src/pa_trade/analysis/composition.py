@@ -278,7 +278,8 @@ def _select(chosen: pd.DataFrame, reporter: str, partners: list | None, notes: l
     import pandas as pd
 
     frames, names, labels, missing = [], {}, [], []
-    specs = [WORLD] if partners is None else list(partners)
+    # a partner asked twice (mexico, méxico) counts once
+    specs = [WORLD] if partners is None else list(dict.fromkeys(partners))
     for spec in specs:
         if isinstance(spec, countries.Bloc):
             members = [m for m in spec.members if m != reporter]
