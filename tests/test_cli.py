@@ -334,3 +334,30 @@ def test_a_bloc_with_itself_is_the_trade_inside_it(run):
     assert [r["partner"] for r in intra] == ["XPA"]
     exports = sum(float(r["exports_usd"]) for r in table if r["reporter"] != "XPA")
     assert abs(float(intra[0]["exports_usd"]) - exports) < 0.01
+
+
+def test_a_country_shows_its_dian_and_comtrade_codes(run):
+    result = run("country", "méxico", "Corea, República de")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [
+        "méxico\tMEX\tMexico\tMéxico\tDIAN 493\tComtrade 484",
+        "Corea, República de\tKOR\tSouth Korea\tCorea del Sur\tDIAN 190\tComtrade 410",
+    ]
+
+
+def test_a_trailing_comma_in_years_is_no_error(run):
+    result = run("balance", "colombia", "--years", "2022,", "-f", "csv", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert {r["year"] for r in rows(result.stdout)} == {"2022"}
+
+
+def test_a_total_over_partners_with_one_side_says_so(run):
+    samples = FIXTURES.parents[1].parent / "shared" / "samples"
+    if not samples.is_dir():
+        pytest.skip("the shared samples are not beside the project")
+    result = run("balance", "colombia", "-y", "2021", "-d",
+                 str(samples / "dane_cuadro_exportaciones.csv"), "-d",
+                 str(samples / "dane_cuadro_importaciones.csv"))
+    assert result.exit_code == 0, result.stderr
+    assert ("the 2021 total adds up each side as given, and China (imports only), Panama "
+            "(exports only) have one side only") in " ".join(result.stdout.split())

@@ -78,7 +78,7 @@ def cli(ctx, debug):
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("reporter")
-@click.option("--year", "-y", "years", multiple=True, metavar="YEAR|A-B",
+@click.option("--year", "--years", "-y", "years", multiple=True, metavar="YEAR|A-B",
               help="Year or range (2015-2022); repeatable. Default: every year in the data.")
 @click.option("--partner", "-p", "partners", multiple=True, metavar="NAME",
               help="Partner name or code, or a bloc (pa: one row per year for the bloc as a "
@@ -181,7 +181,7 @@ def _footer(result, builtin: bool, loaded):
 @cli.command(context_settings=CONTEXT)
 @click.option("--reporter", "-r", "reporters", multiple=True, metavar="NAME",
               help="Keep only these reporters; repeatable.")
-@click.option("--year", "-y", "years", multiple=True, metavar="YEAR|A-B",
+@click.option("--year", "--years", "-y", "years", multiple=True, metavar="YEAR|A-B",
               help="Year or range; repeatable.")
 @data_options
 @click.option("--format", "-f", "fmt", type=click.Choice(["csv", "tsv", "json"]),
@@ -244,7 +244,8 @@ def csv_rows(text: str):
 @click.option("--codes", type=click.Choice(["iso", "dian", "comtrade"]), default="iso",
               show_default=True, help="How to read numeric codes.")
 def country(names, codes):
-    """Show how names or codes resolve: ISO3, English and Spanish names, DIAN code."""
+    """Show how names or codes resolve: ISO3, English and Spanish names, DIAN and UN Comtrade
+    codes."""
     from pa_trade import countries
 
     for text in names:
@@ -253,7 +254,12 @@ def country(names, codes):
             click.echo(f"{text}\t{found.code}\t{found.name_en}: {' '.join(found.members)}")
             continue
         code = countries.resolve(text, codes=codes)
-        click.echo(f"{text}\t{code}\t{countries.name(code)}\t{countries.name(code, 'es')}")
+        numbers = countries.numeric_codes(code)
+        click.echo("\t".join([
+            text, code, countries.name(code), countries.name(code, "es"),
+            "DIAN " + (" ".join(numbers["dian"]) or "-"),
+            "Comtrade " + (" ".join(numbers["comtrade"]) or "-"),
+        ]))
 
 
 from pa_trade.fetch_commands import cache, fetch  # noqa: E402, I001

@@ -59,8 +59,8 @@ def parse_years(values) -> list[int] | None:
     """'2022', '2015-2022', '2021,2022' (repeatable) -> sorted years; None when not given."""
     years: set[int] = set()
     for value in values:
-        for part in str(value).split(","):
-            part = part.strip()
+        parts = [p.strip() for p in str(value).split(",")]
+        for part in [p for p in parts if p] or [str(value).strip()]:  # '2022,' is 2022
             match = re.fullmatch(r"(\d{4})(?:\s*[-:–]\s*(\d{4}))?", part)
             if not match:
                 raise UsageError(f"--year {part!r}: expected a year like 2022 or a range 2015-2022")

@@ -343,6 +343,14 @@ def dian_to_iso3(codes: Iterable[str]) -> dict[str, str | None]:
     return out
 
 
+def numeric_codes(code: str) -> dict[str, list[str]]:
+    """The DIAN codes (three digits) and UN Comtrade codes that stand for `code`."""
+    tables = _tables()
+    return {"dian": sorted(f"{n:03d}" for n, c in tables.dian.items() if c == code),
+            "comtrade": [str(n) for n in sorted(n for n, c in tables.comtrade.items()
+                                                if c == code)]}
+
+
 def comtrade_to_iso3(code: int | str) -> str | None:
     """Map a UN Comtrade area code (842, "251", 0 for the world) to ISO3 or our code."""
     number = code if isinstance(code, int) else _number(str(code))

@@ -17,7 +17,7 @@ from pa_trade.products import LEVELS
 @click.option("--partner", "-p", "partners", multiple=True, metavar="NAME",
               help="Partner country, bloc (pa: the sum over its members other than REPORTER) "
                    "or world; repeatable. Default: the World (every partner together).")
-@click.option("--year", "-y", "years", multiple=True, metavar="YEAR|A-B",
+@click.option("--year", "--years", "-y", "years", multiple=True, metavar="YEAR|A-B",
               help="Year or range (2015-2022); repeatable. Default: every year in the data.")
 @click.option("--level", "-l", type=click.Choice(LEVELS), default="chapter", show_default=True,
               help="Product level: HS section (I-XXI), chapter (2 digits), heading (4), "

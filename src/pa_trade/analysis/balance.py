@@ -372,6 +372,16 @@ def with_total_rows(result: BalanceResult) -> BalanceResult:
         row["balance_usd"] = row["exports_usd"] - row["imports_usd"]
         row["status"] = status_of(row["balance_usd"])
         rows.append(row)
+        one_sided = group[group["exports_usd"].isna() != group["imports_usd"].isna()]
+        if len(one_sided) and len(one_sided) < len(group):
+            who = "" if reporter == result.reporter else f"{reporter}: "
+            names = ", ".join(
+                f"{r.partner_name} ({'imports' if r.exports_usd != r.exports_usd else 'exports'}"
+                f" only)" for r in one_sided.itertuples())
+            detail = names if len(one_sided) <= 5 else f"{len(one_sided)} partners"
+            notes.append(f"{who}the {year} total adds up each side as given, and {detail} "
+                         f"{'has' if len(one_sided) == 1 else 'have'} one side only: its "
+                         f"balance is not the sum of the balances shown")
         if (reporter, year) not in world.index:
             continue
         shares = []
