@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 
 from pa_trade import countries
-from pa_trade.errors import ExitCode, NetworkError, UsageError
+from pa_trade.errors import DataError, ExitCode, NetworkError, UsageError
 from pa_trade.fetch.cache import AnswerCache
 from pa_trade.fetch.codes import comtrade_code
 from pa_trade.fetch.comtrade import (
@@ -667,3 +667,61 @@ def test_progress_bar_only_on_a_terminal(server, run):
     assert screen.getvalue().endswith("\r")
     assert [format_age(s) for s in (5, 125, 7300, 200000)] == ["5 s", "2 min", "2 h", "2 d"]
 
+
+
+def test_out_in_a_folder_that_is_a_file_or_missing_fails_before_asking(server, run, tmp_path):
+    server.records = colombia([2022])
+    a_file = tmp_path / "file.csv"
+    a_file.write_text("not a folder\n", encoding="utf-8")
+    missing = tmp_path / "nonexistent"
+    for out, words in ((a_file / "x.csv", f"{a_file} is a file, not a folder"),
+                       (missing / "x.csv", f"no folder {missing}"),
+                       (tmp_path, "is a folder; name a file")):
+        result = run("fetch", "comtrade", "-r", "colombia", "-y", "2022", "--api-url",
+                     server.url, "--out", str(out))
+        assert result.exit_code == ExitCode.INPUT == 3, result.stderr
+        assert result.stderr.startswith(f"pa-trade: error: --out {out}: ")
+        assert words in result.stderr and result.stderr.count("\n") == 1
+        assert "internal error" not in result.stderr
+    assert not missing.exists()  # an explicit --out never creates folders
+    assert server.seen == []  # nothing was asked of the server
+    assert a_file.read_text(encoding="utf-8") == "not a folder\n"
+
+
+def test_a_failed_write_is_one_line_and_leaves_no_partial_file(tmp_path):
+    from pa_trade.errors import InputError
+    from pa_trade.fetch.store import write_flows
+
+    a_file = tmp_path / "file.csv"
+    a_file.write_text("x\n", encoding="utf-8")
+    frame = expected_from(colombia([2022])).assign(source="test")
+    with pytest.raises(InputError, match="cannot write"):
+        write_flows(frame, a_file / "x.csv")
+    with pytest.raises(InputError, match="cannot write"):
+        write_flows(frame, tmp_path / "missing" / "x.csv")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file.csv"]
+
+
+def test_records_of_another_reporter_are_refused_and_not_stored(server, run):
+    colombias = colombia([2022])
+    # the server answers a question about Chile with Colombia's records
+    server.script(Reply(200, json.dumps({"count": len(colombias), "data": colombias,
+                                         "error": ""}),
+                        when=lambda p: p["reporterCode"] == "152", times=None))
+    server.records = colombias
+    first = run("fetch", "comtrade", "-r", "colombia", "-y", "2022", "--api-url", server.url)
+    assert first.exit_code == 0, first.stderr
+    folder = Path(AnswerCache().folder).parents[1] / "data"
+    before = (folder / "comtrade-COL.csv").read_text(encoding="utf-8")
+    cached = sorted(p.name for p in Path(AnswerCache().folder).glob("*.json"))
+    result = run("fetch", "comtrade", "-r", "chile", "-y", "2022", "--api-url", server.url)
+    assert result.exit_code == ExitCode.DATA == 1
+    assert result.stderr == ("pa-trade: error: UN Comtrade answered the request for Chile 2022 "
+                             "with records of Colombia (reporterCode 170); nothing was "
+                             "written\n")
+    assert result.stdout == ""
+    assert (folder / "comtrade-COL.csv").read_text(encoding="utf-8") == before
+    assert not (folder / "comtrade-CHL.csv").exists()
+    assert sorted(p.name for p in Path(AnswerCache().folder).glob("*.json")) == cached
+    with pytest.raises(DataError, match="with records of Colombia"):
+        client(server).fetch_totals(["CHL"], ["MEX"], [2022])

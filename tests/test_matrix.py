@@ -9,7 +9,15 @@ from hypothesis import strategies as st
 
 from pa_trade import flows
 from pa_trade.analysis.matrix import column_totals, matrix, row_totals
-from tests.test_mirror import direct, imf_reference, line_with, rows, tidy_file
+from tests.test_mirror import (
+    assert_markdown_footer_is_a_list,
+    direct,
+    imf_reference,
+    line_with,
+    markdown_alignments,
+    rows,
+    tidy_file,
+)
 
 PA = ["CHL", "COL", "MEX", "PER"]
 
@@ -26,9 +34,10 @@ def test_wide_csv_cells_are_what_the_exporters_report(run, imf, year):
     path, raw = imf
     result = run("matrix", "--year", str(year), "-d", path, "-f", "csv")
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.splitlines()[0] == "exporter,CHL,COL,MEX,PER"
+    assert result.stdout.splitlines()[0] == "exporter,CHL,COL,MEX,PER,year"
     table = rows(result.stdout)
     assert [r["exporter"] for r in table] == PA
+    assert {r["year"] for r in table} == {str(year)}
     for row in table:
         for importer in PA:
             if importer == row["exporter"]:
@@ -94,6 +103,31 @@ def test_a_member_that_reports_nothing_has_an_empty_row(run, tmp_path):
     assert "–" in line_with(people, "Peru ", "·")
 
 
+def test_the_year_chosen_for_the_user_shows_in_machine_output(run, tmp_path):
+    data = tidy_file(tmp_path, ["COL,PER,2020,export,5,FOB,DANE",
+                                "COL,PER,2021,export,7,FOB,DANE"])
+    quiet = run("matrix", "-d", data, "-f", "json", "-q")
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    records = json.loads(quiet.stdout)
+    assert {r["year"] for r in records} == {2021}  # a number, like the cells
+    assert next(r for r in records if r["exporter"] == "COL")["PER"] == 7
+    for fmt, delimiter in (("csv", ","), ("tsv", "\t")):
+        result = run("matrix", "-d", data, "-f", fmt)
+        assert {r["year"] for r in rows(result.stdout, delimiter)} == {"2021"}
+        assert ("pa-trade: note: no --year given: 2021, the latest year in which a member "
+                "reports trade with another") in result.stderr
+    asked = run("matrix", "-y", "2020", "-d", data, "-f", "csv")
+    assert {r["year"] for r in rows(asked.stdout)} == {"2020"}
+    assert "no --year given" not in asked.stderr
+
+
+def test_markdown_footer_and_alignment_follow_balance(run, tmp_path):
+    data = tidy_file(tmp_path, ["COL,PER,2021,export,7,FOB,DANE"])
+    out = run("matrix", "-d", data, "-f", "markdown").stdout
+    assert_markdown_footer_is_a_list(out, "DANE")
+    assert markdown_alignments(out) == [["left"] + ["right"] * 5]
+
+
 def test_units_scale_the_cells(run, tmp_path):
     data = tidy_file(tmp_path, ["CHL,PER,2021,export,2500000,FOB,BCCh"])
     (chile, *_) = rows(run("matrix", "-d", data, "-f", "csv", "--units", "millions").stdout)
@@ -112,11 +146,14 @@ def test_a_bloc_of_ones_own(run, tmp_path, monkeypatch):
     data = tidy_file(tmp_path, ["COL,PER,2021,export,7,FOB,DANE",
                                 "COL,MEX,2021,export,9,FOB,DANE"])
     result = run("matrix", "--bloc", "andes", "--blocs", str(blocs), "-d", data, "-f", "csv")
-    assert result.stdout.splitlines() == ["exporter,COL,PER", "COL,,7", "PER,,"]
+    assert result.stdout.splitlines() == ["exporter,COL,PER,year", "COL,,7,2021",
+                                          "PER,,,2021"]
 
 
 @pytest.mark.parametrize("args, code, message", [
-    (["matrix", "-y", "2020-2021"], 2, "matrix takes one year"),
+    (["matrix", "-y", "2020-2021"], 2, "matrix takes one year; --year 2020-2021 is 2 years"),
+    (["matrix", "-y", "2019", "-y", "2021"], 2,
+     "matrix takes one year; --year 2019 --year 2021 is 2 years"),
     (["matrix", "--bloc", "mercosur"], 2, "not a known bloc"),
     (["matrix", "-y", "2010"], 1, "no member of the bloc reports exports to another member in "
                                   "2010; the loaded data cover Colombia (2021)"),

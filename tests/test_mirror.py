@@ -176,6 +176,36 @@ def test_markdown_has_a_table_and_the_footer_as_a_list(run, tmp_path):
     assert "| Colombia → Mexico" in out and "- Why the sides differ" in out
 
 
+def markdown_alignments(text: str) -> list[list[str]]:
+    """Each markdown table's columns as 'left', 'right' or '' (no alignment said)."""
+    tables = []
+    for line in text.splitlines():
+        cells = line.strip().strip("|").split("|")
+        if line.startswith("|") and all(set(c.strip()) <= set(":-") and "-" in c for c in cells):
+            tables.append(["right" if c.strip().endswith(":") and not c.strip().startswith(":")
+                           else "left" if c.strip().startswith(":") else "" for c in cells])
+    return tables
+
+
+def assert_markdown_footer_is_a_list(text: str, source: str) -> None:
+    """Like balance's markdown: every footer line an item, each source a nested item."""
+    footer = text.split("\n\n")[-1].splitlines()
+    assert all(line.startswith(("- ", "  - ")) for line in footer), footer
+    assert not any(line.startswith("-  ") for line in footer), footer
+    sources = footer.index("- Sources:")
+    assert f"  - {source}" in footer[sources + 1:]
+
+
+def test_markdown_footer_and_alignment_follow_balance(run, tmp_path):
+    path = tidy_file(tmp_path, ["COL,MEX,2021,export,5,FOB,DANE",
+                                "MEX,COL,2021,import,6,CIF,SE"])
+    out = run("mirror", "colombia", "mexico", "-d", path, "-f", "markdown").stdout
+    assert_markdown_footer_is_a_list(out, "DANE")
+    # Year, Exporter → importer, Exports, Imports, Gap, M/X, Band, Val. X/M
+    assert markdown_alignments(out) == [["right", "left", "right", "right", "right", "right",
+                                         "left", "left"]]
+
+
 @pytest.mark.parametrize("args, code, message", [
     (["mirror", "colombia", "mexcio"], 2, "unknown country or area 'mexcio'; did you mean"),
     (["mirror", "colombia", "colombia"], 2, "two different countries"),

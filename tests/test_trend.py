@@ -10,7 +10,15 @@ from hypothesis import strategies as st
 
 from pa_trade import countries, flows
 from pa_trade.analysis.trend import Agreement, cagr, read_ftas, trend
-from tests.test_mirror import direct, imf_reference, line_with, rows, tidy_file
+from tests.test_mirror import (
+    assert_markdown_footer_is_a_list,
+    direct,
+    imf_reference,
+    line_with,
+    markdown_alignments,
+    rows,
+    tidy_file,
+)
 
 KOREA_FTAS = {("CHL", "KOR"): "2004-04-01", ("PER", "KOR"): "2011-08-01",
               ("COL", "KOR"): "2016-07-15"}
@@ -175,6 +183,56 @@ def test_a_missing_year_breaks_the_change_and_a_missing_side_stays_empty(run, tm
     assert table["2021"]["exports_change_pct"] == "50"
     assert table["2021"]["imports_usd"] == "" and table["2021"]["balance_usd"] == ""
     assert table["2021"]["trade_usd"] == "" and table["2021"]["trade_change_pct"] == ""
+
+
+def test_a_year_missing_inside_the_window_is_said_and_breaks_the_change(run, tmp_path):
+    data = tidy_file(tmp_path, series("PER", "CHL", {2019: (8, 4), 2020: (10, 5),
+                                                     2022: (20, 8), 2023: (19, 6)}))
+    note = ("no data for Peru with Chile in 2021: the change in 2022 is left empty, as it "
+            "would span 2 years")
+    people = run("trend", "peru", "-p", "chile", "-y", "2020-2023", "-d", data)
+    assert people.exit_code == 0, people.stderr
+    assert f"Note: {note}" in " ".join(people.stdout.split())  # wrapped at 88 columns
+    assert line_with(people.stdout, "  2022  ").split()[2] == "–"  # exports y/y
+    machine = run("trend", "peru", "-p", "chile", "-y", "2020-2023", "-d", data, "-f", "csv")
+    assert f"pa-trade: note: {note}\n" in machine.stderr
+    table = {r["year"]: r for r in rows(machine.stdout)}
+    assert list(table) == ["2020", "2022", "2023"]
+    assert table["2020"]["exports_change_pct"] == "25"  # 2019 is loaded: no gap before
+    assert all(table["2022"][c] == "" for c in ("exports_change_pct", "imports_change_pct",
+                                                "trade_change_pct", "balance_change_usd"))
+    assert table["2023"]["exports_change_pct"] == "-5"
+    assert "no data" not in run("trend", "peru", "-p", "chile", "-y", "2022-2023", "-d", data,
+                                "-f", "csv").stderr
+    markdown = run("trend", "peru", "-p", "chile", "-d", data, "-f", "markdown").stdout
+    assert f"- Note: {note}" in markdown
+
+
+def test_years_not_asked_are_no_gap_but_still_give_the_change(run, tmp_path):
+    data = tidy_file(tmp_path, series("PER", "CHL", {2018: (8, 4), 2019: (10, 5),
+                                                     2020: (12, 6)}))
+    result = run("trend", "peru", "-p", "chile", "-y", "2018", "-y", "2020", "-d", data,
+                 "-f", "csv")
+    table = {r["year"]: r for r in rows(result.stdout)}
+    assert list(table) == ["2018", "2020"]
+    assert table["2020"]["exports_change_pct"] == "20"  # on 2019, loaded though not shown
+    assert "no data" not in result.stderr
+
+
+def test_the_built_in_peru_chile_series_says_2021_is_missing(run):
+    result = run("trend", "peru", "-p", "chile")
+    assert result.exit_code == 0, result.stderr
+    assert ("Note: no data for Peru with Chile in 2021: the change in 2022 is left empty"
+            in " ".join(result.stdout.split()))
+
+
+def test_markdown_footer_and_alignment_follow_balance(run, tmp_path):
+    data = tidy_file(tmp_path, series("CHL", "KOR", {2005: (1, 1), 2006: (2, 2)}))
+    out = run("trend", "chile", "-p", "korea", "-d", data, "-f", "markdown").stdout
+    assert_markdown_footer_is_a_list(out, "test")
+    yearly, growth = markdown_alignments(out)
+    assert yearly == ["right"] * 8 + ["left"]
+    assert growth == ["left", "right", "right", "right"]
 
 
 def test_the_year_before_the_window_gives_the_first_change(run, tmp_path):

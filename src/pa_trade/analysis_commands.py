@@ -162,7 +162,7 @@ def matrix(years, bloc_name, use_mirror, valuation, blocs_path, data_paths, layo
 
     \b
     Rows are exporters, columns importers. csv/tsv/json are wide: first column `exporter`,
-    then one column per importer ISO3 code.
+    then one column per importer ISO3 code, then `year`.
     """
     from pa_trade import countries
     from pa_trade.analysis.matrix import matrix as compute_matrix
@@ -175,7 +175,8 @@ def matrix(years, bloc_name, use_mirror, valuation, blocs_path, data_paths, layo
         raise UsageError(f"--bloc {bloc_name!r} is not a known bloc; known: {known}")
     year_list = parse_years(years)
     if year_list and len(year_list) > 1:
-        raise UsageError("matrix takes one year: --year 2019")
+        given = " ".join(f"--year {text}" for text in years)
+        raise UsageError(f"matrix takes one year; {given} is {len(year_list)} years")
     loaded, builtin = load_data(data_paths, layout, number_style, strict, quiet,
                                 products=False)  # no tariff codes needed: faster microdata
     members = list(found.members)
@@ -191,6 +192,9 @@ def matrix(years, bloc_name, use_mirror, valuation, blocs_path, data_paths, layo
         unit_text = "US dollars" if units == "usd" else f"{units} of US dollars"
         notes = [f"values are {side} report them, {result.valuation or 'valuation n/a'}, "
                  f"in {unit_text}; rows export to columns"] + result.notes
+        if not year_list:
+            notes.insert(0, f"no --year given: {year}, the latest year in which a member "
+                            f"reports trade with another")
         stderr_notes(notes, builtin, loaded, quiet)
 
 

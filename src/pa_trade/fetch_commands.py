@@ -67,6 +67,7 @@ def comtrade(reporters, partners, years, out, api_key, api_url, refresh, max_age
       pa-trade fetch comtrade -r peru -p korea -y 2022 --level chapter
     """
     from datetime import timedelta
+    from pathlib import Path
 
     from pa_trade.cli_common import parse_years
     from pa_trade.fetch import store
@@ -76,6 +77,8 @@ def comtrade(reporters, partners, years, out, api_key, api_url, refresh, max_age
     reporter_codes = _reporters(reporters)
     partner_codes = _partners(partners) if partners else None
     year_list = parse_years(years)
+    if out and out != "-":
+        store.check_out_path(Path(out))  # before any request: a typo costs no download
     bar = ProgressBar(sys.stderr) if (not quiet and _is_terminal(sys.stderr)) else None
     client = ComtradeClient(
         base_url=(api_url or "").strip() or DEFAULT_API_URL,
@@ -107,8 +110,6 @@ def comtrade(reporters, partners, years, out, api_key, api_url, refresh, max_age
         flow_table.to_tidy_csv(flows, sys.stdout)
         return
     if out:
-        from pathlib import Path
-
         store.write_flows(flows, Path(out))
         click.echo(f"wrote {len(flows)} flows to {out}")
         return

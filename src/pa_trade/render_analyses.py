@@ -58,17 +58,23 @@ def _money_header(column: str, units: str) -> str:
 def _grid(rows, headers, fmt: str, colalign) -> str:
     from tabulate import tabulate
 
-    return tabulate(rows, headers=headers, tablefmt="github" if fmt == "markdown" else "simple",
+    # pipe, as balance's markdown: its rule says each column's alignment (---: for numbers)
+    return tabulate(rows, headers=headers, tablefmt="pipe" if fmt == "markdown" else "simple",
                     colalign=colalign, disable_numparse=True)
 
 
 def _page(fmt: str, title: str, unit_line: str, blocks: list[str], footer: list[str]) -> str:
-    """Title, unit line, the blocks (tables, charts) and the footer, for table or markdown."""
+    """Title, unit line, the blocks (tables, charts) and the footer, for table or markdown.
+
+    Footer lines indented by two spaces (the sources under 'Sources:') belong to the line
+    above: in markdown they are its nested items, as in balance's footer.
+    """
     if fmt == "markdown":
         lines = [f"**{title}**", "", f"_{unit_line}_", ""]
         for block in blocks:
             lines += [block.rstrip("\n"), ""]
-        lines += [f"- {line}" for line in footer]
+        lines += [f"  - {line[2:]}" if line.startswith("  ") else f"- {line}"
+                  for line in footer]
     else:
         import textwrap
 
@@ -335,15 +341,17 @@ def _label(values) -> str:
 def matrix_output(result: MatrixResult, fmt: str, units: str, footer: list[str],
                   bloc_name: str) -> str:
     """Render a MatrixResult. Machine formats: wide, first column `exporter`, then one column
-    per importer ISO3; people's formats add names, totals, units and valuation."""
+    per importer ISO3, then `year` (as in every machine output: the year may have been chosen
+    for the user); people's formats add names, totals, units and valuation."""
     wide = result.wide
     members = result.members
     if fmt in MACHINE:
-        header = ["exporter", *members]
+        header = ["exporter", *members, "year"]
         rows = []
         for exporter in members:
-            rows.append([exporter] + [_money(wide.at[exporter, importer], units)
-                                      for importer in members])
+            rows.append([exporter]
+                        + [_money(wide.at[exporter, importer], units) for importer in members]
+                        + [int(result.year)])
         return machine_output(header, rows, fmt, set(members))
 
     from pa_trade import countries

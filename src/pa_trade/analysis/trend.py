@@ -3,7 +3,7 @@ after a free-trade agreement entered into force.
 
 Definitions (also in the README):
 - year-on-year change: (value this year / value the year before - 1) x 100, only when the
-  year before is in the table;
+  year before is in the data (after a year with no data it is empty, and a note says so);
 - CAGR between years y0 and y1: (value(y1) / value(y0)) ** (1 / (y1 - y0)) - 1; the growth
   multiple is value(y1) / value(y0). Undefined when either value is missing or value(y0) <= 0;
 - before / after an agreement that entered into force on a date in year E, inside the window
@@ -162,8 +162,9 @@ def trend(
                         f"{coverage(flows, reporter)}")
 
     window = sorted(set(mine["year"].tolist()))
-    # the year before the window, when loaded, gives the first year its change
-    mine = pool[pool["year"].isin([window[0] - 1, *window])]
+    # every loaded year from the one before the window to its last gives each shown year its
+    # change on the year before, even a year not asked for (only the window is shown)
+    mine = pool[pool["year"].between(window[0] - 1, window[-1])]
     exports = reported(mine, "export", "FOB")
     imports = reported(mine, "import", valuation)
     notes: list[str] = []
@@ -196,7 +197,13 @@ def trend(
         table[f"{side}_valuation"] = table[f"{side}_valuation"].fillna("")
     table["balance_usd"] = table["exports_usd"] - table["imports_usd"]
     table["trade_usd"] = table["exports_usd"] + table["imports_usd"]
+    # a change is over one year only: after a year with no data it stays empty, and is said
     consecutive = table["year"].diff() == 1
+    for before, year in zip(table["year"], table["year"].iloc[1:], strict=False):
+        if year - before > 1 and year in window:
+            notes.append(f"no data for {countries.name(reporter)} with {partner_name} in "
+                         f"{_years_text(range(before + 1, year))}: the change in {year} is "
+                         f"left empty, as it would span {year - before} years")
     for measure in MEASURES:
         change = (table[f"{measure}_usd"] / table[f"{measure}_usd"].shift(1) - 1) * 100
         previous = table[f"{measure}_usd"].shift(1)

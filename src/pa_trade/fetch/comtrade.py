@@ -392,6 +392,7 @@ class ComtradeClient:
         if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
             raise NetworkError(f"UN Comtrade sent an answer without a list of records for "
                                f"{query.describe()}")
+        _check_reporter(data, query)
         return data
 
     def _capped(self, document: dict) -> bool:
@@ -410,6 +411,22 @@ class ComtradeClient:
         if stats.waits_seconds:
             text += f"; waited {sum(stats.waits_seconds):.0f} s for the server"
         return text
+
+
+def _check_reporter(records: list[dict], query: Query) -> None:
+    """DataError when a record is another reporter's than the one asked for: stored, it would
+    replace that other country's figures. Checked before an answer is cached or converted."""
+    asked = countries.comtrade_to_iso3(query.reporter)
+    for record in records:
+        code = _int(record.get("reporterCode"))
+        if code is None or code == query.reporter:
+            continue  # no code: set aside as an unknown reporter when converted
+        if asked is not None and countries.comtrade_to_iso3(code) == asked:
+            continue  # another Comtrade code of the same country (e.g. France 250 and 251)
+        raise DataError(
+            f"UN Comtrade answered the request for {query.describe()} with records of "
+            f"{_area_name(code)} (reporterCode {code}); nothing was written"
+        )
 
 
 # -- conversion ----------------------------------------------------------------------------

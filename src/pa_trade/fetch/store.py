@@ -3,6 +3,7 @@ data folder, merged with what that file already holds."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,19 +71,47 @@ def read_flows_file(path: Path) -> pd.DataFrame:
     return frame
 
 
-def write_flows(frame: pd.DataFrame, path: Path) -> None:
-    """Write flows as tidy CSV, replacing `path` in one step (no half-written file)."""
+def check_out_path(path: Path, option: str = "--out") -> None:
+    """InputError unless `path` names a file that can be written in a folder that exists:
+    checked before any request, so a typo does not cost a download (nor create folders)."""
+    path = Path(path)
+    where = f"{option} {path}"
+    if path.is_dir():
+        raise InputError(f"{where}: is a folder; name a file, e.g. {path / 'flows.csv'}")
+    folder = path.parent
+    if not folder.exists():
+        # the nearest existing ancestor says whether a file stands in the way
+        blocking = next((p for p in folder.parents if p.exists()), None)
+        if blocking is not None and not blocking.is_dir():
+            raise InputError(f"{where}: {blocking} is a file, not a folder")
+        raise InputError(f"{where}: no folder {folder}; create it first")
+    if not folder.is_dir():
+        raise InputError(f"{where}: {folder} is a file, not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"{where}: cannot write in {folder} (permission denied)")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise InputError(f"{where}: cannot write (permission denied)")
+
+
+def write_flows(frame: pd.DataFrame, path: Path, make_folder: bool = False) -> None:
+    """Write flows as tidy CSV, replacing `path` in one step (no half-written file).
+
+    `make_folder`: create the folder first (the user data folder); a folder the user named
+    must exist. InputError when the file cannot be written.
+    """
     from pa_trade import flows as flow_table
 
     path = Path(path)
     partial = path.with_name(f".{path.name}.part")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if make_folder:
+            path.parent.mkdir(parents=True, exist_ok=True)
         with partial.open("w", encoding="utf-8", newline="") as handle:
             flow_table.to_tidy_csv(frame, handle)
         os.replace(partial, path)
     except OSError as exc:
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # there may be no folder to hold a partial file
+            partial.unlink(missing_ok=True)
         raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
 
 
@@ -96,6 +125,6 @@ def save_to_user_data(fetched: pd.DataFrame, partners: list[str] | None) -> list
             merged, replaced = rows, 0
         else:
             merged, replaced = merge(existing, rows, partners)
-        write_flows(merged, path)
+        write_flows(merged, path, make_folder=True)
         written.append(Written(path, len(merged), len(rows), replaced))
     return written
