@@ -199,8 +199,8 @@ def _people(result, fmt: str, units: str, footer: Footer | None, chart: str | No
     several = table["reporter"].nunique() > 1
     span = f"{years[0]}" if len(years) == 1 else f"{years[0]}–{years[-1]}"
     title = f"{name}: trade balance by partner, {span}"
-    exports_val = _label(table["exports_valuation"])
-    imports_val = _label(table["imports_valuation"])
+    exports_val = valuations_text(table["exports_valuation"])
+    imports_val = valuations_text(table["imports_valuation"])
     unit_line = (f"Values in {UNITS[units][1]}; exports {exports_val}, imports {imports_val} "
                  f"(as each source states)")
     rows = []
@@ -239,7 +239,7 @@ def _people(result, fmt: str, units: str, footer: Footer | None, chart: str | No
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def _label(values) -> str:
+def valuations_text(values) -> str:
     from pa_trade.analysis.balance import valuation_label
 
     return valuation_label(values) or "n/a"

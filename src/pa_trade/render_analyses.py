@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pa_trade.render import UNITS, human_number, machine_number, machine_output, year_breaks
+from pa_trade.render import (
+    UNITS,
+    human_number,
+    machine_number,
+    machine_output,
+    valuations_text,
+    year_breaks,
+)
 
 if TYPE_CHECKING:
     from pa_trade.analysis.matrix import MatrixResult
@@ -199,8 +206,8 @@ def trend_output(result: TrendResult, fmt: str, units: str, footer: list[str],
              f"{_span(result.years)}")
     if len(result.members) > 1:
         title += f" (sum of {', '.join(result.members)})"
-    exports_val = _label(table["exports_valuation"])
-    imports_val = _label(table["imports_valuation"])
+    exports_val = valuations_text(table["exports_valuation"])
+    imports_val = valuations_text(table["imports_valuation"])
     unit_line = (f"Values in {UNITS[units][1]}; exports {exports_val}, imports {imports_val}; "
                  f"y/y: change on the year before")
     rows = []
@@ -324,16 +331,9 @@ def trend_plot(result: TrendResult, path: str, units: str) -> None:
         unit_label=f"{UNITS[units][1][0].upper()}{UNITS[units][1][1:]}",
         scale=UNITS[units][0],
         agreements=[(a.name, a.entry_into_force) for a in result.agreements],
-        caption=(f"Exports {_label(table['exports_valuation'])}, imports "
-                 f"{_label(table['imports_valuation'])}. Source: {'; '.join(sources)}"),
+        caption=(f"Exports {valuations_text(table['exports_valuation'])}, imports "
+                 f"{valuations_text(table['imports_valuation'])}. Source: {'; '.join(sources)}"),
     )
-
-
-def _label(values) -> str:
-    found = sorted({v for v in values if isinstance(v, str) and v})
-    if not found:
-        return "n/a"
-    return found[0] if len(found) == 1 else " / ".join(found)
 
 
 # --- matrix --------------------------------------------------------------------------------
