@@ -45,7 +45,8 @@ def test_tidy_csv_reads_back_identically(rows):
     # one figure per flow, whatever its source: a flow given twice is refused on reading
     frame = pd.DataFrame(rows).drop_duplicates(
         ["reporter", "partner", "year", "month", "flow", "valuation", "hs_code"])
-    frame = flows.aggregate(frame)
+    # and a country's trade with itself is no flow: set aside on reading
+    frame = flows.aggregate(frame[frame["reporter"] != frame["partner"]])
     back, report = roundtrip(frame)
     assert report.set_aside == []
     pd.testing.assert_frame_equal(back, frame)

@@ -29,6 +29,18 @@ LAYOUTS = {
     "tidy": "pa-trade tidy flows CSV",
 }
 DATA_SUFFIXES = {".csv", ".txt", ".tsv"}
+# pa-trade's own csv/tsv results (see render*.py): columns that tell each apart. Money
+# columns carry a unit suffix with --units (exports_usd_millions); it is dropped first.
+OWN_OUTPUTS = {
+    "balance": {"reporter", "partner", "partner_name", "exports_usd", "imports_usd",
+                "balance_usd", "status"},
+    "mirror": {"exporter", "importer", "exports_reported_usd", "imports_reported_usd",
+               "gap_usd"},
+    "trend": {"reporter", "partner", "year", "exports_usd", "trade_usd", "balance_change_usd"},
+    "trend summary": {"reporter", "partner", "measure", "period", "first_usd", "last_usd",
+                      "cagr_pct"},
+    "products": {"partner", "year", "product", "product_name", "exports_usd", "imports_usd"},
+}
 
 
 @dataclass
@@ -45,8 +57,41 @@ class Loaded:
         return sum(len(r.set_aside) for r in self.reports)
 
 
+def own_output(header: list[str]) -> str | None:
+    """Which of pa-trade's own results ('balance', 'mirror', ...) a header is, or None.
+
+    These are answers, not flows: reading them back as data would be meaningless.
+    """
+    import re
+
+    names = [re.sub(r"_(thousands|millions|billions)$", "", c.strip().strip('"').lower())
+             for c in header]
+    for command, columns in OWN_OUTPUTS.items():
+        if columns <= set(names):
+            return command
+    # matrix: 'exporter', then one column per importer named by its ISO3 code
+    if names[:1] == ["exporter"] and sum(bool(re.fullmatch(r"[a-z]{3}", c)) for c in names) > 1:
+        return "matrix"
+    return None
+
+
+def _refuse_own_output(src: SourceFile, first: list[str]) -> None:
+    """DataError when the header `first` is that of a pa-trade result, saying which."""
+    command = own_output(first)
+    if command is not None:
+        raise DataError(
+            f"{src.name}: this is pa-trade's {command} output, not flows; "
+            f"`pa-trade flows -f csv` writes a file that can be read back"
+        )
+
+
 def detect_layout(src: SourceFile) -> str:
-    """The layout of a file, decided from its content."""
+    """The layout of a file, decided from its content.
+
+    Raises DataError for an empty file, one of no known layout, one of pa-trade's own
+    results (balance, mirror, ... as csv/tsv) and a table by country whose title and notes
+    do not say whose it is.
+    """
     from pa_trade.readers import tables
     from pa_trade.readers.common import fields
     from pa_trade.readers.dane_microdata import header_columns
@@ -59,6 +104,7 @@ def detect_layout(src: SourceFile) -> str:
         raise DataError(f"{src.name}: the file is empty")
     delimiter = sniff_delimiter(non_blank[:50])
     first = fields(non_blank[0], delimiter)
+    _refuse_own_output(src, first)
     names = set(header_columns(first))
     if is_tidy_header(first):
         return "tidy"
@@ -70,15 +116,14 @@ def detect_layout(src: SourceFile) -> str:
         return "dane-expo"
     delimiter, year_row, flow_row = tables._find_header(src)
     if year_row is not None:
+        # whose table it is, from its title and notes only: never guessed from the rows
+        said = tables.title_and_notes(src)
+        publisher = tables.publisher_of(said)
+        if publisher is not None:
+            return publisher.layout
         if flow_row is not None:
-            return "mexico-se"
-        publisher = tables.publisher_of("\n".join(src.lines[:year_row] + src.lines[-15:]))
-        if publisher is None:
-            raise DataError(
-                f"{src.name}: a table by country, but its title and notes do not say whose "
-                f"(DANE or Mexico's SE); use --layout dane-cuadro or --layout mexico-se"
-            )
-        return publisher.layout
+            return "mexico-se"  # the SE balanza's own header: years over four flow columns
+        raise DataError(tables.unattributed(src.name, said))
     shown = non_blank[0].strip()
     shown = shown if len(shown) <= 60 else shown[:57] + "..."
     raise DataError(
@@ -96,7 +141,12 @@ def read_file(src: SourceFile, layout: str | None = None, number_style: str | No
     the caller needs, where a file has several (DANE import microdata); None: all.
     """
     from pa_trade.readers import dane_microdata, tables, tidy
+    from pa_trade.readers.common import fields
+    from pa_trade.textio import sniff_delimiter
 
+    if layout:
+        non_blank = next((line for line in src.head_lines[:60] if line.strip()), "")
+        _refuse_own_output(src, fields(non_blank, sniff_delimiter([non_blank])))
     chosen = layout or detect_layout(src)
     if chosen == "dane-expo":
         return dane_microdata.read_expo(src, number_style, products=products)
@@ -157,7 +207,14 @@ def load(
 
     seen: dict[str, str] = {}
     frames, reports, duplicates, skipped = [], [], [], []
+    stdin_read = False
     for path, in_folder in expand_paths(paths):
+        if path == "-":
+            # standard input can be read once: a second '-' is the same input again
+            if stdin_read:
+                duplicates.append("<stdin> (standard input given twice)")
+                continue
+            stdin_read = True
         src = read_source(path)
         if src.digest in seen:
             duplicates.append(f"{src.name} (same content as {seen[src.digest]})")

@@ -27,6 +27,7 @@ CHUNK_BYTES = 48 << 20  # big files are parsed in pieces of this size, one per c
 BLOCK_BYTES = 8 << 20  # Arrow parses a block per thread; 8 MB keeps both cores busy and
 # what Arrow reads ahead small
 GROUP_KEYS = ["partner", "year", "month", "hs_code"]
+REPORTER = "COL"  # DANE's microdata are Colombia's trade
 _VALID_NUMBER = {
     numbers.SPANISH: r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$",
     numbers.ENGLISH: r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$",
@@ -59,6 +60,11 @@ class _NeedsLineByLine(Exception):
 
 class _NeedsTextColumns(Exception):
     """A cell Arrow could not convert, or a row to set aside: read the cells as text."""
+
+
+class _NeedsLineNumbers(Exception):
+    """Pieces read on every core do not know their line numbers, and a row is to be set
+    aside by its line: stream the file instead."""
 
 
 def header_columns(header: list[str]) -> list[str]:
@@ -120,7 +126,10 @@ def read(src: SourceFile, layout: Layout, number_style: str | None, line_by_line
                 # clean files: Arrow converts every cell while it parses, in parallel
                 lone_cr = b"\r" in src.head and b"\r\n" not in src.head
                 if src.path is not None and src.size > 2 * CHUNK_BYTES and not lone_cr:
-                    return reader.chunks_typed()
+                    try:
+                        return reader.chunks_typed()
+                    except _NeedsLineNumbers:
+                        reader.start_again()
                 return reader.stream(typed=True)
             except _NeedsTextColumns:
                 reader.start_again()
@@ -170,6 +179,20 @@ def _dates(date):
     bad = pc.invert(pc.fill_null(pc.and_(pc.greater_equal(month, 1),
                                          pc.less_equal(month, 12)), False))
     return year, month, bad
+
+
+def _typed_dates(date):
+    """(year, month, good) from FECH read as integers: only 4-digit YYMM and 6-digit YYYYMM
+    are good ('0203' lost its zero: the text path decides)."""
+    import pyarrow.compute as pc
+
+    short = pc.and_(pc.greater_equal(date, 1000), pc.less_equal(date, 9999))
+    long = pc.and_(pc.greater_equal(date, 190001), pc.less_equal(date, 209912))
+    century = pc.divide(date, 100)
+    month = pc.subtract(date, pc.multiply(century, 100))
+    good = pc.and_(pc.or_(short, long), pc.and_(pc.greater_equal(month, 1),
+                                                pc.less_equal(month, 12)))
+    return pc.if_else(short, pc.add(century, 2000), century), month, good
 
 
 def _numbers(cells, style: str):
@@ -345,7 +368,7 @@ class _Batches:
                         raise _NeedsLineByLine(misfits[0])
                     columns = {wanted[n]: batch.column(n) for n in wanted}
                     if typed:
-                        self._take_typed(columns, batch.num_rows)
+                        self._take_typed(columns, batch.num_rows, first_line)
                     else:
                         self._take(columns, first_line, batch.num_rows)
                     first_line += batch.num_rows
@@ -399,9 +422,14 @@ class _Batches:
             self._take(columns, np.asarray(line_numbers, dtype=np.int64), len(kept))
         return self._finish()
 
-    def _take_typed(self, columns, count: int) -> None:
+    def _take_typed(self, columns, count: int, first_line: int | None = None) -> None:
         """Sum a converted batch by (code, date[, tariff code]) first, then check dates and
-        map codes on those few groups; any doubt sends the file to the text path."""
+        map codes on those few groups; any doubt sends the file to the text path.
+
+        Rows naming Colombia itself are set aside here, by their line (`first_line` is the
+        batch's first; None: not known, raises _NeedsLineNumbers).
+        """
+        import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
 
@@ -417,35 +445,43 @@ class _Batches:
         if layout.hs_code in columns:
             keys["hs"] = columns[layout.hs_code]
         table = pa.table({**keys, **{f"value_{v}": array for v, array in values.items()}})
-        groups = table.group_by(list(keys), use_threads=False).aggregate(
-            [(f"value_{v}", "sum") for v in values])
-        date = groups["date"]
-        # only 4-digit YYMM and 6-digit YYYYMM; '0203' lost its zero, the text path decides
-        short = pc.and_(pc.greater_equal(date, 1000), pc.less_equal(date, 9999))
-        long = pc.and_(pc.greater_equal(date, 190001), pc.less_equal(date, 209912))
-        century = pc.divide(date, 100)
-        month = pc.subtract(date, pc.multiply(century, 100))
-        good_date = pc.and_(pc.or_(short, long), pc.and_(pc.greater_equal(month, 1),
-                                                         pc.less_equal(month, 12)))
-        if not pc.all(good_date).as_py():
+
+        def grouped(rows):
+            return rows.group_by(list(keys), use_threads=False).aggregate(
+                [(f"value_{v}", "sum") for v in values])
+
+        groups = grouped(table)
+        if not pc.all(_typed_dates(groups["date"])[2]).as_py():
             raise _NeedsTextColumns("a date to check")
-        year = pc.if_else(short, pc.add(century, 2000), century)
-        encoded = pc.dictionary_encode(groups["code"]).combine_chunks()
-        distinct = encoded.dictionary.to_pylist()
+        distinct = pc.unique(groups["code"]).to_pylist()
         unseen = [c for c in distinct if c not in self.partners]
         if unseen:
             self.partners.update(countries.dian_to_iso3(unseen))
         if any(self.partners[c] is None for c in distinct):
             raise _NeedsTextColumns("a code to check")
-        partner = pc.take(pa.array([self.partners[c] for c in distinct], pa.string()),
-                          encoded.indices)
+        used = count
+        own = [c for c in distinct if self.partners[c] == REPORTER]
+        if own:
+            if first_line is None:
+                raise _NeedsLineNumbers("a row naming the reporter")
+            itself = pc.is_in(table["code"], value_set=pa.array(own, pa.string()))
+            for row in np.flatnonzero(itself.to_numpy(zero_copy_only=False)).tolist():
+                self.report.add(first_line + row, "reporter-is-partner",
+                                f"{layout.partner} {_cell(table['code'], row)!r}")
+                used -= 1
+            groups = grouped(table.filter(pc.invert(itself)))
+        year, month, _ = _typed_dates(groups["date"])
+        encoded = pc.dictionary_encode(groups["code"]).combine_chunks()
+        partner = pc.take(
+            pa.array([self.partners[c] for c in encoded.dictionary.to_pylist()], pa.string()),
+            encoded.indices)
         if "hs" in keys:
             hs = groups["hs"]
             hs_code = pc.utf8_lpad(pc.if_else(pc.equal(hs, ""), None, hs), 10, "0")
         else:
             hs_code = pa.nulls(len(groups), pa.string())
         self.report.rows_read += count
-        self.report.rows_used += count
+        self.report.rows_used += used
         self.partial.append(self._sum(pa.table({
             "partner": partner, "year": year, "month": month, "hs_code": hs_code,
             **{f"value_{v}": groups[f"value_{v}_sum"] for v in values},
@@ -472,6 +508,8 @@ class _Batches:
         iso = pa.array([self.partners[c] for c in distinct], pa.string())
         partner = pc.take(iso, encoded.indices)
         unknown = pc.is_null(partner)
+        # Colombia's own code (169) as destination or origin: no bilateral flow
+        itself = pc.fill_null(pc.equal(partner, REPORTER), False)
 
         values, empty, bad = {}, None, None
         for valuation, column in layout.values.items():
@@ -479,10 +517,10 @@ class _Batches:
             empty = is_empty if empty is None else pc.or_(empty, is_empty)
             bad = is_bad if bad is None else pc.or_(bad, is_bad)
 
-        aside = pc.or_(pc.or_(bad_date, unknown), pc.or_(empty, bad))
+        aside = pc.or_(pc.or_(pc.or_(bad_date, unknown), pc.or_(empty, bad)), itself)
         found = []
         if pc.any(aside).as_py():
-            found = self._aside(lines, count, columns, bad_date, unknown, empty, bad)
+            found = self._aside(lines, count, columns, bad_date, unknown, empty, bad, itself)
         good = pc.invert(aside)
         used = pc.sum(pc.cast(good, pa.int64())).as_py() or 0
         report.rows_read += count
@@ -507,7 +545,7 @@ class _Batches:
         return grouped.rename_columns(
             [c.removesuffix("_sum") for c in grouped.column_names])
 
-    def _aside(self, lines, count, columns, bad_date, unknown, empty, bad) -> list:
+    def _aside(self, lines, count, columns, bad_date, unknown, empty, bad, itself) -> list:
         """(line, reason, detail) per row set aside: the first reason that applies."""
         import numpy as np
 
@@ -516,6 +554,7 @@ class _Batches:
             ("unknown-country", unknown, [self.layout.partner]),
             ("missing-value", empty, list(self.layout.values.values())),
             ("bad-number", bad, list(self.layout.values.values())),
+            ("reporter-is-partner", itself, [self.layout.partner]),
         ]
         taken = np.zeros(count, dtype=bool)
         found = []
@@ -541,7 +580,7 @@ class _Batches:
         source = f"DANE {self.layout.flow} microdata ({short_name(self.src.name)})"
         frames = [
             pd.DataFrame({
-                "reporter": "COL",
+                "reporter": REPORTER,
                 "partner": table["partner"],
                 "year": table["year"],
                 "month": table["month"],

@@ -16,6 +16,7 @@ REASONS = {
     "no-figures": "a table row with no figure in any year",
     "duplicate-row": "a row repeating an earlier one (the same flow and figure twice)",
     "conflicting-row": "rows giving different figures for the same flow",
+    "reporter-is-partner": "a row whose partner is the reporter itself (no bilateral flow)",
 }
 
 

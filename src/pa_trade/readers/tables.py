@@ -8,6 +8,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from pa_trade import countries, numbers
 from pa_trade.errors import DataError
@@ -39,24 +40,59 @@ class Publisher:
     name: str
     number_convention: str
     import_valuation: str
+    country: str  # the reporter's name, for messages
 
 
-DANE = Publisher("dane-cuadro", "COL", "DANE", numbers.SPANISH, "CIF")
-MEXICO = Publisher("mexico-se", "MEX", "Secretaría de Economía", numbers.ENGLISH, "FOB")
+DANE = Publisher("dane-cuadro", "COL", "DANE", numbers.SPANISH, "CIF", "Colombia")
+MEXICO = Publisher("mexico-se", "MEX", "Secretaría de Economía", numbers.ENGLISH, "FOB",
+                   "Mexico")
+PUBLISHERS = {DANE.layout: DANE, MEXICO.layout: MEXICO}
 
 
-def publisher_of(text: str) -> Publisher | None:
-    """Guess DANE or Mexico's SE from a table's title and footnotes."""
+def _mentions(text: str) -> tuple[int, int]:
+    """(mentions of DANE or Colombia, mentions of Mexico or its SE) in a text."""
     words = plain(text)
     dane = len(re.findall(r"\b(dane|dian|colombia)\b", words))
     mexico = len(re.findall(
         r"\b(mexico|secretaria de economia|sre|banxico|inegi|sat|snieg)\b", words
     ))
+    return dane, mexico
+
+
+def publisher_of(text: str) -> Publisher | None:
+    """DANE or Mexico's SE, whichever a table's title and footnotes name more; None for
+    neither or both as often."""
+    dane, mexico = _mentions(text)
     if dane > mexico:
         return DANE
     if mexico > dane:
         return MEXICO
     return None
+
+
+def title_and_notes(src: SourceFile) -> str:
+    """The lines above a table's header and below its rows: what says whose table it is.
+
+    The rows are left out: a partner named in a row ('México' in a DANE table) says nothing
+    of who published it. Empty when no header with years is found.
+    """
+    delimiter, year_row, flow_row = _find_header(src)
+    if year_row is None:
+        return ""
+    lines = src.lines
+    header_end = max(year_row, flow_row if flow_row is not None else year_row)
+    _, notes_start = _body(lines, delimiter, header_end)
+    top = min(year_row, flow_row if flow_row is not None else year_row)
+    return "\n".join(lines[:top] + lines[notes_start:])
+
+
+def unattributed(name: str, text: str) -> str:
+    """The one-line error for a table whose title and notes do not say whose it is."""
+    dane, mexico = _mentions(text)
+    why = ("its title and notes name Colombia/DANE and Mexico/SE as often" if dane
+           else "its title and notes do not say whose")
+    return (f"{name}: a table by country, but {why} (DANE or Mexico's SE); "
+            f"use --layout dane-cuadro or --layout mexico-se")
 
 
 def _exactly_one(text: str, first: tuple[str, str], second: tuple[str, str]) -> str | None:
@@ -106,6 +142,30 @@ def is_mexico_balanza(src: SourceFile) -> bool:
     return _find_header(src)[2] is not None
 
 
+def _body(lines: list[str], delimiter: str, header_end: int):
+    """(rows, notes start): the table's rows after the header as (line number, stripped
+    cells), up to the first footnote; and the index of the line where the notes start."""
+    body: list[tuple[int, list[str]]] = []
+    for index in range(header_end + 1, len(lines)):
+        cells = [c.strip() for c in fields(lines[index], delimiter)]
+        if not any(cells):
+            continue
+        if FOOTNOTE.match(cells[0]) or (len(cells) == 1 and body):
+            return body, index
+        body.append((index + 1, cells))
+    return body, len(lines)
+
+
+class _Row(NamedTuple):
+    """A table row that passed the checks of its own cells."""
+
+    line: int
+    name: str
+    partner: str
+    cells: list[str]
+    values: list[tuple[int, str, Decimal]]  # (year, flow, value in the table's unit)
+
+
 def _find_header(src: SourceFile):
     """(delimiter, year row index, flow row index or None) of the table header."""
     lines = src.head_lines[:60]
@@ -124,7 +184,11 @@ def _find_header(src: SourceFile):
 
 
 def read_table(src: SourceFile, layout: str, number_style: str | None = None):
-    """Read a DANE cuadro or a Mexico SE table -> (canonical flows, LoadReport)."""
+    """Read a DANE cuadro or a Mexico SE table -> (canonical flows, LoadReport).
+
+    Raises DataError when the title and notes say the table is the other office's, or when
+    every row names the reporter itself: `layout` (forced) does not fit.
+    """
     import pandas as pd
 
     from pa_trade import flows
@@ -141,9 +205,106 @@ def read_table(src: SourceFile, layout: str, number_style: str | None = None):
     header_end = max(year_row, flow_row if flow_row is not None else year_row)
     preamble = "\n".join(lines[: min(year_row, flow_row if flow_row is not None else year_row)])
     everything = "\n".join(lines)
-    publisher = DANE if layout == "dane-cuadro" else MEXICO
+    publisher = PUBLISHERS[layout]
+    stated = publisher_of(title_and_notes(src))
+    if stated is not None and stated is not publisher:
+        raise DataError(
+            f"{src.name}: the layout {layout} does not fit: the title and notes say this is "
+            f"{stated.name}'s table ({stated.country}'s trade); use --layout {stated.layout}"
+        )
 
-    # which column holds which (year, flow)
+    columns, balance_columns = _columns(src, lines, delimiter, year_row, flow_row, preamble,
+                                        everything, report)
+
+    scale = scale_of(preamble)
+    if scale is None:
+        raise DataError(
+            f"{src.name}: no unit line (like 'Millones de dólares FOB') before the table; "
+            f"cannot tell the scale of the figures"
+        )
+    multiplier, unit_words = scale
+    stated_valuation = valuation_of(preamble)
+
+    body, _ = _body(lines, delimiter, header_end)
+    if not body:
+        raise DataError(f"{src.name}: the table has a header but no rows")
+
+    style = choose_style(
+        report,
+        ((line, cells[p]) for line, cells in body for p in columns if p < len(cells)),
+        number_style,
+        publisher.number_convention,
+        publisher.name,
+    )
+    valuations = {
+        "export": "FOB",
+        "import": stated_valuation or publisher.import_valuation,
+    }
+    if stated_valuation is None and any(f == "import" for _, f in columns.values()):
+        report.notes.append(
+            f"the unit line does not state the valuation; imports read as "
+            f"{publisher.import_valuation} ({publisher.name}'s by-country tables)"
+        )
+    elif stated_valuation == "CIF" and any(f == "export" for _, f in columns.values()):
+        report.notes.append("the unit line says CIF; exports are FOB by definition and kept so")
+
+    rows = _checked_rows(body, columns, style, publisher, report)
+    itself = [r for r in report.set_aside if r.reason == "reporter-is-partner"]
+    if itself and not rows:
+        other = DANE if publisher is MEXICO else MEXICO
+        raise DataError(
+            f"{src.name}: the layout {layout} does not fit: every row names "
+            f"{publisher.country}, the reporter of {publisher.name}'s tables, as partner "
+            f"(line {itself[0].line}); is it {other.name}'s table (--layout {other.layout})?"
+        )
+    if itself and stated is None:
+        # the title does not confirm the layout: the reporter among the partners hints why
+        report.notes.append(
+            f"the table lists {publisher.country} among the partners, yet {layout} reads "
+            f"it as {publisher.country}'s trade; if the table is not {publisher.name}'s, "
+            f"choose the right --layout"
+        )
+    rows = _without_repeats(rows, report)
+
+    source = f"{publisher.name} ({short_name(src.name)})"
+    records = []
+    saldo_mismatches: list[str] = []
+    for row in rows:
+        mismatch = _saldo_mismatch(row.cells, row.values, balance_columns, style)
+        if mismatch:
+            saldo_mismatches.append(f"line {row.line} ({row.name} {mismatch})")
+        for year, flow, value in row.values:
+            records.append(
+                {
+                    "reporter": publisher.reporter,
+                    "partner": row.partner,
+                    "year": year,
+                    "flow": flow,
+                    "value_usd": float(value * Decimal(multiplier)),
+                    "valuation": valuations[flow],
+                    "source": source,
+                }
+            )
+    report.rows_used = len(rows)
+    report.set_aside.sort(key=lambda r: r.line)
+    report.unit = unit_words
+    if saldo_mismatches:
+        shown = "; ".join(saldo_mismatches[:3])
+        more = f" and {len(saldo_mismatches) - 3} more" if len(saldo_mismatches) > 3 else ""
+        report.notes.append(
+            f"the table's Saldo differs from exportaciones - importaciones on "
+            f"{len(saldo_mismatches)} row(s): {shown}{more}; pa-trade computes the balance itself"
+        )
+    frame = pd.DataFrame(records) if records else None
+    return flows.aggregate(frame), report
+
+
+def _columns(src, lines, delimiter, year_row, flow_row, preamble, everything, report):
+    """({position: (year, flow)}, {position: year} of the table's own Saldo columns).
+
+    Raises DataError when no column holds a year, when the flow cannot be told, or when two
+    columns hold the same year (and flow): adding them up would count a year twice.
+    """
     years = fields(lines[year_row], delimiter)
     columns: dict[int, tuple[int, str]] = {}
     balance_columns: dict[int, int] = {}  # the table's own Saldo, checked, never used
@@ -155,7 +316,8 @@ def read_table(src: SourceFile, layout: str, number_style: str | None = None):
             current_year = cell_year or current_year
             cell_flow = flow_of(flow_cells[position]) if position < len(flow_cells) else None
             if current_year and cell_flow and _is_flow_column(flow_cells[position]):
-                columns[position] = (current_year, cell_flow)
+                _add_column(src.name, columns, position, (current_year, cell_flow),
+                            year_row)
             elif current_year and position < len(flow_cells) and re.search(
                 r"\bsaldo\b|\bbalanza\b", plain(flow_cells[position])
             ):
@@ -169,55 +331,35 @@ def read_table(src: SourceFile, layout: str, number_style: str | None = None):
             )
         for position, cell in enumerate(years[1:], start=1):
             if year_of(cell):
-                columns[position] = (year_of(cell), flow)
+                _add_column(src.name, columns, position, (year_of(cell), flow), year_row)
             elif cell.strip():
                 report.notes.append(f"column {cell.strip()!r} ignored (not a year)")
     if not columns:
         raise DataError(f"{src.name}: line {year_row + 1}: no year columns found")
+    return columns, balance_columns
 
-    scale = scale_of(preamble)
-    if scale is None:
+
+def _add_column(name: str, columns: dict, position: int, key: tuple[int, str],
+                year_row: int) -> None:
+    """Record that column `position` holds (year, flow); DataError when another already does."""
+    earlier = next((p for p, k in columns.items() if k == key), None)
+    if earlier is not None:
+        year, flow = key
         raise DataError(
-            f"{src.name}: no unit line (like 'Millones de dólares FOB') before the table; "
-            f"cannot tell the scale of the figures"
+            f"{name}: line {year_row + 1}: the year {year} heads two {flow} columns "
+            f"(columns {earlier + 1} and {position + 1}); keep one of them, or the year "
+            f"would be counted twice"
         )
-    multiplier, unit_words = scale
-    stated = valuation_of(preamble)
+    columns[position] = key
 
-    # table rows: until the first footnote after the header
-    body: list[tuple[int, list[str]]] = []
-    for index in range(header_end + 1, len(lines)):
-        cells = [c.strip() for c in fields(lines[index], delimiter)]
-        if not any(cells):
-            continue
-        if FOOTNOTE.match(cells[0]) or (len(cells) == 1 and body):
-            break
-        body.append((index + 1, cells))
-    if not body:
-        raise DataError(f"{src.name}: the table has a header but no rows")
 
-    style = choose_style(
-        report,
-        ((line, cells[p]) for line, cells in body for p in columns if p < len(cells)),
-        number_style,
-        publisher.number_convention,
-        publisher.name,
-    )
-    valuations = {
-        "export": "FOB",
-        "import": stated or publisher.import_valuation,
-    }
-    if stated is None and any(f == "import" for _, f in columns.values()):
-        report.notes.append(
-            f"the unit line does not state the valuation; imports read as "
-            f"{publisher.import_valuation} ({publisher.name}'s by-country tables)"
-        )
-    elif stated == "CIF" and any(f == "export" for _, f in columns.values()):
-        report.notes.append("the unit line says CIF; exports are FOB by definition and kept so")
+def _checked_rows(body, columns, style, publisher, report) -> list[_Row]:
+    """The rows whose name and figures can be read; the others set aside in `report`.
 
-    source = f"{publisher.name} ({short_name(src.name)})"
-    records = []
-    saldo_mismatches: list[str] = []
+    Reasons, the first that applies: unknown-country, bad-number, no-figures,
+    reporter-is-partner (the publisher's own country: no bilateral flow).
+    """
+    rows = []
     for line, cells in body:
         report.rows_read += 1
         name = NAME_MARK.sub("", cells[0]).strip()
@@ -247,32 +389,41 @@ def read_table(src: SourceFile, layout: str, number_style: str | None = None):
         if not row_values:
             report.add(line, "no-figures", name)
             continue
-        report.rows_used += 1
-        mismatch = _saldo_mismatch(cells, row_values, balance_columns, style)
-        if mismatch:
-            saldo_mismatches.append(f"line {line} ({name} {mismatch})")
-        for year, flow, value in row_values:
-            records.append(
-                {
-                    "reporter": publisher.reporter,
-                    "partner": partner,
-                    "year": year,
-                    "flow": flow,
-                    "value_usd": float(value * Decimal(multiplier)),
-                    "valuation": valuations[flow],
-                    "source": source,
-                }
-            )
-    report.unit = unit_words
-    if saldo_mismatches:
-        shown = "; ".join(saldo_mismatches[:3])
-        more = f" and {len(saldo_mismatches) - 3} more" if len(saldo_mismatches) > 3 else ""
-        report.notes.append(
-            f"the table's Saldo differs from exportaciones - importaciones on "
-            f"{len(saldo_mismatches)} row(s): {shown}{more}; pa-trade computes the balance itself"
-        )
-    frame = pd.DataFrame(records) if records else None
-    return flows.aggregate(frame), report
+        if partner == publisher.reporter:
+            report.add(line, "reporter-is-partner",
+                       f"{name} in {publisher.name}'s table of {publisher.country}'s trade")
+            continue
+        rows.append(_Row(line, name, partner, cells, row_values))
+    return rows
+
+
+def _without_repeats(rows: list[_Row], report: LoadReport) -> list[_Row]:
+    """The rows less those naming a partner an earlier row names: a repeat with the same
+    figures is set aside as duplicate-row, rows that differ all as conflicting-row.
+
+    Groups are left alone: a table by region may list 'Otros' under every region, and
+    adding those up is what the table means.
+    """
+    by_partner: dict[str, list[_Row]] = {}
+    for row in rows:
+        by_partner.setdefault(row.partner, []).append(row)
+    dropped: set[int] = set()
+    for partner, same in by_partner.items():
+        if len(same) < 2 or countries.kind(partner) == "group":
+            continue
+        first = same[0]
+        if all(sorted(r.values) == sorted(first.values) for r in same[1:]):
+            for row in same[1:]:
+                report.add(row.line, "duplicate-row",
+                           f"{row.name}: same figures as line {first.line}")
+                dropped.add(row.line)
+        else:
+            shown = ", ".join(str(r.line) for r in same)
+            for row in same:
+                report.add(row.line, "conflicting-row",
+                           f"{row.name}: lines {shown} give different figures")
+                dropped.add(row.line)
+    return [row for row in rows if row.line not in dropped]
 
 
 def _saldo_mismatch(cells, row_values, balance_columns, style) -> str:

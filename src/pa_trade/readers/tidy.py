@@ -122,8 +122,9 @@ def _read_line_by_line(src: SourceFile, header, header_index: int, delimiter: st
 def _check_rows(table, line_numbers, report: LoadReport, default_source: str):
     """Checks every row in bulk; records set-aside rows in `report`; returns the good rows.
 
-    Reasons, the first that applies: unknown-country, missing-value, bad-number, bad-field;
-    then a flow given twice: duplicate-row (same figure) or conflicting-row (both rows).
+    Reasons, the first that applies: unknown-country, missing-value, bad-number, bad-field,
+    reporter-is-partner (a country's trade with itself); then a flow given twice:
+    duplicate-row (same figure) or conflicting-row (both rows).
     """
     import numpy as np
     import pandas as pd
@@ -154,6 +155,7 @@ def _check_rows(table, line_numbers, report: LoadReport, default_source: str):
                                                                         na_value=True)
     bad_flow = ~flow.isin(flows.FLOWS).to_numpy()
     bad_valuation = ~valuation.isin(["FOB", "CIF", "", "UNKNOWN"]).to_numpy()
+    itself = reporter.eq(partner).to_numpy(dtype=bool, na_value=False)
 
     checks = [
         ("unknown-country", unknown,
@@ -165,6 +167,9 @@ def _check_rows(table, line_numbers, report: LoadReport, default_source: str):
          lambda i: _bad_field_detail(year.iat[i], month.iat[i], column["flow"].iat[i],
                                      column["valuation"].iat[i], bad_year[i], bad_month[i],
                                      bad_flow[i])),
+        ("reporter-is-partner", itself,
+         lambda i: f"reporter {column['reporter'].iat[i]!r}, "
+                   f"partner {column['partner'].iat[i]!r}"),
     ]
     aside = np.zeros(n, dtype=bool)
     for reason, mask, detail in checks:
