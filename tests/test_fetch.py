@@ -725,3 +725,17 @@ def test_records_of_another_reporter_are_refused_and_not_stored(server, run):
     assert sorted(p.name for p in Path(AnswerCache().folder).glob("*.json")) == cached
     with pytest.raises(DataError, match="with records of Colombia"):
         client(server).fetch_totals(["CHL"], ["MEX"], [2022])
+
+
+def test_records_of_another_year_are_refused_and_not_stored(server, run):
+    earlier = colombia([2021])
+    # the server answers a question about 2022 with 2021's records
+    server.script(Reply(200, json.dumps({"count": len(earlier), "data": earlier, "error": ""}),
+                        when=lambda p: p["period"] == "2022", times=None))
+    result = run("fetch", "comtrade", "-r", "colombia", "-y", "2022", "--api-url", server.url)
+    assert result.exit_code == ExitCode.DATA == 1
+    assert result.stderr == ("pa-trade: error: UN Comtrade answered the request for Colombia "
+                             "2022 with records of 2021; nothing was written\n")
+    folder = Path(AnswerCache().folder).parents[1] / "data"
+    assert not (folder / "comtrade-COL.csv").exists()
+    assert list(Path(AnswerCache().folder).glob("*.json")) == []

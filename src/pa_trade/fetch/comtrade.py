@@ -392,7 +392,7 @@ class ComtradeClient:
         if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
             raise NetworkError(f"UN Comtrade sent an answer without a list of records for "
                                f"{query.describe()}")
-        _check_reporter(data, query)
+        _check_answer(data, query)
         return data
 
     def _capped(self, document: dict) -> bool:
@@ -413,11 +413,18 @@ class ComtradeClient:
         return text
 
 
-def _check_reporter(records: list[dict], query: Query) -> None:
-    """DataError when a record is another reporter's than the one asked for: stored, it would
-    replace that other country's figures. Checked before an answer is cached or converted."""
+def _check_answer(records: list[dict], query: Query) -> None:
+    """DataError when a record is another reporter's or another year's than the one asked for:
+    stored, it would replace that country's or that year's figures. Checked before an answer
+    is cached or converted."""
     asked = countries.comtrade_to_iso3(query.reporter)
     for record in records:
+        year = _int(record.get("refYear"))
+        if year is None:
+            year = _int(str(record.get("period", ""))[:4])
+        if year is not None and year != query.year:
+            raise DataError(f"UN Comtrade answered the request for {query.describe()} with "
+                            f"records of {year}; nothing was written")
         code = _int(record.get("reporterCode"))
         if code is None or code == query.reporter:
             continue  # no code: set aside as an unknown reporter when converted
