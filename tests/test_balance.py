@@ -6,7 +6,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pa_trade import countries, flows
-from pa_trade.analysis.balance import balance, bloc_balance, status_of, valuation_label
+from pa_trade.analysis.balance import (
+    _years_text,
+    balance,
+    bloc_balance,
+    status_of,
+    valuation_label,
+    with_total_rows,
+)
 from pa_trade.errors import DataError
 
 MEMBERS = ["MEX", "PER", "CHL"]
@@ -231,3 +238,31 @@ def test_a_bloc_figure_that_misses_members_says_so_and_shows_no_balance():
     assert pd.isna(bloc_row["balance_usd"]) and bloc_row["status"] == ""
     assert any("imports add up COL, MEX only (no figure from PER)" in n for n in result.notes)
     assert any("include their trade with each other" in n for n in result.notes)
+
+
+def test_a_bloc_total_over_a_row_without_balance_has_none_either():
+    frame = flows.aggregate(pd.DataFrame([
+        {"reporter": r, "partner": "CHN", "year": 2019, "flow": f, "value_usd": v,
+         "valuation": val, "source": "test"}
+        for r, f, v, val in [("COL", "export", 100.0, "FOB"), ("MEX", "export", 300.0, "FOB"),
+                             ("MEX", "import", 250.0, "CIF")]]))
+    result = with_total_rows(bloc_balance(frame, countries.bloc("pa"), partners=["CHN"]))
+    bloc_rows = result.table[result.table["reporter"] == "XPA"]
+    assert bloc_rows["partner_name"].tolist() == ["China", "Total, 1 partner"]
+    assert bloc_rows["balance_usd"].isna().all()
+
+
+def test_one_reporting_member_brings_no_note_on_different_members():
+    frame = flows.aggregate(pd.DataFrame([
+        {"reporter": "COL", "partner": p, "year": 2022, "flow": f, "value_usd": 10.0,
+         "valuation": "FOB", "source": "test"}
+        for p, f in [("CHN", "export"), ("USA", "export"), ("USA", "import")]]))
+    result = bloc_balance(frame, countries.bloc("pa"))
+    assert not any("different members" in note for note in result.notes)
+    usa = result.table[(result.table["reporter"] == "XPA") & (result.table["partner"] == "USA")]
+    assert usa["balance_usd"].tolist() == [0.0]
+
+
+def test_years_are_told_as_ranges():
+    assert _years_text([2009, 2000, 2001, 2002, 2012, 2014, 2015]) == \
+        "2000-2002, 2009, 2012, 2014-2015"

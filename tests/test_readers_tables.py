@@ -196,3 +196,25 @@ def test_two_mexican_blocks_of_the_same_year_are_refused(tmp_path):
                         years=",2021,,,,2021,,,")
     message = one_line_error(lambda: read(path))
     assert message.startswith(str(path)) and "line 3" in message and "2021" in message
+
+
+def test_the_secretarias_header_under_a_title_naming_colombia_is_mexicos(tmp_path):
+    # Colombia is a partner here: the SE's own header and 'Fuente: SE.' say whose it is
+    path = mexico_table(
+        tmp_path, [mexico_row("Colombia", 3900, 1600, 4010, 1700),
+                   mexico_row("Chile", 1500, 1900, 1600, 2000)],
+        title="Balanza comercial con los países de la Alianza del Pacífico: Colombia, Chile "
+              "y Perú", notes=["Fuente: SE."])
+    frame, report = read(path)
+    assert set(frame["reporter"]) == {"MEX"} and set(frame["partner"]) == {"COL", "CHL"}
+    assert report.set_aside == []
+
+
+def test_the_source_line_outranks_a_comparison_in_the_notes(tmp_path):
+    path = dane_table(tmp_path, ["Estados Unidos;9.812,4;10.245,7", "México;1.411,3;1.530,8"],
+                      title="Exportaciones según país de destino",
+                      notes=["Fuente: DANE, con base en DIAN. Comparar con cifras de "
+                             "Banxico/INEGI para México."])
+    frame, report = read(path)
+    assert set(frame["reporter"]) == {"COL"} and set(frame["partner"]) == {"USA", "MEX"}
+    assert report.set_aside == []

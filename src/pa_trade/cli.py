@@ -294,8 +294,12 @@ def _leave(code) -> None:
     threading = sys.modules.get("threading")
     if ("pandas" in sys.modules and isinstance(code, int) and threading is not None
             and threading.active_count() == 1):
-        sys.stdout.flush()
-        sys.stderr.flush()
+        try:
+            for stream in (sys.stdout, sys.stderr):
+                if stream is not None:  # None: started with the stream closed (`>&-`)
+                    stream.flush()
+        except (OSError, ValueError):
+            sys.exit(code)  # what could not be written is reported the usual way
         os._exit(code)
     sys.exit(code)
 

@@ -71,10 +71,14 @@ def coverage(flows: pd.DataFrame, reporter: str | None = None) -> str:
 
 
 def _years_text(years) -> str:
-    values = sorted(set(int(y) for y in years))
-    if len(values) > 1 and values == list(range(values[0], values[-1] + 1)):
-        return f"{values[0]}-{values[-1]}"
-    return ", ".join(str(y) for y in values)
+    """'2000-2009, 2012, 2014-2020': runs of consecutive years as ranges."""
+    runs: list[list[int]] = []
+    for year in sorted(set(int(y) for y in years)):
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
 
 
 def partner_table(
@@ -255,7 +259,8 @@ def bloc_balance(
                 partial.append((countries.name(partner), year, side, covered[side],
                                 reporting[year]))
         # exports of some members against imports of others make no balance
-        row["comparable"] = covered["exports"] == covered["imports"]
+        row["comparable"] = (covered["exports"] == covered["imports"]
+                             or not (covered["exports"] and covered["imports"]))
         rows.append(row)
     notes += _partial_notes(partial, bloc)
     if not all(row["comparable"] for row in rows):
@@ -370,6 +375,9 @@ def with_total_rows(result: BalanceResult) -> BalanceResult:
         label = f"Total, {len(group)} partner{'s' if len(group) > 1 else ''}"
         row = _sum_row(group, reporter, "", label, "shown", year)
         row["balance_usd"] = row["exports_usd"] - row["imports_usd"]
+        if (group["exports_usd"].notna() & group["imports_usd"].notna()
+                & group["balance_usd"].isna()).any():
+            row["balance_usd"] = float("nan")  # a row shown without balance is in the total
         row["status"] = status_of(row["balance_usd"])
         rows.append(row)
         one_sided = group[group["exports_usd"].isna() != group["imports_usd"].isna()]

@@ -118,11 +118,18 @@ def detect_layout(src: SourceFile) -> str:
     if year_row is not None:
         # whose table it is, from its title and notes only: never guessed from the rows
         said = tables.title_and_notes(src)
+        if flow_row is not None:
+            # the SE balanza's own header (years over four flow columns): DANE has none
+            if tables.names_office(said, tables.DANE) and not tables.names_office(
+                    said, tables.MEXICO):
+                raise DataError(
+                    f"{src.name}: the header is the Secretaría de Economía's (years over "
+                    f"exports, imports, total and balance) but the title and notes name DANE; "
+                    f"use --layout mexico-se or --layout dane-cuadro")
+            return "mexico-se"
         publisher = tables.publisher_of(said)
         if publisher is not None:
             return publisher.layout
-        if flow_row is not None:
-            return "mexico-se"  # the SE balanza's own header: years over four flow columns
         raise DataError(tables.unattributed(src.name, said))
     shown = non_blank[0].strip()
     shown = shown if len(shown) <= 60 else shown[:57] + "..."

@@ -49,28 +49,66 @@ MEXICO = Publisher("mexico-se", "MEX", "Secretaría de Economía", numbers.ENGLI
 PUBLISHERS = {DANE.layout: DANE, MEXICO.layout: MEXICO}
 
 
-def _mentions(text: str) -> tuple[int, int]:
-    """(mentions of DANE or Colombia, mentions of Mexico or its SE) in a text."""
+# who published a table: its offices first, then the country its title or notes name
+OFFICES = {
+    "dane-cuadro": r"\b(dane|dian)\b",
+    "mexico-se": r"\b(secretaria de economia|sre|banxico|inegi|sat|snieg)\b|\bfuente\W+se\b",
+}
+COUNTRIES = {"dane-cuadro": r"\bcolombia\b", "mexico-se": r"\bmexico\b"}
+
+
+@dataclass
+class Said:
+    """What a table says of itself: the lines above its header and those below its rows."""
+
+    title: str
+    notes: str
+
+
+def _named(text: str, patterns: dict[str, str]) -> dict[str, int]:
     words = plain(text)
-    dane = len(re.findall(r"\b(dane|dian|colombia)\b", words))
-    mexico = len(re.findall(
-        r"\b(mexico|secretaria de economia|sre|banxico|inegi|sat|snieg)\b", words
-    ))
-    return dane, mexico
+    return {layout: len(re.findall(pattern, words)) for layout, pattern in patterns.items()}
 
 
-def publisher_of(text: str) -> Publisher | None:
-    """DANE or Mexico's SE, whichever a table's title and footnotes name more; None for
-    neither or both as often."""
-    dane, mexico = _mentions(text)
-    if dane > mexico:
-        return DANE
-    if mexico > dane:
-        return MEXICO
+def publisher_of(said: Said, offices_only: bool = False) -> Publisher | None:
+    """DANE or Mexico's SE, from what a table says of itself, strongest signal first: the
+    office a 'Fuente:' line credits; the one office its title names, else its notes; then
+    (unless `offices_only`) the country its title names more, else its notes. None when
+    nothing decides (neither, or both alike)."""
+    credited = _credited(said.title + "\n" + said.notes)
+    if credited is not None:
+        return credited
+    for patterns in (OFFICES,) if offices_only else (OFFICES, COUNTRIES):
+        for text in (said.title, said.notes):
+            count = _named(text, patterns)
+            dane, mexico = count["dane-cuadro"], count["mexico-se"]
+            if patterns is OFFICES and dane and mexico:
+                continue  # both offices in one place: a comparison, look further
+            if dane != mexico:
+                return DANE if dane > mexico else MEXICO
     return None
 
 
-def title_and_notes(src: SourceFile) -> str:
+def _credited(text: str) -> Publisher | None:
+    """The publisher a 'Fuente:' line credits first ('Fuente: DANE, con base en DIAN';
+    'Fuente: SE.'), or None."""
+    for match in re.finditer(r"\bfuentes?\W+([^\n.;]*)", plain(text)):
+        credit = match.group(1)
+        count = _named(credit, OFFICES)
+        if re.match(r"se\b", credit):
+            count["mexico-se"] += 1
+        found = [layout for layout, n in count.items() if n]
+        if len(found) == 1:
+            return PUBLISHERS[found[0]]
+    return None
+
+
+def names_office(said: Said, publisher: Publisher) -> bool:
+    """True when the title or notes name one of `publisher`'s offices."""
+    return any(_named(text, OFFICES)[publisher.layout] for text in (said.title, said.notes))
+
+
+def title_and_notes(src: SourceFile) -> Said:
     """The lines above a table's header and below its rows: what says whose table it is.
 
     The rows are left out: a partner named in a row ('México' in a DANE table) says nothing
@@ -78,18 +116,20 @@ def title_and_notes(src: SourceFile) -> str:
     """
     delimiter, year_row, flow_row = _find_header(src)
     if year_row is None:
-        return ""
+        return Said("", "")
     lines = src.lines
     header_end = max(year_row, flow_row if flow_row is not None else year_row)
     _, notes_start = _body(lines, delimiter, header_end)
     top = min(year_row, flow_row if flow_row is not None else year_row)
-    return "\n".join(lines[:top] + lines[notes_start:])
+    return Said("\n".join(lines[:top]), "\n".join(lines[notes_start:]))
 
 
-def unattributed(name: str, text: str) -> str:
+def unattributed(name: str, said: Said) -> str:
     """The one-line error for a table whose title and notes do not say whose it is."""
-    dane, mexico = _mentions(text)
-    why = ("its title and notes name Colombia/DANE and Mexico/SE as often" if dane
+    counts = [_named(text, patterns) for patterns in (OFFICES, COUNTRIES)
+              for text in (said.title, said.notes)]
+    named = any(sum(count.values()) for count in counts)
+    why = ("its title and notes name Colombia/DANE and Mexico/SE alike" if named
            else "its title and notes do not say whose")
     return (f"{name}: a table by country, but {why} (DANE or Mexico's SE); "
             f"use --layout dane-cuadro or --layout mexico-se")
@@ -206,7 +246,8 @@ def read_table(src: SourceFile, layout: str, number_style: str | None = None):
     preamble = "\n".join(lines[: min(year_row, flow_row if flow_row is not None else year_row)])
     everything = "\n".join(lines)
     publisher = PUBLISHERS[layout]
-    stated = publisher_of(title_and_notes(src))
+    # a forced layout gives way only to an office the table names (a country may be a partner)
+    stated = publisher_of(title_and_notes(src), offices_only=True)
     if stated is not None and stated is not publisher:
         raise DataError(
             f"{src.name}: the layout {layout} does not fit: the title and notes say this is "
