@@ -281,3 +281,22 @@ def test_files_parsed_in_pieces_on_every_core_read_the_same(name, tmp_path, monk
     assert report.set_aside == exact_report.set_aside
     assert (report.rows_read, report.rows_used) == (exact_report.rows_read,
                                                     exact_report.rows_used)
+
+
+@pytest.mark.parametrize("chunk", [200, 48 << 20])
+def test_a_blank_line_inside_microdata_is_no_row_on_any_path(chunk, tmp_path, monkeypatch):
+    from pa_trade.readers import dane_microdata
+    from pa_trade.textio import read_source
+
+    name = "dane_expo_yymm_latin1_semicolon.csv"
+    lines = (FIXTURES / name).read_bytes().split(b"\n")
+    path = tmp_path / name
+    path.write_bytes(b"\n".join(lines[:5] + [b""] + lines[5:]))
+    monkeypatch.setattr(dane_microdata, "CHUNK_BYTES", chunk)
+    frame, report = dane_microdata.read_expo(read_source(str(path)))
+    exact, exact_report = dane_microdata.read_expo(read_source(str(path)), line_by_line=True)
+    assert report.set_aside == exact_report.set_aside
+    assert (report.rows_read, report.rows_used) == (exact_report.rows_read,
+                                                    exact_report.rows_used)
+    assert sums(frame) == sums(exact)
+    assert not any(r.reason == "bad-date" and "''" in r.detail for r in report.set_aside)

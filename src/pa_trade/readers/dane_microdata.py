@@ -496,6 +496,13 @@ class _Batches:
         if not count:
             return
         text = {name: _trimmed(column) for name, column in columns.items()}
+        if isinstance(lines, int):  # Arrow's rows: a blank line comes as a row of empty cells
+            blank = None
+            for column in text.values():
+                empty_cell = pc.fill_null(pc.equal(column, ""), True)
+                blank = empty_cell if blank is None else pc.and_(blank, empty_cell)
+            if pc.any(blank).as_py():
+                raise _NeedsLineByLine("a blank line")  # which only the exact path tells apart
         year, month, bad_date = _dates(text[layout.date])
 
         codes = text[layout.partner]
