@@ -300,3 +300,41 @@ def test_a_blank_line_inside_microdata_is_no_row_on_any_path(chunk, tmp_path, mo
                                                     exact_report.rows_used)
     assert sums(frame) == sums(exact)
     assert not any(r.reason == "bad-date" and "''" in r.detail for r in report.set_aside)
+
+
+@pytest.mark.parametrize("line_by_line", [False, True])
+def test_a_negative_customs_value_is_summed_and_said(line_by_line, tmp_path):
+    from pa_trade.readers import dane_microdata
+    from pa_trade.textio import read_source
+
+    name = "dane_expo_yymm_latin1_semicolon.csv"
+    lines = (FIXTURES / name).read_bytes().split(b"\n")
+    cells = lines[2].split(b";")
+    cells[12] = b"-" + cells[12]  # FOBDOL of line 3, 54210,75 below zero
+    lines[2] = b";".join(cells)
+    path = tmp_path / name
+    path.write_bytes(b"\n".join(lines))
+    frame, report = dane_microdata.read_expo(read_source(str(path)), line_by_line=line_by_line)
+    original, _ = dane_microdata.read_expo(source(name))
+    assert sum(sums(frame).values()) == sum(sums(original).values()) - 2 * Decimal("54210.75")
+    assert report.notes[-1] == ("1 row with a negative FOBDOL, summed as given (customs values "
+                                "are normally positive: a correction?)")
+    assert report.balanced and not report.set_aside
+
+
+@pytest.mark.parametrize("chunk", [200, 48 << 20])
+def test_a_byte_that_is_no_text_inside_a_code_is_set_aside(chunk, tmp_path, monkeypatch):
+    from pa_trade.readers import dane_microdata
+    from pa_trade.textio import read_source
+
+    name = "dane_expo_yymm_latin1_semicolon.csv"
+    lines = (FIXTURES / name).read_bytes().split(b"\n")
+    cells = lines[1].split(b";")
+    cells[2] = cells[2][:2] + b"\x80" + cells[2][2:]  # PAIS '493' becomes '49\x803'
+    lines[1] = b";".join(cells)
+    path = tmp_path / name
+    path.write_bytes(b"\n".join(lines))
+    monkeypatch.setattr(dane_microdata, "CHUNK_BYTES", chunk)
+    frame, report = dane_microdata.read_expo(read_source(str(path)))
+    assert [(r.line, r.reason) for r in report.set_aside] == [(2, "unknown-country")]
+    assert report.balanced

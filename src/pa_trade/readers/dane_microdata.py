@@ -238,6 +238,7 @@ class _Batches:
             self.columns.append(layout.hs_code)
         self.partial = []
         self.partners: dict[str, str | None] = {}
+        self.negative: dict[str, int] = {}  # rows used with a value below zero, per column
 
     def chunks_typed(self):
         """Typed fast path for big files on disk: pieces of the file, cut at line ends, are
@@ -310,6 +311,7 @@ class _Batches:
         self.report.rows_read = self.report.rows_used = 0
         self.report.set_aside.clear()
         self.partial.clear()
+        self.negative.clear()
 
     def stream(self, typed: bool):
         """Fast path: Arrow's CSV reader over the file, blocks parsed in parallel.
@@ -376,6 +378,8 @@ class _Batches:
             if typed and not misfits:
                 raise _NeedsTextColumns(str(exc)) from None
             raise _NeedsLineByLine(str(exc)) from None
+        except UnicodeDecodeError:  # a cell whose bytes are no text: the exact path reads it
+            raise _NeedsLineByLine("a cell that is not UTF-8") from None
         finally:
             sys.unraisablehook = previous_hook
         if misfits:
@@ -441,6 +445,8 @@ class _Batches:
         for column in values.values():
             if not pc.all(pc.is_finite(column)).as_py():
                 raise _NeedsTextColumns("nan or inf")
+            if pc.min(column).as_py() < 0:
+                raise _NeedsTextColumns("a negative value")  # counted for the report there
         keys = {"code": columns[layout.partner], "date": columns[layout.date]}
         if layout.hs_code in columns:
             keys["hs"] = columns[layout.hs_code]
@@ -453,7 +459,10 @@ class _Batches:
         groups = grouped(table)
         if not pc.all(_typed_dates(groups["date"])[2]).as_py():
             raise _NeedsTextColumns("a date to check")
-        distinct = pc.unique(groups["code"]).to_pylist()
+        try:
+            distinct = pc.unique(groups["code"]).to_pylist()
+        except UnicodeDecodeError:  # bytes that are no text in the file's encoding
+            raise _NeedsTextColumns("a code that is not text") from None
         unseen = [c for c in distinct if c not in self.partners]
         if unseen:
             self.partners.update(countries.dian_to_iso3(unseen))
@@ -530,6 +539,12 @@ class _Batches:
             found = self._aside(lines, count, columns, bad_date, unknown, empty, bad, itself)
         good = pc.invert(aside)
         used = pc.sum(pc.cast(good, pa.int64())).as_py() or 0
+        for valuation, array in values.items():
+            negative = pc.fill_null(pc.and_(good, pc.less(array, 0)), False)
+            count_negative = pc.sum(pc.cast(negative, pa.int64())).as_py() or 0
+            if count_negative:
+                column = layout.values[valuation]
+                self.negative[column] = self.negative.get(column, 0) + count_negative
         report.rows_read += count
         report.rows_used += used
         for line, reason, detail in found:
@@ -599,5 +614,9 @@ class _Batches:
             })
             for valuation in self.layout.values
         ]
+        for column, count in self.negative.items():
+            self.report.notes.append(
+                f"{count:,} row{'s' if count > 1 else ''} with a negative {column}, summed as "
+                f"given (customs values are normally positive: a correction?)")
         self.report.set_aside.sort(key=lambda r: r.line)
         return flows.normalise_frame(pd.concat(frames, ignore_index=True)), self.report
