@@ -7,12 +7,12 @@ from hypothesis import strategies as st
 
 from pa_trade import countries, flows
 from pa_trade.analysis.balance import (
-    _years_text,
     balance,
     bloc_balance,
     status_of,
     valuation_label,
     with_total_rows,
+    years_text,
 )
 from pa_trade.errors import DataError
 
@@ -264,5 +264,5 @@ def test_one_reporting_member_brings_no_note_on_different_members():
 
 
 def test_years_are_told_as_ranges():
-    assert _years_text([2009, 2000, 2001, 2002, 2012, 2014, 2015]) == \
+    assert years_text([2009, 2000, 2001, 2002, 2012, 2014, 2015]) == \
         "2000-2002, 2009, 2012, 2014-2015"

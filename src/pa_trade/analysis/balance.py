@@ -64,13 +64,13 @@ def coverage(flows: pd.DataFrame, reporter: str | None = None) -> str:
     if reporter is None or not (flows["reporter"] == reporter).any():
         parts = []
         for code, rows in flows.groupby("reporter"):
-            parts.append(f"{countries.name(code)} ({_years_text(rows['year'])})")
+            parts.append(f"{countries.name(code)} ({years_text(rows['year'])})")
         return "the loaded data cover " + "; ".join(parts)
     rows = flows[flows["reporter"] == reporter]
-    return f"the loaded data cover {countries.name(reporter)} in {_years_text(rows['year'])}"
+    return f"the loaded data cover {countries.name(reporter)} in {years_text(rows['year'])}"
 
 
-def _years_text(years) -> str:
+def years_text(years) -> str:
     """'2000-2009, 2012, 2014-2020': runs of consecutive years as ranges."""
     runs: list[list[int]] = []
     for year in sorted(set(int(y) for y in years)):
@@ -97,7 +97,7 @@ def partner_table(
         mine = mine[mine["year"].isin(years)]
         if mine.empty:
             raise DataError(
-                f"no data for {countries.name(reporter)} in {_years_text(years)}; "
+                f"no data for {countries.name(reporter)} in {years_text(years)}; "
                 f"{coverage(flows, reporter)}"
             )
     mine = mine[mine["partner"] != reporter]

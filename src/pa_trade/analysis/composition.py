@@ -249,7 +249,7 @@ def _chosen(flows: pd.DataFrame, reporters: list[str], years: list[int] | None,
     """
     import pandas as pd
 
-    from pa_trade.analysis.balance import _years_text, coverage
+    from pa_trade.analysis.balance import coverage, years_text
 
     mine = flows[flows["reporter"].isin(reporters)]
     if mine.empty and not missing_ok:
@@ -259,7 +259,7 @@ def _chosen(flows: pd.DataFrame, reporters: list[str], years: list[int] | None,
         mine = mine[mine["year"].isin(years)]
         if mine.empty and not missing_ok:
             raise DataError(f"no data for {countries.name(reporters[0])} in "
-                            f"{_years_text(years)}; {coverage(flows, reporters[0])}")
+                            f"{years_text(years)}; {coverage(flows, reporters[0])}")
     mine = mine[mine["partner"] != mine["reporter"]]
     valuation = valuation.upper()
     other = "FOB" if valuation == "CIF" else "CIF"

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pa_trade import countries
+from pa_trade.analysis.balance import years_text
 from pa_trade.errors import DataError, UsageError
 
 if TYPE_CHECKING:
@@ -138,7 +139,7 @@ def mirror(
     if years:
         pair = pair[pair["year"].isin(years)]
     if pair.empty:
-        span = f" in {_years_text(years)}" if years else ""
+        span = f" in {years_text(years)}" if years else ""
         raise DataError(f"no flows between {countries.name(a)} and {countries.name(b)}"
                         f"{span}; {coverage(flows)}")
     exports = reported(pair, "export", "FOB").set_index(["reporter", "partner", "year"])
@@ -192,10 +193,3 @@ def _lookup(frame: pd.DataFrame, key: tuple):
         return frame.loc[key]
     except KeyError:
         return None
-
-
-def _years_text(years) -> str:
-    values = sorted(set(int(y) for y in years))
-    if len(values) > 1 and values == list(range(values[0], values[-1] + 1)):
-        return f"{values[0]}-{values[-1]}"
-    return ", ".join(str(y) for y in values)

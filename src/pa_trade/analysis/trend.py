@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pa_trade import countries
+from pa_trade.analysis.balance import years_text
 from pa_trade.errors import DataError, UsageError
 
 if TYPE_CHECKING:
@@ -157,7 +158,7 @@ def trend(
                         f"{coverage(flows)}")
     mine = pool[pool["year"].isin(years)] if years else pool
     if mine.empty:
-        span = f" in {_years_text(years)}" if years else ""
+        span = f" in {years_text(years)}" if years else ""
         raise DataError(f"no data for {countries.name(reporter)} with {partner_name}{span}; "
                         f"{coverage(flows, reporter)}")
 
@@ -202,7 +203,7 @@ def trend(
     for before, year in zip(table["year"], table["year"].iloc[1:], strict=False):
         if year - before > 1 and year in window:
             notes.append(f"no data for {countries.name(reporter)} with {partner_name} in "
-                         f"{_years_text(range(before + 1, year))}: the change in {year} is "
+                         f"{years_text(range(before + 1, year))}: the change in {year} is "
                          f"left empty, as it would span {year - before} years")
     for measure in MEASURES:
         change = (table[f"{measure}_usd"] / table[f"{measure}_usd"].shift(1) - 1) * 100
@@ -275,10 +276,3 @@ def _summary(table: pd.DataFrame, reporter: str, partner: str,
 def _join_labels(values) -> str:
     found = sorted({v for v in values if isinstance(v, str) and v})
     return found[0] if len(found) == 1 else " / ".join(found)
-
-
-def _years_text(years) -> str:
-    values = sorted(set(int(y) for y in years))
-    if len(values) > 1 and values == list(range(values[0], values[-1] + 1)):
-        return f"{values[0]}-{values[-1]}"
-    return ", ".join(str(y) for y in values)
