@@ -245,9 +245,10 @@ def read_table(src: SourceFile, layout: str, number_style: str | None = None):
     header_end = max(year_row, flow_row if flow_row is not None else year_row)
     preamble = "\n".join(lines[: min(year_row, flow_row if flow_row is not None else year_row)])
     everything = "\n".join(lines)
+    body, notes_start = _body(lines, delimiter, header_end)
     publisher = PUBLISHERS[layout]
     # a forced layout gives way only to an office the table names (a country may be a partner)
-    stated = publisher_of(title_and_notes(src), offices_only=True)
+    stated = publisher_of(Said(preamble, "\n".join(lines[notes_start:])), offices_only=True)
     if stated is not None and stated is not publisher:
         raise DataError(
             f"{src.name}: the layout {layout} does not fit: the title and notes say this is "
@@ -266,7 +267,6 @@ def read_table(src: SourceFile, layout: str, number_style: str | None = None):
     multiplier, unit_words = scale
     stated_valuation = valuation_of(preamble)
 
-    body, _ = _body(lines, delimiter, header_end)
     if not body:
         raise DataError(f"{src.name}: the table has a header but no rows")
 
