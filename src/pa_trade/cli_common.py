@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import cache
 
 import click
 
@@ -99,9 +100,7 @@ def load_data(data_paths, layout, number_style, strict, quiet, products=True, va
     return loaded, builtin
 
 
-_SETTLED = []
-
-
+@cache
 def _settle_imports() -> None:
     """Import pandas (and with it pyarrow), then leave their objects out of garbage collection.
 
@@ -110,14 +109,11 @@ def _settle_imports() -> None:
     tenth of a second of a run on cached data. Once per process (the tests run many commands
     in one), so that nothing a command left behind is kept from the collector.
     """
-    if _SETTLED:
-        return
     import gc
 
     import pandas  # noqa: F401  (pyarrow comes with it)
 
     gc.freeze()
-    _SETTLED.append(True)
 
 
 BUILTIN_NOTE = ("Built-in data: {n} published figures, sparse (see README); load full data "
