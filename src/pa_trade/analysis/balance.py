@@ -372,6 +372,7 @@ def with_total_rows(result: BalanceResult) -> BalanceResult:
     countries_only = table[table["kind"].isin(["country", "other"])]
     world = table[table["kind"] == "world"].set_index(["reporter", "year"])
     for (reporter, year), group in countries_only.groupby(["reporter", "year"], sort=False):
+        who = "" if reporter == result.reporter else f"{reporter}: "  # notes of a member
         label = f"Total, {len(group)} partner{'s' if len(group) > 1 else ''}"
         row = _sum_row(group, reporter, "", label, "shown", year)
         row["balance_usd"] = row["exports_usd"] - row["imports_usd"]
@@ -382,7 +383,6 @@ def with_total_rows(result: BalanceResult) -> BalanceResult:
         rows.append(row)
         one_sided = group[group["exports_usd"].isna() != group["imports_usd"].isna()]
         if len(one_sided) and len(one_sided) < len(group):
-            who = "" if reporter == result.reporter else f"{reporter}: "
             names = ", ".join(
                 f"{r.partner_name} ({'imports' if r.exports_usd != r.exports_usd else 'exports'}"
                 f" only)" for r in one_sided.itertuples())
@@ -398,7 +398,6 @@ def with_total_rows(result: BalanceResult) -> BalanceResult:
             if total == total and shown == shown and total:
                 shares.append(f"{shown / total:.1%} of {side}")
         if shares:
-            who = "" if reporter == result.reporter else f"{reporter}: "
             notes.append(f"{who}in {year} the partners shown account for "
                          f"{' and '.join(shares)} to and from the World as reported")
     if not rows:
