@@ -457,10 +457,12 @@ class _Batches:
                 [(f"value_{v}", "sum") for v in values])
 
         groups = grouped(table)
-        if not pc.all(_typed_dates(groups["date"])[2]).as_py():
+        year, month, good_date = _typed_dates(groups["date"])
+        if not pc.all(good_date).as_py():
             raise _NeedsTextColumns("a date to check")
+        encoded = pc.dictionary_encode(groups["code"]).combine_chunks()
         try:
-            distinct = pc.unique(groups["code"]).to_pylist()
+            distinct = encoded.dictionary.to_pylist()
         except UnicodeDecodeError:  # bytes that are no text in the file's encoding
             raise _NeedsTextColumns("a code that is not text") from None
         unseen = [c for c in distinct if c not in self.partners]
@@ -479,11 +481,11 @@ class _Batches:
                                 f"{layout.partner} {_cell(table['code'], row)!r}")
                 used -= 1
             groups = grouped(table.filter(pc.invert(itself)))
-        year, month, _ = _typed_dates(groups["date"])
-        encoded = pc.dictionary_encode(groups["code"]).combine_chunks()
-        partner = pc.take(
-            pa.array([self.partners[c] for c in encoded.dictionary.to_pylist()], pa.string()),
-            encoded.indices)
+            year, month, _ = _typed_dates(groups["date"])
+            encoded = pc.dictionary_encode(groups["code"]).combine_chunks()
+            distinct = encoded.dictionary.to_pylist()
+        partner = pc.take(pa.array([self.partners[c] for c in distinct], pa.string()),
+                          encoded.indices)
         if "hs" in keys:
             hs = groups["hs"]
             hs_code = pc.utf8_lpad(pc.if_else(pc.equal(hs, ""), None, hs), 10, "0")
