@@ -85,6 +85,19 @@ def _refuse_own_output(src: SourceFile, first: list[str]) -> None:
         )
 
 
+def _head_non_blank(src: SourceFile) -> list[str]:
+    """The lines of a file's head that are not blank (detection looks no further)."""
+    return [line for line in src.head_lines[:60] if line.strip()]
+
+
+def _first_cells(non_blank: list[str]) -> list[str]:
+    """The cells of the first line, split by the delimiter the head's lines use."""
+    from pa_trade.readers.common import fields
+    from pa_trade.textio import sniff_delimiter
+
+    return fields(non_blank[0], sniff_delimiter(non_blank[:50]))
+
+
 def detect_layout(src: SourceFile) -> str:
     """The layout of a file, decided from its content.
 
@@ -93,17 +106,13 @@ def detect_layout(src: SourceFile) -> str:
     do not say whose it is.
     """
     from pa_trade.readers import tables
-    from pa_trade.readers.common import fields
     from pa_trade.readers.dane_microdata import header_columns
     from pa_trade.readers.tidy import is_tidy_header
-    from pa_trade.textio import sniff_delimiter
 
-    lines = src.head_lines
-    non_blank = [line for line in lines[:60] if line.strip()]
+    non_blank = _head_non_blank(src)
     if not non_blank:
         raise DataError(f"{src.name}: the file is empty")
-    delimiter = sniff_delimiter(non_blank[:50])
-    first = fields(non_blank[0], delimiter)
+    first = _first_cells(non_blank)
     _refuse_own_output(src, first)
     names = set(header_columns(first))
     if is_tidy_header(first):
@@ -148,12 +157,9 @@ def read_file(src: SourceFile, layout: str | None = None, number_style: str | No
     the caller needs, where a file has several (DANE import microdata); None: all.
     """
     from pa_trade.readers import dane_microdata, tables, tidy
-    from pa_trade.readers.common import fields
-    from pa_trade.textio import sniff_delimiter
 
-    if layout:
-        non_blank = next((line for line in src.head_lines[:60] if line.strip()), "")
-        _refuse_own_output(src, fields(non_blank, sniff_delimiter([non_blank])))
+    if layout and (non_blank := _head_non_blank(src)):
+        _refuse_own_output(src, _first_cells(non_blank))
     chosen = layout or detect_layout(src)
     if chosen == "dane-expo":
         return dane_microdata.read_expo(src, number_style, products=products)
