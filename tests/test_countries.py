@@ -386,7 +386,7 @@ def test_aggregate_codes_are_no_real_iso3():
     assert rows
     for row in rows:
         assert row["code"] not in real
-        assert row["kind"] in ("world", "group", "other")
+        assert row["kind"] in ("world", "group", "other", "domestic")
 
 
 # --- display names -------------------------------------------------------------------------------

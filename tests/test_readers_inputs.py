@@ -35,8 +35,10 @@ def test_a_tidy_row_of_a_country_with_itself_is_set_aside(tmp_path):
 
 
 @pytest.mark.parametrize("way", ["stream", "line by line", "pieces"])
-def test_microdata_with_colombia_as_destination_set_the_row_aside(tmp_path, monkeypatch, way):
-    # DIAN's 169 is Colombia: goods 'exported' to the country itself (free-zone paperwork)
+def test_microdata_with_colombia_as_destination_give_national_territory(tmp_path, monkeypatch,
+                                                                        way):
+    # DIAN's 169 is Colombia: goods 'exported' to the country itself, which DANE counts in
+    # its total: a partner of its own, national territory, never a country
     lines = [EXPO_HEADER,
              "2201;23;493;6;13;1;0901110000;76;KG;6094,32;6338,09;6094,32;178638,32;"
              "699238616,83;8931,92;1786,38",
@@ -50,13 +52,15 @@ def test_microdata_with_colombia_as_destination_set_the_row_aside(tmp_path, monk
         monkeypatch.setattr(dane_microdata, "CHUNK_BYTES", 100)
     frame, report = dane_microdata.read_expo(read_source(str(path)),
                                              line_by_line=way == "line by line")
-    assert set(frame["partner"]) == {"MEX", "CHL"}
-    assert [(r.line, r.reason, r.detail) for r in report.set_aside] == [
-        (3, "reporter-is-partner", "PAIS '169'")]
-    assert report.balanced and report.rows_used == 2
+    assert set(frame["partner"]) == {"MEX", "CHL", "XTN", "WLD"}
+    national = frame[frame["partner"] == "XTN"]
+    assert national["value_usd"].tolist() == [54210.75]
+    world = frame[frame["partner"] == "WLD"]["value_usd"].sum()
+    assert world == pytest.approx(178638.32 + 54210.75 + 23885.1, abs=0.005)
+    assert not report.set_aside and report.balanced and report.rows_used == 3
 
 
-def test_microdata_with_colombia_as_origin_set_the_row_aside(tmp_path):
+def test_microdata_with_colombia_as_origin_give_national_territory(tmp_path):
     lines = [IMPO_HEADER,
              "202201;48;493;493;493;13;1;5911,44;5629,94;8703231090;152300,4;6120,35;380,75;"
              "158801,5;675829011,72",
@@ -65,9 +69,8 @@ def test_microdata_with_colombia_as_origin_set_the_row_aside(tmp_path):
     path = tmp_path / "impo.csv"
     path.write_bytes(("\ufeff" + "\n".join(lines) + "\n").encode("utf-8"))
     frame, report = readers.read_file(read_source(str(path)))
-    assert set(frame["partner"]) == {"MEX"}
-    assert [(r.line, r.reason) for r in report.set_aside] == [(3, "reporter-is-partner")]
-    assert report.balanced and report.rows_used == 1
+    assert set(frame["partner"]) == {"MEX", "XTN", "WLD"}
+    assert not report.set_aside and report.balanced and report.rows_used == 2
 
 
 def test_flows_and_balance_see_the_same_rows(run, tmp_path):

@@ -31,6 +31,7 @@ __all__ = [
     "bloc",
     "comtrade_to_iso3",
     "dian_to_iso3",
+    "numeric_to_code",
     "expand",
     "is_aggregate",
     "kind",
@@ -42,7 +43,7 @@ __all__ = [
 ]
 
 CODE_SYSTEMS = ("iso", "dian", "comtrade")
-KINDS = ("country", "world", "group", "other")
+KINDS = ("country", "world", "group", "other", "domestic")
 COUNTRY_COLUMNS = (
     "iso3",
     "iso2",
@@ -53,7 +54,7 @@ COUNTRY_COLUMNS = (
     "name_es",
     "aliases",
 )
-_AGGREGATE_COLUMNS = ("code", "kind", "name_en", "name_es", "aliases")
+_AGGREGATE_COLUMNS = ("code", "kind", "name_en", "name_es", "aliases", "dian_codes")
 _BLOC_COLUMNS = ("bloc", "code", "aliases", "name_en", "name_es", "members", "source")
 
 
@@ -164,7 +165,8 @@ def _tables() -> _Tables:
         where = f"{path}, line {line}"
         code = rec["code"].upper()
         if rec["kind"] not in KINDS[1:]:
-            raise DataError(f"{where}: kind {rec['kind']!r} is not world, group or other")
+            raise DataError(f"{where}: kind {rec['kind']!r} is not world, group, other or "
+                            f"domestic")
         if code in tables.kinds:
             raise DataError(f"{where}: code {code} is already a country's")
         tables.kinds[code] = rec["kind"]
@@ -172,6 +174,8 @@ def _tables() -> _Tables:
         tables.alpha[code] = code
         for number in rec.get("comtrade_codes", "").split():
             tables.add_number(tables.comtrade, number, code, where)
+        for number in rec["dian_codes"].split():
+            tables.add_number(tables.dian, number, code, where)
         for text in (rec["name_en"], rec["name_es"], *rec["aliases"].split("|")):
             tables.add_name(text, code, where)
     return tables
@@ -301,10 +305,12 @@ def name(code: str, lang: str = "en") -> str:
 
 
 def kind(code: str) -> str:
-    """The kind of a code: country, world, group or other.
+    """The kind of a code: country, world, group, other or domestic.
 
     A group is an aggregate of countries (a region, a bloc, "other countries"); other is a
-    pseudo-partner such as free zones, bunkers or DIAN's "not declared".
+    pseudo-partner such as free zones, bunkers or DIAN's "not declared"; domestic is a
+    destination or origin inside the reporter's own territory that its customs records
+    all the same (Colombia's free-trade zones, goods declared with Colombia as partner).
     """
     return _tables().kinds[_code(code)]
 
@@ -334,12 +340,32 @@ def dian_to_iso3(codes: Iterable[str]) -> dict[str, str | None]:
 
     Meant for microdata: pass the distinct values of a column, get one dict back.
     """
-    index = _tables().dian
+    return numeric_to_code(codes, "dian")
+
+
+def numeric_to_code(codes: Iterable[str], system: str) -> dict[str, str | None]:
+    """Map numeric codes of microdata, read in `system` ('dian' or 'iso'), to ISO3 or one of
+    our codes; None for a code the system lacks.
+
+    DIAN's codes of places inside Colombia (its free-trade zones) have no ISO code and no
+    ISO code uses their numbers: they are read the same in both systems.
+    """
+    tables = _tables()
+    if system == "dian":
+        index = tables.dian
+    elif system == "iso":
+        index = tables.iso_numeric
+    else:
+        raise UsageError(f"unknown code system {system!r}; expected dian or iso")
     out: dict[str, str | None] = {}
     for code in codes:
         if code not in out:
             number = _number(str(code))
-            out[code] = None if number is None else index.get(number)
+            found = None if number is None else index.get(number)
+            if found is None and number is not None and system == "iso":
+                local = tables.dian.get(number)
+                found = local if local and tables.kinds[local] == "domestic" else None
+            out[code] = found
     return out
 
 

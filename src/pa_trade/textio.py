@@ -7,6 +7,7 @@ import csv
 import hashlib
 import io
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -24,32 +25,49 @@ FINGERPRINT_PART = 1 << 20
 
 @dataclass
 class SourceFile:
-    """One input: its name for messages, and its bytes, held (stdin, tests) or on disk.
+    """One input: its name for messages, and its bytes, held (stdin, tests), on disk, or
+    behind `opener` (a member of an archive, a compressed file), decompressed as it is read.
 
-    Big files on disk are never read whole unless a reader asks for `data` or `lines`:
-    fast readers stream them from `path`.
+    Big files are never read whole unless a reader asks for `data` or `lines`: fast readers
+    stream them from `path` or `open()`. `fingerprint` and `identity`, when given, stand for
+    the content (the same file twice) and for the file where it lies (the cache of parsed
+    files); `known_size` is the size of the content when `opener` gives it.
     """
 
     name: str
     held: bytes | None = field(default=None, repr=False)
     path: Path | None = None
+    opener: Callable[[], BinaryIO] | None = field(default=None, repr=False)
+    known_size: int | None = None
+    fingerprint: str | None = None
+    identity: str | None = None
 
     @property
     def data(self) -> bytes:
-        """All the bytes (read from disk on first use)."""
+        """All the bytes (read from disk, or decompressed, on first use)."""
         if self.held is None:
-            assert self.path is not None
-            self.held = self.path.read_bytes()
+            if self.opener is not None:
+                with self.opener() as stream:
+                    self.held = stream.read()
+            else:
+                assert self.path is not None
+                self.held = self.path.read_bytes()
         return self.held
 
     @cached_property
     def size(self) -> int:
-        return len(self.held) if self.held is not None else self.path.stat().st_size
+        if self.held is not None:
+            return len(self.held)
+        if self.known_size is not None:
+            return self.known_size
+        return self.path.stat().st_size
 
     def open(self) -> BinaryIO:
         """A binary stream of the content."""
         if self.held is not None:
             return io.BytesIO(self.held)
+        if self.opener is not None:
+            return self.opener()
         return open(self.path, "rb")  # noqa: SIM115 (the caller closes it)
 
     @cached_property
@@ -57,7 +75,7 @@ class SourceFile:
         """The first bytes, for detection."""
         if self.held is not None:
             return self.held[:HEAD_BYTES]
-        with open(self.path, "rb") as stream:
+        with self.open() as stream:
             return stream.read(HEAD_BYTES)
 
     @cached_property
@@ -75,8 +93,11 @@ class SourceFile:
         """Content fingerprint: the same file given twice is loaded once.
 
         Small files are hashed whole; big ones by size, head and tail, which tells apart
-        any two statistics files an analyst would have.
+        any two statistics files an analyst would have; archive members by what the archive
+        says of them (`fingerprint`).
         """
+        if self.fingerprint is not None:
+            return self.fingerprint
         sha = hashlib.sha256()
         if self.size <= 8 * FINGERPRINT_PART:
             sha.update(self.data)

@@ -1,8 +1,8 @@
 """Readers: one per source layout, each returning canonical flows and a load report.
 
-`load()` takes files, folders or '-' (stdin), detects each file's layout from its content
-(or takes the one forced), reads every file once and checks that no two files give the same
-figure twice.
+`load()` takes files, folders, '-' (stdin) and archives (readers.inputs), detects each
+file's layout from its content (or takes the one forced), reads every file once, the same
+month in several formats once, and checks that no two files give the same figure twice.
 """
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pa_trade.errors import DataError, InputError, UsageError
+from pa_trade.errors import DataError, UsageError
 from pa_trade.readers import cache
+from pa_trade.readers.inputs import DATA_SUFFIXES, Input
 from pa_trade.readers.report import LoadReport
-from pa_trade.textio import SourceFile, read_source
+from pa_trade.textio import SourceFile
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -28,7 +28,6 @@ LAYOUTS = {
     "mexico-se": "Mexico SE/SRE by-country table",
     "tidy": "pa-trade tidy flows CSV",
 }
-DATA_SUFFIXES = {".csv", ".txt", ".tsv"}
 # pa-trade's own csv/tsv results (see render*.py): columns that tell each apart. Money
 # columns carry a unit suffix with --units (exports_usd_millions); it is dropped first.
 OWN_OUTPUTS = {
@@ -51,6 +50,8 @@ class Loaded:
     reports: list[LoadReport] = field(default_factory=list)
     skipped_duplicates: list[str] = field(default_factory=list)
     skipped_files: list[str] = field(default_factory=list)  # in folders, of no known layout
+    # (member read, members of the same month not read, format read) per bundle
+    bundles_read_once: list[tuple[str, list[str], str]] = field(default_factory=list)
 
     @property
     def set_aside_count(self) -> int:
@@ -149,12 +150,15 @@ def detect_layout(src: SourceFile) -> str:
 
 
 def read_file(src: SourceFile, layout: str | None = None, number_style: str | None = None,
-              products: bool = True, valuations: tuple[str, ...] | None = None):
-    """Read one source -> (canonical flows, LoadReport).
+              products: bool = True, valuations: tuple[str, ...] | None = None,
+              codes: str | None = None):
+    """Read one text source -> (canonical flows, LoadReport).
 
     `products=False`: the caller needs no tariff codes; microdata are then summed per partner
     and month only, which is much faster. `valuations` (e.g. ('CIF',)): the import valuations
-    the caller needs, where a file has several (DANE import microdata); None: all.
+    the caller needs, where a file has several (DANE import microdata); None: all. `codes`
+    ('dian' or 'iso'): how microdata's numeric country codes are read; None: decided by
+    their evidence.
     """
     from pa_trade.readers import dane_microdata, tables, tidy
 
@@ -162,10 +166,10 @@ def read_file(src: SourceFile, layout: str | None = None, number_style: str | No
         _refuse_own_output(src, _first_cells(non_blank))
     chosen = layout or detect_layout(src)
     if chosen == "dane-expo":
-        return dane_microdata.read_expo(src, number_style, products=products)
+        return dane_microdata.read_expo(src, number_style, products=products, codes=codes)
     if chosen == "dane-impo":
         return dane_microdata.read_impo(src, number_style, products=products,
-                                        valuations=valuations)
+                                        valuations=valuations, codes=codes)
     if chosen in ("dane-cuadro", "mexico-se"):
         return tables.read_table(src, chosen, number_style)
     if chosen == "tidy":
@@ -173,29 +177,41 @@ def read_file(src: SourceFile, layout: str | None = None, number_style: str | No
     raise UsageError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
 
 
+def read_input(item: Input, layout: str | None = None, number_style: str | None = None,
+               products: bool = True, valuations: tuple[str, ...] | None = None,
+               codes: str | None = None):
+    """Read one input of any kind (text, a sheet of a workbook, Stata, SPSS) ->
+    (canonical flows, LoadReport)."""
+    from pa_trade.readers import dane_microdata
+
+    if item.kind in ("stata", "spss"):
+        if layout is not None and layout not in dane_microdata.LAYOUTS:
+            raise DataError(f"{item.name}: a {'Stata' if item.kind == 'stata' else 'SPSS'} "
+                            f"file holds microdata; it cannot be read as {layout}")
+        return dane_microdata.read_binary(item.source, item.kind, layout, number_style,
+                                          products, valuations, codes)
+    frame, report = read_file(item.source, layout, number_style or item.number_style,
+                              products, valuations, codes)
+    report.position = item.position
+    return frame, report
+
+
+def _recognised(item: Input) -> None:
+    """Raise DataError when an input found in a folder or an archive is of no known layout
+    (or one of pa-trade's own results): it is then skipped, not read."""
+    if item.kind == "text":
+        detect_layout(item.source)
+
+
 def expand_paths(paths: Iterable[str]) -> list[tuple[str, bool]]:
-    """(path, found in a folder) for the files named and the data files inside folders named
-    (sorted; hidden files and folders left out)."""
-    out = []
-    for path in paths:
-        if path == "-":
-            out.append((path, False))
-            continue
-        p = Path(path)
-        if p.is_dir():
-            found = sorted(
-                str(f) for f in p.rglob("*")
-                if f.is_file() and f.suffix.lower() in DATA_SUFFIXES
-                and not any(part.startswith(".") for part in f.relative_to(p).parts)
-            )
-            if not found:
-                raise InputError(f"{path}: folder has no data files (*.csv, *.txt, *.tsv)")
-            out.extend((f, True) for f in found)
-        elif p.exists():
-            out.append((path, False))
-        else:
-            raise InputError(f"{path}: no such file or folder")
-    return out
+    """(name, found in a folder or an archive) of every input under `paths`, as `load` would
+    read them (archives opened only to list their members)."""
+    from contextlib import ExitStack
+
+    from pa_trade.readers import inputs
+
+    with ExitStack() as stack:
+        return [(item.name, item.in_folder) for item in inputs.expand(paths, stack).inputs]
 
 
 def load(
@@ -206,92 +222,323 @@ def load(
     products: bool = True,
     valuations: tuple[str, ...] | None = None,
     use_cache: bool = True,
+    codes: str | None = None,
 ) -> Loaded:
-    """Load every file under `paths` into one canonical table, each file once.
+    """Load every input under `paths` into one canonical table, each file once.
 
-    `products` and `valuations`: what the caller needs (see read_file). Big files are parsed
-    once and kept in the user cache folder (`use_cache=False` skips it).
-    Raises DataError when two files overlap (the same figure twice) and, with `strict`,
-    when any row was set aside.
+    Inputs are files, folders, '-' (stdin), archives (ZIP, nested ZIPs, gzip) and DANE's
+    binary formats (Stata, SPSS), and Excel workbooks, whose by-country cuadros are read.
+    The same month in several formats (Enero.csv, Enero.dta, Enero.sav) is read once, from
+    the first format that has the values. `products`, `valuations` and `codes`: what the
+    caller needs (see read_file). Big files are parsed once and kept in the user cache folder
+    (`use_cache=False` skips it).
+    Raises DataError when two files give different figures for the same flows, when a file
+    has no values at all and nothing else gives its months, and, with `strict`, when any row
+    was set aside.
     """
+    from contextlib import ExitStack
+
     import pandas as pd
 
     from pa_trade import flows
+    from pa_trade.readers import inputs
 
+    loaded = Loaded(flows.empty())
     seen: dict[str, str] = {}
-    frames, reports, duplicates, skipped = [], [], [], []
-    stdin_read = False
-    for path, in_folder in expand_paths(paths):
-        if path == "-":
-            # standard input can be read once: a second '-' is the same input again
-            if stdin_read:
-                duplicates.append("<stdin> (standard input given twice)")
+    read: list[tuple[Input, pd.DataFrame, LoadReport]] = []
+    asked = {"layout": layout, "number_style": number_style, "products": products,
+             "valuations": valuations, "codes": codes}
+    with ExitStack() as stack:
+        expansion = inputs.expand(paths, stack)
+        loaded.skipped_files.extend(expansion.skipped)
+        items: list[Input] = []
+        for item in expansion.inputs:
+            if item.kind == "workbook":
+                from pa_trade.readers import workbook
+
+                sheets, skipped = workbook.sheets(item, strict=strict)
+                items.extend(sheets)
+                loaded.skipped_files.extend(skipped)
+            else:
+                items.append(item)
+        stdin_read = False
+        bundles = _bundles(items)
+        for group in bundles:
+            chosen = None
+            tried: list[tuple[Input, LoadReport]] = []
+            for item in group:
+                src = item.source
+                if item.name == "<stdin>":
+                    # standard input can be read once: a second '-' is the same input again
+                    if stdin_read:
+                        loaded.skipped_duplicates.append("<stdin> (standard input given twice)")
+                        continue
+                    stdin_read = True
+                if src.digest in seen:
+                    loaded.skipped_duplicates.append(
+                        f"{src.name} (same content as {seen[src.digest]})")
+                    continue
+                seen[src.digest] = src.name
+                if item.in_folder and layout is None:
+                    # a stray file in a data folder (notes, a README as .txt) is named, not fatal
+                    try:
+                        _recognised(item)
+                    except DataError as exc:
+                        if strict:
+                            raise DataError(f"--strict: {exc}") from None
+                        loaded.skipped_files.append(str(exc))
+                        continue
+                result = _read_cached(item, asked, use_cache)
+                if result is None:  # a binary file of no known layout, found in a folder
+                    continue
+                frame, report = result
+                if report.no_values and item is not group[-1]:
+                    tried.append((item, report))
+                    continue
+                chosen = (item, frame, report)
+                break
+            if chosen is None:
                 continue
-            stdin_read = True
-        src = read_source(path)
-        if src.digest in seen:
-            duplicates.append(f"{src.name} (same content as {seen[src.digest]})")
+            item, frame, report = chosen
+            _say_bundle(group, item, report, tried, loaded)
+            if strict and report.set_aside:
+                raise DataError(f"--strict: {report.first_problem()}")
+            read.append(chosen)
+    read = _without_empty(read, loaded)
+    loaded.reports.extend(report for _, _, report in read)
+    if not read:
+        return loaded
+    frames = _same_months_once([(item.name, frame) for item, frame, _ in read], loaded)
+    combined = pd.concat(frames, ignore_index=True)
+    loaded.flows = flows.normalise_frame(combined)
+    return loaded
+
+
+def _read_cached(item: Input, asked: dict, use_cache: bool):
+    """(flows, report) of one input, from the cache of parsed files when it is there; None
+    for a Stata or SPSS file found in a folder that holds no microdata."""
+    cache_key = cache.key(item.source, {**asked, "kind": item.kind}) if use_cache else None
+    cached = cache.get(cache_key, item.name)
+    if cached:
+        return cached
+    try:
+        frame, report = read_input(item, asked["layout"], asked["number_style"],
+                                   asked["products"], asked["valuations"], asked["codes"])
+    except DataError:
+        if item.in_folder and item.kind in ("stata", "spss") and asked["layout"] is None:
+            return None
+        raise
+    cache.put(cache_key, frame, report)
+    return frame, report
+
+
+def _bundles(items: list[Input]) -> list[list[Input]]:
+    """The inputs grouped: the members of a bundle together, tried in the order of
+    inputs.BUNDLE_ORDER (CSV, Stata, SPSS); every other input alone. First-seen order."""
+    from pa_trade.readers.inputs import BUNDLE_ORDER
+
+    groups: dict[object, list[Input]] = {}
+    for index, item in enumerate(items):
+        groups.setdefault(item.bundle if item.bundle is not None else index, []).append(item)
+    return [sorted(group, key=lambda i: BUNDLE_ORDER.get(i.kind, 9)) for group in
+            groups.values()]
+
+
+def _say_bundle(group: list[Input], chosen: Input, report: LoadReport,
+                tried: list[tuple[Input, LoadReport]], loaded: Loaded) -> None:
+    """Say which member of a bundle was read and why, in the chosen report's notes."""
+    from pa_trade.readers.inputs import FORMAT_NAMES, SEPARATOR
+
+    if len(group) < 2:
+        return
+    def short(item: Input) -> str:
+        return item.name.rsplit(SEPARATOR, 1)[-1].replace("\\", "/").rsplit("/", 1)[-1]
+
+    for item, empty in tried:
+        report.notes.append(
+            f"read from {short(chosen)}: {short(item)}, the same month in "
+            f"{FORMAT_NAMES[item.kind]}, has no {_value_columns(empty)} on any of its "
+            f"{empty.rows_read:,} rows (DANE ships some months' CSVs so)")
+    unread = [item for item in group if item is not chosen
+              and item not in [t for t, _ in tried]]
+    if unread:
+        loaded.bundles_read_once.append(
+            (chosen.name, [short(i) for i in unread], FORMAT_NAMES[chosen.kind]))
+
+
+def _value_columns(report: LoadReport) -> str:
+    from pa_trade.readers.dane_microdata import LAYOUTS
+
+    layout = LAYOUTS.get(report.layout)
+    return " or ".join(layout.values.values()) if layout else "value"
+
+
+def _without_empty(read: list, loaded: Loaded) -> list:
+    """The inputs read, less those with no values at all whose months other inputs give;
+    DataError for one whose months nothing else gives."""
+    from pa_trade.readers.dane_microdata import LAYOUTS
+
+    empty = [entry for entry in read if entry[2].no_values]
+    if not empty:
+        return read
+    full = [entry for entry in read if not entry[2].no_values]
+    given: set[tuple[str, int, int]] = set()
+    for _, frame, _ in full:
+        months = frame[frame["month"].notna()][["flow", "year", "month"]].drop_duplicates()
+        given.update((f, int(y), int(m)) for f, y, m in months.itertuples(index=False))
+    for item, _, report in empty:
+        flow = LAYOUTS[report.layout].flow if report.layout in LAYOUTS else ""
+        named = [(y, m) for y, m in report.months_named]
+        months = _months_text(named) or "its months"
+        if named and all((flow, y, m) in given for y, m in named):
+            loaded.skipped_files.append(
+                f"{item.name}: no {_value_columns(report)} on any of its {report.rows_read:,} "
+                f"rows; {months} come from the other files loaded")
             continue
-        seen[src.digest] = src.name
-        if in_folder and layout is None:
-            # a stray file in a data folder (notes, a README as .txt) is named, not fatal
-            try:
-                detect_layout(src)
-            except DataError as exc:
-                if strict:
-                    raise DataError(f"--strict: {exc}") from None
-                skipped.append(str(exc))
-                continue
-        asked = {"layout": layout, "number_style": number_style, "products": products,
-                 "valuations": valuations}
-        cache_key = cache.key(src, asked) if use_cache else None
-        cached = cache.get(cache_key, src.name)
-        if cached:
-            frame, report = cached
-        else:
-            frame, report = read_file(src, layout, number_style, products, valuations)
-            cache.put(cache_key, frame, report)
-        if strict and report.set_aside:
-            raise DataError(f"--strict: {report.first_problem()}")
-        frames.append((src.name, frame))
-        reports.append(report)
-    if not frames:
-        return Loaded(flows.empty(), reports, duplicates, skipped)
-    check_overlaps(frames)
-    combined = pd.concat([frame for _, frame in frames], ignore_index=True)
-    return Loaded(flows.normalise_frame(combined), reports, duplicates, skipped)
+        raise DataError(
+            f"{item.name}: no {_value_columns(report)} on any of its {report.rows_read:,} rows, "
+            f"so {months} would have no figures (DANE ships some months' CSVs so); read the "
+            f".dta or .sav of the same month instead (DANE's ZIP of the month holds them)")
+    return full
 
 
-def check_overlaps(frames: list[tuple[str, pd.DataFrame]]) -> None:
-    """Fail when two files (name, flows) give the same reporter, partner, year, month, flow
-    and valuation.
+def _months_text(pairs) -> str:
+    """'January 2023', 'January-March 2023' or 'January 2023, March 2024'."""
+    from pa_trade.periods import months_text
 
-    Summing them would count the trade twice; monthly files of one year do not overlap.
+    by_year: dict[int, list[int]] = {}
+    for year, month in sorted(pairs):
+        by_year.setdefault(year, []).append(month)
+    return ", ".join(f"{months_text(months)} {year}" for year, months in by_year.items())
+
+
+def _same_months_once(frames: list[tuple[str, pd.DataFrame]], loaded: Loaded) -> list:
+    """The frames, each figure once.
+
+    Where two files give the same partner, flow, valuation and period (a month, or a year for
+    annual figures): with the same figure, the later file's rows are left out and said in
+    `loaded.skipped_duplicates`; with different figures, DataError saying by how much. An
+    annual figure beside monthly ones for the same partner and year is an overlap too
+    (DataError). Monthly files of one year do not overlap.
     """
     import pandas as pd
 
     key = ["reporter", "partner", "year", "flow", "valuation"]
     if _apart([frame for _, frame in frames], key):
-        return
-    frame = pd.concat([f.assign(file=name) for name, f in frames], ignore_index=True)
-    cells = frame[key + ["file", "month"]].drop_duplicates()
-    files_per_key = cells.groupby(key, dropna=False)["file"].transform("nunique")
-    shared = cells[files_per_key > 1]
+        return [frame for _, frame in frames]
+    sums = pd.concat(
+        [frame.groupby(key + ["month"], dropna=False, observed=True)["value_usd"].sum()
+         .reset_index().assign(file=index) for index, (_, frame) in enumerate(frames)],
+        ignore_index=True)
+    files_per_key = sums.groupby(key, dropna=False)["file"].transform("nunique")
+    shared = sums[files_per_key > 1]
     if shared.empty:
+        return [frame for _, frame in frames]
+    _refuse_annual_beside_monthly(shared, key, frames)
+    twice = shared[shared.duplicated(key + ["month"], keep=False)].copy()
+    if twice.empty:
+        return [frame for _, frame in frames]
+    cell = key + ["month"]
+    spread = twice.groupby(cell, dropna=False)["value_usd"].agg(lambda v: v.max() - v.min())
+    differing = spread[spread >= 0.005]
+    if len(differing):
+        raise DataError(_difference(twice, differing, frames))
+    # the same figures twice: each later file leaves its copy out
+    first = twice.groupby(cell, dropna=False)["file"].transform("min")
+    later = twice[twice["file"] != first]
+    out = []
+    for index, (name, frame) in enumerate(frames):
+        mine = later[later["file"] == index]
+        if mine.empty:
+            out.append(frame)
+            continue
+        marked = frame.merge(mine[cell].drop_duplicates().assign(_copy=True), on=cell,
+                             how="left")
+        out.append(frame[marked["_copy"].isna().to_numpy()])
+        periods = mine[["reporter", "flow", "valuation", "year", "month"]].drop_duplicates()
+        texts = sorted({_period_text(tuple(row)) for row in periods.itertuples(index=False)})
+        origin = frames[int(first[mine.index].min())][0]
+        shown = ", ".join(texts[:3]) + (f" and {len(texts) - 3} more" if len(texts) > 3 else "")
+        loaded.skipped_duplicates.append(
+            f"{name}: the same figures as {origin} for {shown} (counted once)")
+    return out
+
+
+def _refuse_annual_beside_monthly(shared: pd.DataFrame, key: list[str], frames) -> None:
+    """DataError when one file gives a year whole and another the same year's months, for
+    the same partner and flow: the months would be counted twice."""
+    annual = shared[shared["month"].isna()]
+    if annual.empty:
         return
-    clash = shared[shared["month"].isna() | shared.duplicated(key + ["month"], keep=False)]
-    if clash.empty:
+    monthly = shared[shared["month"].notna()]
+    both = annual.merge(monthly, on=key, suffixes=("", "_other"))
+    both = both[both["file"] != both["file_other"]]
+    if both.empty:
         return
-    first = clash.iloc[0]
-    same = shared
-    for column in key:
-        same = same[same[column] == first[column]]
-    sources = sorted(same["file"].unique().tolist())
+    row = both.iloc[0]
+    names = sorted([frames[int(row["file"])][0], frames[int(row["file_other"])][0]])
     raise DataError(
-        f"{sources[0]} and {sources[1]} both give {first['reporter']}'s "
-        f"{first['flow']}s ({first['valuation']}) with {first['partner']} in "
-        f"{first['year']}; load only one of them, or the trade would be counted twice"
+        f"{names[0]} and {names[1]} both give {row['reporter']}'s {row['flow']}s "
+        f"({row['valuation']}) with {row['partner']} in {row['year']}, one for the year and "
+        f"the other by month; load only one of them, or the trade would be counted twice")
+
+
+def _period_text(period: tuple) -> str:
+    """"Colombia's exports (FOB) in January 2023" for (reporter, flow, valuation, year,
+    month)."""
+    from pa_trade import countries
+    from pa_trade.periods import MONTH_NAMES
+
+    reporter, flow, valuation, year, month = period
+    when = str(year) if _missing(month) else f"{MONTH_NAMES[int(month)]} {year}"
+    return f"{countries.name(reporter)}'s {flow}s ({valuation}) in {when}"
+
+
+def _difference(twice: pd.DataFrame, differing: pd.Series, frames) -> str:
+    """The one-line error for files that give different figures for the same flows: the
+    period where they differ most, each file's total over the partners both give, and the
+    partner that differs most."""
+    from pa_trade import countries
+    from pa_trade.render import human_number
+
+    period = ["reporter", "flow", "valuation", "year", "month"]
+    gaps = differing.reset_index(name="gap")
+    worst_period = gaps.groupby(period, dropna=False)["gap"].sum().idxmax()
+    def within(frame):
+        for column, value in zip(period, worst_period, strict=True):
+            frame = frame[frame[column].isna() if _missing(value) else frame[column] == value]
+        return frame
+
+    in_period = within(gaps)
+    worst = in_period.loc[in_period["gap"].idxmax()]
+    rows = within(twice)
+    files = sorted(rows["file"].unique().tolist())[:2]
+    totals = [rows[(rows["file"] == f) & (rows["partner"] != "WLD")]["value_usd"].sum()
+              for f in files]
+
+    def millions(value: float) -> str:
+        return human_number(value, "millions") + " M"
+
+    return (
+        f"{frames[files[0]][0]} and {frames[files[1]][0]} both give "
+        f"{_period_text(worst_period)}, with different figures: US$ {millions(totals[0])} and "
+        f"{millions(totals[1])} over the partners both give; {len(in_period)} partner(s) "
+        f"differ, most {countries.name(worst['partner'])} (by US$ {millions(worst['gap'])}); "
+        f"load only one of them, or the trade would be counted twice"
     )
+
+
+def _missing(value) -> bool:
+    import pandas as pd
+
+    return value is None or bool(pd.isna(value))
+
+
+def check_overlaps(frames: list[tuple[str, pd.DataFrame]]) -> None:
+    """Fail when two files (name, flows) give different figures for the same reporter,
+    partner, flow, valuation and period, or one a year and the other its months; the same
+    figures twice are counted once by `load`."""
+    _same_months_once(frames, Loaded(None))
 
 
 def _apart(frames: list[pd.DataFrame], key: list[str]) -> bool:

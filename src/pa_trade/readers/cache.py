@@ -16,7 +16,7 @@ from pathlib import Path
 from pa_trade.readers.report import LoadReport, SetAside
 
 # bump whenever a reader's output for the same file would change
-READER_VERSION = "5"
+READER_VERSION = "6"
 MIN_BYTES = 1 << 20
 
 

@@ -1,13 +1,20 @@
-"""DANE customs microdata: exports (EXPO, formats.md §1) and imports (IMPO, §2).
+"""DANE customs microdata: exports (EXPO, formats.md §1) and imports (IMPO, §2), as CSV or as
+the Stata (.dta) and SPSS (.sav) files DANE ships beside each CSV.
 
-One row per declaration line; partner codes are DIAN's; exports are FOBDOL (FOB); imports
-are VACID (CIF) and VAFODO (FOB), both emitted; the import partner is PAISGEN (origin).
+One row per declaration line; exports are FOBDOL (FOB); imports are VACID (CIF) and VAFODO
+(FOB), both emitted; the import partner is PAISGEN (origin). The partner code is DIAN's in
+older releases and ISO 3166 numeric in newer ones, with the ISO alpha-3 code in COD_PAI4
+beside it: which system a file uses is decided by evidence (readers.country_codes).
+Colombia's free-trade zones and lines naming Colombia itself are partners of their own
+(XCF, XTN), and every file gives a World row: the sum of all its lines, as DANE's total.
 
-Files are streamed in batches through Arrow's CSV reader: only the needed columns, numbers
-parsed in bulk, each distinct DIAN code mapped once, aggregation per batch, so memory stays
-flat as files grow. A file whose lines do not all fit the header (short lines, blank lines,
-line breaks inside quotes) is read again line by line, so that every row set aside is
-reported with its physical line.
+CSV files are streamed in batches through Arrow's CSV reader: only the needed columns,
+numbers parsed in bulk, rows summed by their raw codes and date per batch, each distinct code
+mapped once at the end, so memory stays flat as files grow. A file whose lines do not all
+fit the header (short lines, blank lines, line breaks inside quotes) is read again line by
+line, so that every row set aside is reported with its physical line; a file whose codes
+need a closer look (unknown codes, alpha-3 and numeric codes that disagree) is read a second
+time with its code system settled, to name those rows by line.
 """
 
 from __future__ import annotations
@@ -17,8 +24,9 @@ import io
 import sys
 from dataclasses import dataclass
 
-from pa_trade import countries, numbers
+from pa_trade import numbers
 from pa_trade.errors import DataError
+from pa_trade.readers import country_codes
 from pa_trade.readers.common import choose_style, fields, join_fields, short_name
 from pa_trade.readers.report import LoadReport
 from pa_trade.textio import SourceFile, delimiter_name, sniff_delimiter
@@ -26,12 +34,17 @@ from pa_trade.textio import SourceFile, delimiter_name, sniff_delimiter
 CHUNK_BYTES = 48 << 20  # big files are parsed in pieces of this size, one per core
 BLOCK_BYTES = 8 << 20  # Arrow parses a block per thread; 8 MB keeps both cores busy and
 # what Arrow reads ahead small
+RAW_KEYS = ["code", "alpha", "year", "month", "hs_code"]
 GROUP_KEYS = ["partner", "year", "month", "hs_code"]
 REPORTER = "COL"  # DANE's microdata are Colombia's trade
+DOMESTIC = "XTN"  # lines whose partner is Colombia itself: national territory
+WORLD = "WLD"
+NUMERIC = "numeric"  # the style of a value column a binary file stores as numbers
 _VALID_NUMBER = {
     numbers.SPANISH: r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$",
     numbers.ENGLISH: r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$",
 }
+_PAIR = "\x1f"  # joins a numeric and an alpha-3 code into one key; in no code
 
 
 @dataclass(frozen=True)
@@ -44,14 +57,16 @@ class Layout:
     partner: str
     hs_code: str
     values: dict[str, str]  # valuation -> column
+    alpha: str | None = None  # the ISO alpha-3 code of the partner, where releases have it
 
     @property
     def required(self) -> list[str]:
         return [self.date, self.partner, *self.values.values()]
 
 
-EXPO = Layout("dane-expo", "export", "FECH", "PAIS", "POSAR", {"FOB": "FOBDOL"})
+EXPO = Layout("dane-expo", "export", "FECH", "PAIS", "POSAR", {"FOB": "FOBDOL"}, "COD_PAI4")
 IMPO = Layout("dane-impo", "import", "FECH", "PAISGEN", "NABAN", {"CIF": "VACID", "FOB": "VAFODO"})
+LAYOUTS = {EXPO.name: EXPO, IMPO.name: IMPO}
 
 
 class _NeedsLineByLine(Exception):
@@ -62,81 +77,210 @@ class _NeedsTextColumns(Exception):
     """A cell Arrow could not convert, or a row to set aside: read the cells as text."""
 
 
-class _NeedsLineNumbers(Exception):
-    """Pieces read on every core do not know their line numbers, and a row is to be set
-    aside by its line: stream the file instead."""
+class _NeedsSecondPass(Exception):
+    """The code system is now decided, and some rows must be named by their line (unknown
+    codes, codes that disagree): read again with the system settled."""
+
+    def __init__(self, system: str):
+        super().__init__(system)
+        self.system = system
 
 
 def header_columns(header: list[str]) -> list[str]:
     return [h.strip().strip('"').strip("\ufeff").upper() for h in header]
 
 
+def layout_of(columns: set[str]) -> Layout | None:
+    """The microdata layout a set of (upper-case) column names is, told apart by the partner
+    column; None for neither."""
+    if {"FECH", "PAISGEN"} <= columns:
+        return IMPO
+    if {"FECH", "PAIS"} <= columns:
+        return EXPO
+    return None
+
+
+def _narrowed(layout: Layout, valuations: tuple[str, ...] | None) -> Layout:
+    """The layout reading only the import valuations asked for (all when none is)."""
+    if not valuations:
+        return layout
+    kept = {v: c for v, c in layout.values.items() if v in valuations}
+    return dataclasses.replace(layout, values=kept or layout.values)
+
+
 def read_expo(src: SourceFile, number_style: str | None = None, line_by_line: bool = False,
-              products: bool = True):
+              products: bool = True, codes: str | None = None):
     """Read a DANE EXPO file -> (canonical flows, LoadReport)."""
-    return read(src, EXPO, number_style, line_by_line, products)
+    return read(src, EXPO, number_style, line_by_line, products, codes)
 
 
 def read_impo(src: SourceFile, number_style: str | None = None, line_by_line: bool = False,
-              products: bool = True, valuations: tuple[str, ...] | None = None):
+              products: bool = True, valuations: tuple[str, ...] | None = None,
+              codes: str | None = None):
     """Read a DANE IMPO file -> (canonical flows, LoadReport).
 
     `valuations`: ('CIF',) reads VACID only, ('FOB',) VAFODO only; None both.
     """
-    layout = IMPO
-    if valuations:
-        kept = {v: c for v, c in IMPO.values.items() if v in valuations}
-        layout = dataclasses.replace(IMPO, values=kept or IMPO.values)
-    return read(src, layout, number_style, line_by_line, products)
+    return read(src, _narrowed(IMPO, valuations), number_style, line_by_line, products, codes)
 
 
 def read(src: SourceFile, layout: Layout, number_style: str | None, line_by_line: bool = False,
-         products: bool = True):
+         products: bool = True, codes: str | None = None):
     """Read microdata of `layout` -> (canonical flows, LoadReport).
 
     `products=False` leaves the tariff code out (flows per partner and month only), which is
     all a balance needs and much less to add up. `line_by_line` skips the streaming path.
+    `codes` ('dian' or 'iso') forces how the partner codes are read; None decides it.
     """
     head = src.head_lines
     header_index = next(i for i, line in enumerate(head) if line.strip())
     delimiter = sniff_delimiter(head[header_index : header_index + 50])
     header = header_columns(fields(head[header_index], delimiter))
+    _check_columns(src.name, f"line {header_index + 1}", layout, header)
+    report = LoadReport(src.name, layout.name, encoding=src.head_encoding,
+                        delimiter=delimiter_name(delimiter))
+    rows = [fields(line, delimiter) for line in head[header_index + 1:]]
+    samples = {
+        column: [(header_index + 2 + i, cells[p].strip()) for i, cells in enumerate(rows)
+                 if p < len(cells)]
+        for column in layout.values.values() for p in [header.index(column)]
+    }
+    styles = _choose_styles(report, samples, number_style)
+    reader = _Batches(src, layout, report, styles, header, header_index, delimiter, products,
+                      codes)
+    return reader.read_all(line_by_line)
+
+
+def _check_columns(name: str, where: str, layout: Layout, header: list[str]) -> None:
     missing = [c for c in layout.required if c not in header]
     if missing:
         raise DataError(
-            f"{src.name}: line {header_index + 1}: missing column(s) {', '.join(missing)} "
+            f"{name}: {where}: missing column(s) {', '.join(missing)} "
             f"for {layout.name} (found: {', '.join(header[:20])})"
         )
-    report = LoadReport(src.name, layout.name, encoding=src.head_encoding,
-                        delimiter=delimiter_name(delimiter))
-    positions = [header.index(c) for c in layout.values.values()]
-    sample = (
-        (index + 1, cells[p])
-        for index, line in enumerate(head[header_index + 1 :], start=header_index + 1)
-        for cells in [fields(line, delimiter)]
-        for p in positions
-        if p < len(cells)
-    )
-    style = choose_style(report, sample, number_style, numbers.SPANISH, "DANE")
-    style = style.split(" ")[0]
-    reader = _Batches(src, layout, report, style, header, header_index, delimiter, products)
-    if not line_by_line and src.head_encoding != "UTF-16":
-        try:
-            try:
-                # clean files: Arrow converts every cell while it parses, in parallel
-                lone_cr = b"\r" in src.head and b"\r\n" not in src.head
-                if src.path is not None and src.size > 2 * CHUNK_BYTES and not lone_cr:
-                    try:
-                        return reader.chunks_typed()
-                    except _NeedsLineNumbers:
-                        reader.start_again()
-                return reader.stream(typed=True)
-            except _NeedsTextColumns:
-                reader.start_again()
-            return reader.stream(typed=False)
-        except _NeedsLineByLine:
-            reader.start_again()
-    return reader.line_by_line()
+
+
+def _choose_styles(report: LoadReport, samples: dict[str, list[tuple[int, str]]],
+                   forced: str | None) -> dict[str, str]:
+    """The number style of each value column: releases have written FOBDOL '99636,92', and
+    VACID and VAFODO need not agree. Recorded in the report ('spanish', or per column)."""
+    styles, described = {}, {}
+    for column, values in samples.items():
+        notes_before = len(report.notes)
+        style = choose_style(report, values, forced, numbers.SPANISH, "DANE")
+        for index in range(notes_before, len(report.notes)):
+            if len(samples) > 1:
+                report.notes[index] = report.notes[index].replace(
+                    "the number style", f"the number style of {column}")
+        styles[column] = style.split(" ")[0]
+        described[column] = report.number_style
+    report.number_style = _styles_text(styles, described)
+    return styles
+
+
+def _styles_text(styles: dict[str, str], described: dict[str, str] | None = None) -> str:
+    """'spanish', or 'VACID spanish, VAFODO english' when the columns differ."""
+    if len(set(styles.values())) == 1:
+        column = next(iter(styles))
+        return (described or styles)[column]
+    return ", ".join(f"{column} {style}" for column, style in styles.items())
+
+
+def read_binary(src: SourceFile, kind: str, layout_name: str | None = None,
+                number_style: str | None = None, products: bool = True,
+                valuations: tuple[str, ...] | None = None, codes: str | None = None):
+    """Read microdata saved as Stata (`kind` 'stata', .dta) or SPSS ('spss', .sav) ->
+    (canonical flows, LoadReport). Rows are counted from 1, as the programs number them.
+
+    Raises DataError for a file that cannot be read or holds no microdata layout.
+    """
+    import pyreadstat
+
+    reader = pyreadstat.read_dta if kind == "stata" else pyreadstat.read_sav
+    what = "a Stata (.dta)" if kind == "stata" else "an SPSS (.sav)"
+
+    def handle():
+        return str(src.path) if src.path is not None else io.BytesIO(src.data)
+
+    try:
+        _, meta = reader(handle(), metadataonly=True)
+    except Exception as exc:  # pyreadstat raises its own ReadstatError and others
+        raise DataError(f"{src.name}: not {what} file that can be read ({exc})") from None
+    names = list(meta.column_names)
+    header = header_columns(names)
+    if layout_name is not None:
+        layout = LAYOUTS.get(layout_name)
+        if layout is None:
+            raise DataError(f"{src.name}: {what} file holds microdata, not a {layout_name} "
+                            f"table")
+    else:
+        layout = layout_of(set(header))
+        if layout is None:
+            raise DataError(f"{src.name}: {what} file whose columns are no microdata layout "
+                            f"(found: {', '.join(header[:12])}); expected DANE's EXPO or IMPO")
+    layout = _narrowed(layout, valuations)
+    _check_columns(src.name, "columns", layout, header)
+    wanted = [layout.date, layout.partner, *layout.values.values()]
+    if layout.alpha in header:
+        wanted.append(layout.alpha)
+    if products and layout.hs_code in header:
+        wanted.append(layout.hs_code)
+    original = {header[i]: names[i] for i in range(len(names))}
+    try:
+        frame, _ = reader(handle(), usecols=[original[c] for c in wanted])
+    except Exception as exc:
+        raise DataError(f"{src.name}: not {what} file that can be read ({exc})") from None
+    report = LoadReport(src.name, layout.name, encoding=meta.file_encoding or "",
+                        position="row")
+    columns = {column: _arrow_column(frame[original[column]]) for column in wanted}
+    samples = {}
+    for column in layout.values.values():
+        if _is_text(columns[column]):
+            values = columns[column].to_pylist()
+            samples[column] = [(i + 1, v.strip()) for i, v in enumerate(values[:20000]) if v]
+    styles = _choose_styles(report, samples, number_style) if samples else {}
+    for column in layout.values.values():
+        styles.setdefault(column, NUMERIC)
+    report.number_style = _styles_text(
+        {c: ("stored as numbers" if s == NUMERIC else s) for c, s in styles.items()})
+    batches = _Batches(src, layout, report, styles, wanted, 0, "", products, codes)
+    batches.frame = columns
+    return batches.read_all(False)
+
+
+def _arrow_column(series):
+    """A column of a Stata or SPSS file as Arrow: numbers as numbers, text as text. Codes
+    stored as numbers (PAIS 249.0, FECH 2301.0) come back as integers."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = pa.array(series, from_pandas=True)
+    if pa.types.is_floating(array.type):
+        valid = pc.drop_null(array)
+        if len(valid) and pc.all(pc.equal(pc.floor(valid), valid)).as_py() and pc.max(
+                pc.abs(valid)).as_py() < 2**53:
+            return pc.cast(array, pa.int64())
+    if pa.types.is_large_string(array.type):
+        return pc.cast(array, pa.string())
+    return array
+
+
+def _is_text(array) -> bool:
+    import pyarrow as pa
+
+    return pa.types.is_string(array.type) or pa.types.is_large_string(array.type)
+
+
+def _as_text(array):
+    """Cells as text: numbers written plainly, digits only for integers."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if _is_text(array):
+        return array
+    if pa.types.is_null(array.type):
+        return pa.nulls(len(array), pa.string())
+    return pc.cast(array, pa.string())
 
 
 def _cell(column, row: int) -> str:
@@ -150,31 +294,56 @@ def _cell(column, row: int) -> str:
         return raw.decode("cp1252", "replace")
 
 
+def _is_utf8(column) -> bool:
+    """Whether text cells are valid UTF-8 (Arrow reads them unchecked, for speed)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not _is_text(column):
+        return True
+    try:
+        pc.cast(pc.cast(column, pa.binary()), pa.string())
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
 def _trimmed(column):
     """Cells without surrounding spaces; trimming costs, so only when a space is there."""
     import pyarrow.compute as pc
 
+    if not _is_text(column):
+        return column
     if pc.any(pc.match_substring(column, " ")).as_py():
         return pc.utf8_trim_whitespace(column)
     return column
 
 
+def _year_of_yy(yy):
+    """2000 + YY, or 1900 + YY from 80 on (no DANE release dates from 2080)."""
+    import pyarrow.compute as pc
+
+    return pc.if_else(pc.greater_equal(yy, 80), pc.add(yy, 1900), pc.add(yy, 2000))
+
+
 def _dates(date):
-    """(year, month, bad) from FECH cells, YYMM or YYYYMM."""
+    """(year, month, bad) from FECH cells: YYMM, YMM (old releases: 501 is January 2005) or
+    YYYYMM."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    date = _as_text(date)
     length = pc.utf8_length(date)
-    short, long = pc.equal(length, 4), pc.equal(length, 6)
+    short, long = pc.or_(pc.equal(length, 3), pc.equal(length, 4)), pc.equal(length, 6)
     try:
         number = pc.cast(date, pa.int64())
         number = pc.if_else(pc.or_(short, long), number, pa.scalar(None, pa.int64()))
     except pa.ArrowInvalid:
         # some cell is not digits: find which, cell by cell
-        digits = pc.match_substring_regex(date, r"^(\d{4}|\d{6})$")
+        digits = pc.match_substring_regex(date, r"^(\d{3,4}|\d{6})$")
         number = pc.cast(pc.if_else(digits, date, pa.scalar(None, pa.string())), pa.int64())
     century = pc.divide(number, 100)
-    year = pc.if_else(short, pc.add(century, 2000), century)
+    year = pc.if_else(short, _year_of_yy(century), century)
     month = pc.subtract(number, pc.multiply(century, 100))
     bad = pc.invert(pc.fill_null(pc.and_(pc.greater_equal(month, 1),
                                          pc.less_equal(month, 12)), False))
@@ -182,29 +351,43 @@ def _dates(date):
 
 
 def _typed_dates(date):
-    """(year, month, good) from FECH read as integers: only 4-digit YYMM and 6-digit YYYYMM
-    are good ('0203' lost its zero: the text path decides)."""
+    """(year, month, good) from FECH read as integers: YYMM or YMM (100-9912) and YYYYMM
+    (190001-209912); '0203' read as 203 is March 2002 either way."""
     import pyarrow.compute as pc
 
-    short = pc.and_(pc.greater_equal(date, 1000), pc.less_equal(date, 9999))
+    short = pc.and_(pc.greater_equal(date, 100), pc.less_equal(date, 9999))
     long = pc.and_(pc.greater_equal(date, 190001), pc.less_equal(date, 209912))
     century = pc.divide(date, 100)
     month = pc.subtract(date, pc.multiply(century, 100))
-    good = pc.and_(pc.or_(short, long), pc.and_(pc.greater_equal(month, 1),
-                                                pc.less_equal(month, 12)))
-    return pc.if_else(short, pc.add(century, 2000), century), month, good
+    good = pc.and_(pc.or_(short, long),
+                   pc.and_(pc.greater_equal(month, 1), pc.less_equal(month, 12)))
+    return pc.if_else(short, _year_of_yy(century), century), month, good
 
 
 def _numbers(cells, style: str):
-    """(values, empty, bad) for value cells in the file's style; values are null where not read.
+    """(values, empty, bad, dash) for value cells in the column's style; values are null
+    where not read. A lone '-' is zero (spreadsheets' accounting format writes zero so);
+    `dash` marks those cells.
 
-    Clean batches (no thousands separators, nothing damaged) take one bulk cast; the others
-    are checked cell by cell against the style's pattern.
+    Columns stored as numbers are taken as they are; clean text batches (no thousands
+    separators, nothing damaged) take one bulk cast; the others are checked cell by cell
+    against the style's pattern.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    empty = pc.equal(cells, "")
+    if not _is_text(cells):
+        values = pc.cast(cells, pa.float64())
+        empty = pc.is_null(values)
+        # a stored NaN is no figure either
+        empty = pc.or_(empty, pc.fill_null(pc.is_nan(values), False))
+        no = pc.fill_null(pc.and_(empty, False), False)
+        return pc.if_else(empty, pa.scalar(None, pa.float64()), values), empty, no, no
+    empty = pc.fill_null(pc.equal(cells, ""), True)
+    dash = pc.fill_null(pc.equal(cells, "-"), False)
+    some_dash = pc.any(dash).as_py()
+    if some_dash:
+        cells = pc.if_else(dash, pa.scalar("0"), cells)
     thousands = "." if style == numbers.SPANISH else ","
     if not pc.any(pc.match_substring(cells, thousands)).as_py():
         plain = pc.replace_substring(cells, ",", ".") if style == numbers.SPANISH else cells
@@ -216,29 +399,95 @@ def _numbers(cells, style: str):
             values = None
         # the bulk cast also takes 'nan' or 'inf', which no customs file means
         if values is not None and pc.all(pc.is_finite(values)).as_py() is not False:
-            return values, empty, pc.fill_null(pc.and_(empty, False), False)
+            return values, empty, pc.fill_null(pc.and_(empty, False), False), dash
     valid = pc.match_substring_regex(cells, _VALID_NUMBER[style])
     if style == numbers.SPANISH:
         plain = pc.replace_substring(pc.replace_substring(cells, ".", ""), ",", ".")
     else:
         plain = pc.replace_substring(cells, ",", "")
     values = pc.cast(pc.if_else(valid, plain, pa.scalar(None, pa.string())), pa.float64())
-    bad = pc.and_(pc.invert(valid), pc.invert(empty))
-    return values, empty, bad
+    bad = pc.fill_null(pc.and_(pc.invert(valid), pc.invert(empty)), False)
+    return values, empty, bad, dash
 
 
 class _Batches:
-    """Turns batches of text columns into aggregated flows, accounting for every row."""
+    """Turns batches of columns into aggregated flows, accounting for every row."""
 
-    def __init__(self, src, layout, report, style, header, header_index, delimiter, products):
-        self.src, self.layout, self.report, self.style = src, layout, report, style
+    def __init__(self, src, layout, report, styles, header, header_index, delimiter,
+                 products, codes=None):
+        self.src, self.layout, self.report, self.styles = src, layout, report, styles
         self.header, self.header_index, self.delimiter = header, header_index, delimiter
+        self.alpha = layout.alpha if layout.alpha in header else None
         self.columns = [layout.date, layout.partner, *layout.values.values()]
+        if self.alpha:
+            self.columns.append(self.alpha)
         if products and layout.hs_code in header:
             self.columns.append(layout.hs_code)
+        self.forced = codes
+        self.system: str | None = codes  # None: decided from the whole file at the end
+        self.decision: country_codes.Decision | None = None
+        self.frame = None  # the columns of a Stata or SPSS file, read whole
         self.partial = []
-        self.partners: dict[str, str | None] = {}
+        self.pairs: dict[tuple[str, str], tuple[str | None, str | None]] = {}
         self.negative: dict[str, int] = {}  # rows used with a value below zero, per column
+        self.dashes: dict[str, int] = {}  # rows whose value is a lone '-' (zero), per column
+        self.disagreeing: list[tuple[int, str, float]] = []  # (line, why, value)
+        self.empty_months: set[tuple[int, int]] = set()  # months of rows without a value
+
+    @property
+    def typed(self) -> bool:
+        """Whether Arrow can convert the values as it parses: one text style for them all."""
+        return len(set(self.styles.values())) == 1 and NUMERIC not in self.styles.values()
+
+    def read_all(self, line_by_line: bool):
+        """The fastest path that accounts for every row; once more if the code system had
+        to be decided first."""
+        try:
+            return self._paths(line_by_line)
+        except _NeedsSecondPass as again:
+            self.start_again()
+            self.system = again.system
+            return self._paths(line_by_line)
+
+    def _paths(self, line_by_line: bool):
+        if self.frame is not None:
+            count = len(next(iter(self.frame.values())))
+            import numpy as np
+
+            self._take(self.frame, np.arange(1, count + 1, dtype=np.int64), count)
+            return self._finish()
+        src = self.src
+        if not line_by_line and src.head_encoding != "UTF-16":
+            try:
+                try:
+                    if not self.typed:
+                        raise _NeedsTextColumns("values of several styles")
+                    # clean files: Arrow converts every cell while it parses, in parallel
+                    lone_cr = b"\r" in src.head and b"\r\n" not in src.head
+                    if src.path is not None and src.size > 2 * CHUNK_BYTES and not lone_cr:
+                        return self.chunks_typed()
+                    return self.stream(typed=True)
+                except _NeedsTextColumns:
+                    self.start_again()
+                return self.stream(typed=False)
+            except _NeedsLineByLine:
+                self.start_again()
+        return self.line_by_line()
+
+    def _decimal_point(self) -> str:
+        return "," if next(iter(self.styles.values())) == numbers.SPANISH else "."
+
+    def _types(self, wanted: dict[str, str], typed: bool) -> dict:
+        import pyarrow as pa
+
+        types = {name: pa.string() for name in wanted}
+        if typed:
+            for name, column in wanted.items():
+                if column == self.layout.date:
+                    types[name] = pa.int64()
+                elif column in self.layout.values.values():
+                    types[name] = pa.float64()
+        return types
 
     def chunks_typed(self):
         """Typed fast path for big files on disk: pieces of the file, cut at line ends, are
@@ -252,19 +501,13 @@ class _Batches:
 
         names = [f"c{i}" for i in range(len(self.header))]
         wanted = {f"c{self.header.index(c)}": c for c in self.columns}
-        types = {name: pa.string() for name in wanted}
-        for name, column in wanted.items():
-            if column == self.layout.date:
-                types[name] = pa.int64()
-            elif column in self.layout.values.values():
-                types[name] = pa.float64()
         options = (
             csv.ReadOptions(column_names=names, use_threads=False, block_size=BLOCK_BYTES),
             # a line that does not fit fails the piece: the other paths account for it
             csv.ParseOptions(delimiter=self.delimiter, ignore_empty_lines=False),
             csv.ConvertOptions(include_columns=list(wanted), check_utf8=False,
-                               column_types=types,
-                               decimal_point="," if self.style == numbers.SPANISH else "."),
+                               column_types=self._types(wanted, True),
+                               decimal_point=self._decimal_point()),
         )
         lock = threading.Lock()
 
@@ -312,6 +555,9 @@ class _Batches:
         self.report.set_aside.clear()
         self.partial.clear()
         self.negative.clear()
+        self.dashes.clear()
+        self.disagreeing.clear()
+        self.empty_months.clear()
 
     def stream(self, typed: bool):
         """Fast path: Arrow's CSV reader over the file, blocks parsed in parallel.
@@ -338,13 +584,6 @@ class _Batches:
 
         names = [f"c{i}" for i in range(len(self.header))]
         wanted = {f"c{self.header.index(c)}": c for c in self.columns}
-        types = {name: pa.string() for name in wanted}
-        if typed:
-            for name, column in wanted.items():
-                if column == self.layout.date:
-                    types[name] = pa.int64()
-                elif column in self.layout.values.values():
-                    types[name] = pa.float64()
         try:
             with self.src.open() as stream:
                 batches = csv.open_csv(
@@ -358,8 +597,9 @@ class _Batches:
                         invalid_row_handler=invalid,
                     ),
                     convert_options=csv.ConvertOptions(
-                        include_columns=list(wanted), check_utf8=False, column_types=types,
-                        decimal_point="," if self.style == numbers.SPANISH else ".",
+                        include_columns=list(wanted), check_utf8=False,
+                        column_types=self._types(wanted, typed),
+                        decimal_point=self._decimal_point() if typed else ".",
                     ),
                 )
                 first_line = self.header_index + 2
@@ -370,7 +610,7 @@ class _Batches:
                         raise _NeedsLineByLine(misfits[0])
                     columns = {wanted[n]: batch.column(n) for n in wanted}
                     if typed:
-                        self._take_typed(columns, batch.num_rows, first_line)
+                        self._take_typed(columns, batch.num_rows)
                     else:
                         self._take(columns, first_line, batch.num_rows)
                     first_line += batch.num_rows
@@ -426,14 +666,32 @@ class _Batches:
             self._take(columns, np.asarray(line_numbers, dtype=np.int64), len(kept))
         return self._finish()
 
-    def _take_typed(self, columns, count: int, first_line: int | None = None) -> None:
-        """Sum a converted batch by (code, date[, tariff code]) first, then check dates and
-        map codes on those few groups; any doubt sends the file to the text path.
+    def _mapped(self, pairs: list[tuple[str, str]]) -> list[tuple[str | None, str | None]]:
+        """(partner, disagreement) of distinct (code, alpha-3) pairs in the settled system,
+        each pair worked out once per file."""
+        unseen = [pair for pair in pairs if pair not in self.pairs]
+        if unseen:
+            found = country_codes.partners(unseen, self.system, REPORTER, DOMESTIC)
+            self.pairs.update(zip(unseen, found, strict=True))
+        return [self.pairs[pair] for pair in pairs]
 
-        Rows naming Colombia itself are set aside here, by their line (`first_line` is the
-        batch's first; None: not known, raises _NeedsLineNumbers).
-        """
-        import numpy as np
+    def _keys(self, columns: dict) -> dict:
+        """The raw code columns of a batch, as text: the numeric code and the alpha-3 code
+        (empty when the file has none)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        code = _as_text(columns[self.layout.partner])
+        if self.alpha:
+            alpha = pc.fill_null(_as_text(columns[self.alpha]), "")
+        else:
+            alpha = pc.fill_null(pa.nulls(len(code), pa.string()), "")
+        return {"code": pc.fill_null(code, ""), "alpha": alpha}
+
+    def _take_typed(self, columns, count: int) -> None:
+        """Sum a converted batch by (codes, date[, tariff code]) first, then check dates (and,
+        with the code system settled, codes) on those few groups; any doubt sends the file to
+        the text path."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
@@ -447,59 +705,39 @@ class _Batches:
                 raise _NeedsTextColumns("nan or inf")
             if pc.min(column).as_py() < 0:
                 raise _NeedsTextColumns("a negative value")  # counted for the report there
-        keys = {"code": columns[layout.partner], "date": columns[layout.date]}
+        keys = {**self._keys(columns), "date": columns[layout.date]}
         if layout.hs_code in columns:
             keys["hs"] = columns[layout.hs_code]
         table = pa.table({**keys, **{f"value_{v}": array for v, array in values.items()}})
-
-        def grouped(rows):
-            return rows.group_by(list(keys), use_threads=False).aggregate(
-                [(f"value_{v}", "sum") for v in values])
-
-        groups = grouped(table)
+        groups = table.group_by(list(keys), use_threads=False).aggregate(
+            [(f"value_{v}", "sum") for v in values])
         year, month, good_date = _typed_dates(groups["date"])
         if not pc.all(good_date).as_py():
             raise _NeedsTextColumns("a date to check")
-        encoded = pc.dictionary_encode(groups["code"]).combine_chunks()
-        try:
-            distinct = encoded.dictionary.to_pylist()
-        except UnicodeDecodeError:  # bytes that are no text in the file's encoding
-            raise _NeedsTextColumns("a code that is not text") from None
-        unseen = [c for c in distinct if c not in self.partners]
-        if unseen:
-            self.partners.update(countries.dian_to_iso3(unseen))
-        if any(self.partners[c] is None for c in distinct):
-            raise _NeedsTextColumns("a code to check")
-        used = count
-        own = [c for c in distinct if self.partners[c] == REPORTER]
-        if own:
-            if first_line is None:
-                raise _NeedsLineNumbers("a row naming the reporter")
-            itself = pc.is_in(table["code"], value_set=pa.array(own, pa.string()))
-            for row in np.flatnonzero(itself.to_numpy(zero_copy_only=False)).tolist():
-                self.report.add(first_line + row, "reporter-is-partner",
-                                f"{layout.partner} {_cell(table['code'], row)!r}")
-                used -= 1
-            groups = grouped(table.filter(pc.invert(itself)))
-            year, month, _ = _typed_dates(groups["date"])
-            encoded = pc.dictionary_encode(groups["code"]).combine_chunks()
-            distinct = encoded.dictionary.to_pylist()
-        partner = pc.take(pa.array([self.partners[c] for c in distinct], pa.string()),
-                          encoded.indices)
+        if not all(_is_utf8(groups[k]) for k in keys if k != "date"):
+            # bytes that are no text in the file's encoding: the exact path decodes them
+            raise _NeedsLineByLine("a code that is not text")
+        if self.system is not None:
+            pairs = list(zip(groups["code"].to_pylist(), groups["alpha"].to_pylist(),
+                             strict=True))
+            if any(partner is None or why for partner, why in self._mapped(sorted(set(pairs)))):
+                raise _NeedsTextColumns("a code to check")
         if "hs" in keys:
             hs = groups["hs"]
             hs_code = pc.utf8_lpad(pc.if_else(pc.equal(hs, ""), None, hs), 10, "0")
         else:
             hs_code = pa.nulls(len(groups), pa.string())
         self.report.rows_read += count
-        self.report.rows_used += used
+        self.report.rows_used += count
         self.partial.append(self._sum(pa.table({
-            "partner": partner, "year": year, "month": month, "hs_code": hs_code,
+            "code": groups["code"], "alpha": groups["alpha"], "year": year, "month": month,
+            "hs_code": hs_code,
             **{f"value_{v}": groups[f"value_{v}_sum"] for v in values},
         })))
 
     def _take(self, columns, lines, count: int) -> None:
         """Check and aggregate one batch; `lines` is the first line number or an array."""
+        import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
 
@@ -515,70 +753,86 @@ class _Batches:
             if pc.any(blank).as_py():
                 raise _NeedsLineByLine("a blank line")  # which only the exact path tells apart
         year, month, bad_date = _dates(text[layout.date])
-
-        codes = text[layout.partner]
-        encoded = pc.dictionary_encode(codes).combine_chunks() if isinstance(
-            codes, pa.ChunkedArray) else pc.dictionary_encode(codes)
-        distinct = encoded.dictionary.to_pylist()
-        unseen = [c for c in distinct if c not in self.partners]
-        if unseen:
-            self.partners.update(countries.dian_to_iso3(unseen))
-        iso = pa.array([self.partners[c] for c in distinct], pa.string())
-        partner = pc.take(iso, encoded.indices)
-        unknown = pc.is_null(partner)
-        # Colombia's own code (169) as destination or origin: no bilateral flow
-        itself = pc.fill_null(pc.equal(partner, REPORTER), False)
-
-        values, empty, bad = {}, None, None
+        keys = self._keys(text)
+        hs = text.get(layout.hs_code)
+        if not all(_is_utf8(c) for c in (*keys.values(), hs) if c is not None):
+            raise _NeedsLineByLine("a cell that is not UTF-8")  # the exact path decodes it
+        no = pc.fill_null(pc.and_(bad_date, False), False)
+        unknown, disagree = no, no
+        if self.system is not None:
+            joined = pc.binary_join_element_wise(keys["code"], keys["alpha"], _PAIR)
+            encoded = pc.dictionary_encode(joined)
+            if isinstance(encoded, pa.ChunkedArray):
+                encoded = encoded.combine_chunks()
+            pairs = [tuple(key.split(_PAIR)) for key in encoded.dictionary.to_pylist()]
+            mapped = self._mapped(pairs)
+            unknown = pc.take(pa.array([p is None for p, _ in mapped], pa.bool_()),
+                              encoded.indices)
+            disagree = pc.take(pa.array([p is not None and why is not None
+                                         for p, why in mapped], pa.bool_()), encoded.indices)
+        values, empty, bad, dash = {}, None, None, {}
         for valuation, column in layout.values.items():
-            values[valuation], is_empty, is_bad = _numbers(text[column], self.style)
+            values[valuation], is_empty, is_bad, dash[column] = _numbers(
+                text[column], self.styles[column])
             empty = is_empty if empty is None else pc.or_(empty, is_empty)
             bad = is_bad if bad is None else pc.or_(bad, is_bad)
 
-        aside = pc.or_(pc.or_(pc.or_(bad_date, unknown), pc.or_(empty, bad)), itself)
+        aside = pc.or_(pc.or_(bad_date, unknown), pc.or_(empty, bad))
         found = []
         if pc.any(aside).as_py():
-            found = self._aside(lines, count, columns, bad_date, unknown, empty, bad, itself)
+            found = self._aside(lines, count, columns, bad_date, unknown, empty, bad)
         good = pc.invert(aside)
         used = pc.sum(pc.cast(good, pa.int64())).as_py() or 0
+        first_value = values[next(iter(layout.values))]
         for valuation, array in values.items():
-            negative = pc.fill_null(pc.and_(good, pc.less(array, 0)), False)
-            count_negative = pc.sum(pc.cast(negative, pa.int64())).as_py() or 0
-            if count_negative:
-                column = layout.values[valuation]
-                self.negative[column] = self.negative.get(column, 0) + count_negative
+            column = layout.values[valuation]
+            for counts, mask in ((self.negative, pc.less(array, 0)), (self.dashes, dash[column])):
+                rows = pc.sum(pc.cast(pc.fill_null(pc.and_(good, mask), False), pa.int64()))
+                if rows.as_py():
+                    counts[column] = counts.get(column, 0) + rows.as_py()
+        if pc.any(pc.and_(empty, pc.invert(bad_date))).as_py():
+            rows = pc.and_(empty, pc.invert(bad_date))
+            when = pc.add(pc.multiply(pc.filter(year, rows), 100), pc.filter(month, rows))
+            self.empty_months.update(divmod(int(w), 100) for w in pc.unique(when).to_pylist())
+        if pc.any(pc.and_(good, disagree)).as_py():
+            for row in np.flatnonzero(
+                    pc.and_(good, disagree).to_numpy(zero_copy_only=False)).tolist():
+                line = int(lines[row]) if isinstance(lines, np.ndarray) else lines + row
+                pair = (_cell(keys["code"], row), _cell(keys["alpha"], row))
+                self.disagreeing.append((line, self._mapped([pair])[0][1] or "",
+                                         first_value[row].as_py() or 0.0))
         report.rows_read += count
         report.rows_used += used
         for line, reason, detail in found:
             report.add(line, reason, detail)
 
-        hs = text.get(layout.hs_code)
+        if hs is not None:
+            hs = _as_text(hs)
+            hs_code = pc.utf8_lpad(pc.if_else(pc.equal(hs, ""), None, hs), 10, "0")
+        else:
+            hs_code = pa.nulls(count, pa.string())
         batch = pa.table({
-            "partner": partner,
-            "year": year,
-            "month": month,
-            "hs_code": pc.utf8_lpad(pc.if_else(pc.equal(hs, ""), None, hs), 10, "0")
-            if hs is not None else pa.nulls(count, pa.string()),
+            **keys, "year": year, "month": month, "hs_code": hs_code,
             **{f"value_{v}": array for v, array in values.items()},
         }).filter(good)
         self.partial.append(self._sum(batch))
 
-    def _sum(self, table):
+    def _sum(self, table, keys=RAW_KEYS):
         sums = [(f"value_{v}", "sum") for v in self.layout.values]
-        grouped = table.group_by(GROUP_KEYS, use_threads=False).aggregate(sums)
+        grouped = table.group_by(keys, use_threads=False).aggregate(sums)
         return grouped.rename_columns(
             [c.removesuffix("_sum") for c in grouped.column_names])
 
-    def _aside(self, lines, count, columns, bad_date, unknown, empty, bad, itself) -> list:
+    def _aside(self, lines, count, columns, bad_date, unknown, empty, bad) -> list:
         """(line, reason, detail) per row set aside: the first reason that applies."""
         import numpy as np
 
+        partner = [self.layout.partner] + ([self.alpha] if self.alpha else [])
         masks = [
             ("bad-date", bad_date, [self.layout.date]),
-            ("unknown-country", unknown, [self.layout.partner]),
+            ("unknown-country", unknown, partner),
             ("missing-value", empty, list(self.layout.values.values())),
             ("bad-number", bad, list(self.layout.values.values())),
-            ("reporter-is-partner", itself, [self.layout.partner]),
         ]
         taken = np.zeros(count, dtype=bool)
         found = []
@@ -591,34 +845,104 @@ class _Batches:
                 found.append((line, reason, detail))
         return found
 
+    def _partners(self, raw):
+        """The partner of each raw row, once the code system is settled (decided here from
+        the value on each code when it was not given)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        joined = pc.binary_join_element_wise(raw["code"], raw["alpha"], _PAIR)
+        encoded = pc.dictionary_encode(joined).combine_chunks()
+        pairs = [tuple(key.split(_PAIR)) for key in encoded.dictionary.to_pylist()]
+        if self.system is None:
+            value = f"value_{next(iter(self.layout.values))}"
+            per_pair = pa.table({"key": encoded.indices, "value": raw[value]}).group_by(
+                "key").aggregate([("value", "sum")])
+            totals = dict.fromkeys(pairs, 0.0)
+            for index, total in zip(per_pair["key"].to_pylist(),
+                                    per_pair["value_sum"].to_pylist(), strict=True):
+                totals[pairs[index]] = abs(total or 0.0)
+            if not any(totals.values()):
+                totals = dict.fromkeys(pairs, 1.0)
+            self.decision = country_codes.decide(totals, self.layout.partner, self.alpha,
+                                                 self.src.name)
+            self.system = self.decision.system
+            if any(p is None or why for p, why in self._mapped(pairs)):
+                raise _NeedsSecondPass(self.system)
+        partner = [p for p, _ in self._mapped(pairs)]
+        return pc.take(pa.array(partner, pa.string()), encoded.indices)
+
     def _finish(self):
         import pandas as pd
         import pyarrow as pa
 
         from pa_trade import flows
 
+        valuations = list(self.layout.values)
+        value_columns = [f"value_{v}" for v in valuations]
         if self.partial:
-            table = self._sum(pa.concat_tables(self.partial)).to_pandas()
+            raw = self._sum(pa.concat_tables(self.partial))
         else:
-            table = pd.DataFrame(columns=GROUP_KEYS + [f"value_{v}" for v in self.layout.values])
+            raw = None
+        if raw is not None and raw.num_rows:
+            table = raw.append_column("partner", self._partners(raw))
+            table = self._sum(table, GROUP_KEYS).to_pandas()
+        else:
+            table = pd.DataFrame(columns=GROUP_KEYS + value_columns)
         source = f"DANE {self.layout.flow} microdata ({short_name(self.src.name)})"
+        world = table.groupby(["year", "month"], as_index=False)[value_columns].sum()
+        world["partner"] = WORLD
+        world["hs_code"] = None
         frames = [
             pd.DataFrame({
                 "reporter": REPORTER,
-                "partner": table["partner"],
-                "year": table["year"],
-                "month": table["month"],
+                "partner": part["partner"],
+                "year": part["year"],
+                "month": part["month"],
                 "flow": self.layout.flow,
-                "value_usd": table[f"value_{valuation}"],
+                "value_usd": part[f"value_{valuation}"],
                 "valuation": valuation,
                 "source": source,
-                "hs_code": table["hs_code"],
+                "hs_code": part["hs_code"],
             })
-            for valuation in self.layout.values
+            for part in (table, world) if len(part)
+            for valuation in valuations
         ]
+        self._notes()
+        self.report.set_aside.sort(key=lambda r: r.line)
+        if self.report.rows_read and not self.report.rows_used and any(
+                r.reason == "missing-value" for r in self.report.set_aside):
+            self.report.no_values = True
+            self.report.months_named = sorted([y, m] for y, m in self.empty_months)
+        frame = pd.concat(frames, ignore_index=True) if frames else None
+        return flows.normalise_frame(frame), self.report
+
+    def _notes(self) -> None:
+        """What the report should say of the rows used: the code system and its evidence,
+        codes that disagree, values written '-', negative values."""
+        report, layout = self.report, self.layout
+        if self.forced:
+            report.notes.append(f"{layout.partner} read as "
+                                f"{country_codes.SYSTEM_NAMES[self.forced]} (--country-codes)")
+        elif self.decision is not None:
+            report.notes.append(self.decision.evidence)
+        if self.system:
+            report.country_codes = self.system
+        if self.disagreeing:
+            shown = ", ".join(f"{report.position} {line} ({why})"
+                              for line, why, _ in self.disagreeing[:3])
+            more = f" and {len(self.disagreeing) - 3} more" if len(self.disagreeing) > 3 else ""
+            value = sum(v for _, _, v in self.disagreeing)
+            rows = len(self.disagreeing)
+            report.notes.append(
+                f"{self.alpha} and {layout.partner} name different partners on {rows:,} "
+                f"row{'s' if rows > 1 else ''} (US$ {value:,.2f}); the alpha-3 code in "
+                f"{self.alpha} was used: {shown}{more}")
+        for column, count in self.dashes.items():
+            report.notes.append(
+                f"{count:,} row{'s' if count > 1 else ''} with {column} written '-', read as "
+                f"zero (a spreadsheet's way of writing zero)")
         for column, count in self.negative.items():
-            self.report.notes.append(
+            report.notes.append(
                 f"{count:,} row{'s' if count > 1 else ''} with a negative {column}, summed as "
                 f"given (customs values are normally positive: a correction?)")
-        self.report.set_aside.sort(key=lambda r: r.line)
-        return flows.normalise_frame(pd.concat(frames, ignore_index=True)), self.report

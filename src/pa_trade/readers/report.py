@@ -10,7 +10,7 @@ REASONS = {
     "bad-number": "a value that is not a number",
     "missing-value": "no value in the value field",
     "unknown-country": "a country or area that is not recognised",
-    "bad-date": "a date that is not YYMM or YYYYMM",
+    "bad-date": "a date that is not YYMM, YMM or YYYYMM",
     "bad-field": "a field with an invalid value",
     "bad-field-count": "a line with the wrong number of fields",
     "no-figures": "a table row with no figure in any year",
@@ -43,6 +43,12 @@ class LoadReport:
     delimiter: str = ""
     number_style: str = ""
     unit: str = ""
+    position: str = "line"  # what a place in the file is called: a line, or a row of a
+    # Stata, SPSS or Excel file
+    country_codes: str = ""  # how numeric partner codes were read: dian or iso
+    no_values: bool = False  # every row lacks its value (DANE's CSVs of some months)
+    months_named: list[list[int]] = field(default_factory=list)  # [year, month] those rows
+    # name, when no_values
 
     def add(self, line: int, reason: str, detail: str = "") -> None:
         """Record one set-aside row."""
@@ -66,8 +72,8 @@ class LoadReport:
             what = REASONS.get(reason, reason)
             plural = "row" if len(rows) == 1 else "rows"
             out.append(
-                f"{self.file}: set aside {len(rows)} {plural} [{reason}] {what}: "
-                f"line {shown}{more}"
+                f"{self.file}: set aside {len(rows):,} {plural} [{reason}] {what}: "
+                f"{self.position} {shown}{more}"
             )
         for note in self.notes:
             out.append(f"{self.file}: note: {note}")
@@ -79,4 +85,5 @@ class LoadReport:
         detail = f": {row.detail}" if row.detail else ""
         more = len(self.set_aside) - 1
         tail = f" ({more} more set-aside rows)" if more else ""
-        return f"{self.file}: line {row.line}: {REASONS.get(row.reason, row.reason)}{detail}{tail}"
+        return (f"{self.file}: {self.position} {row.line}: "
+                f"{REASONS.get(row.reason, row.reason)}{detail}{tail}")
