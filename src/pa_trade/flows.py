@@ -1,8 +1,13 @@
 """The one canonical table of trade flows that every reader produces and every analysis consumes.
 
 Columns: reporter, partner (ISO3 or an aggregate code such as WLD), year, month (optional),
-flow ('export' | 'import'), value_usd (US dollars, kept to the cent), valuation
-('FOB' | 'CIF' | 'unknown'), source, hs_code (optional, text).
+months (optional), flow ('export' | 'import'), value_usd (US dollars, kept to the cent),
+valuation ('FOB' | 'CIF' | 'unknown'), source, hs_code (optional, text).
+
+Every figure knows the months it covers: its `month` when it is a month's figure; else the
+`months` of the year it covers, written as periods.spec writes them ('1-7' for a table's
+cumulative 'Enero-julio' column); empty `months` on a figure without a month is the whole
+year.
 """
 
 from __future__ import annotations
@@ -12,12 +17,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
-COLUMNS = ["reporter", "partner", "year", "month", "flow", "value_usd", "valuation", "source",
-           "hs_code"]
-KEY = ["reporter", "partner", "year", "month", "flow", "valuation", "source", "hs_code"]
+COLUMNS = ["reporter", "partner", "year", "month", "months", "flow", "value_usd", "valuation",
+           "source", "hs_code"]
+KEY = ["reporter", "partner", "year", "month", "months", "flow", "valuation", "source",
+       "hs_code"]
 FLOWS = ("export", "import")
 VALUATIONS = ("FOB", "CIF", "unknown")
 TIDY_REQUIRED = ["reporter", "partner", "year", "flow", "value_usd", "valuation", "source"]
+WHOLE_YEAR = "1-12"
 
 
 def empty() -> pd.DataFrame:
@@ -31,15 +38,22 @@ def normalise_frame(frame) -> pd.DataFrame:
 
     if frame is None:
         frame = pd.DataFrame({c: [] for c in COLUMNS})
-    missing = {column: pd.NA for column in ("month", "hs_code") if column not in frame}
+    missing = {column: pd.NA for column in ("month", "months", "hs_code")
+               if column not in frame}
     if missing:  # the caller's frame is left as it was
         frame = frame.assign(**missing)
+    month = frame["month"].astype("Int64")
+    months = frame["months"].astype("string")
+    if months.notna().any():
+        # a month's figure covers its month; a whole year is said by no months at all
+        months = months.where(month.isna() & (months != WHOLE_YEAR))
     out = pd.DataFrame(
         {
             "reporter": frame["reporter"].astype("string"),
             "partner": frame["partner"].astype("string"),
             "year": frame["year"].astype("int64"),
-            "month": frame["month"].astype("Int64"),
+            "month": month,
+            "months": months,
             "flow": frame["flow"].astype("string"),
             "value_usd": frame["value_usd"].astype("float64").round(2),
             "valuation": frame["valuation"].astype("string"),
@@ -72,12 +86,15 @@ def format_usd(value: float) -> str:
 def to_tidy_csv(frame: pd.DataFrame, out) -> None:
     """Write flows as pa-trade's tidy CSV (formats.md §5): UTF-8, comma, plain numbers.
 
-    month and hs_code are written only when some row has them. `out` is a path or a text stream.
+    month, months and hs_code are written only when some row has them. `out` is a path or a
+    text stream.
     """
     frame = normalise_frame(frame)
     columns = ["reporter", "partner", "year"]
     if frame["month"].notna().any():
         columns.append("month")
+    if frame["months"].notna().any():
+        columns.append("months")
     columns += ["flow", "value_usd", "valuation", "source"]
     if frame["hs_code"].notna().any():
         columns.append("hs_code")

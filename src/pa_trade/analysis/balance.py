@@ -16,8 +16,8 @@ COLUMNS = [
     "status", "exports_valuation", "imports_valuation", "kind", "sources",
 ]
 # per year: partners, the total of the partners shown, bloc subtotals, reported aggregates
-KIND_ORDER = {"country": 0, "other": 1, "shown": 2, "bloc": 3, "intra": 4, "group": 5,
-              "world": 6}
+KIND_ORDER = {"country": 0, "other": 1, "shown": 2, "domestic": 3, "bloc": 4, "intra": 5,
+              "group": 6, "world": 7}
 
 
 @dataclass
@@ -196,7 +196,7 @@ def balance(
             table = pd.concat([table, full[full["kind"].isin(["world", "group"])
                                            & ~full["partner"].isin(wanted)]])
     else:
-        shown = ["country", "other"] + (["world", "group"] if totals else [])
+        shown = ["country", "other", "domestic"] + (["world", "group"] if totals else [])
         shown += ["world"] if world else []
         table = full[full["kind"].isin(shown)]
     extra = [_bloc_rows(full, reporter, b, notes) for b in blocs or []]
@@ -362,6 +362,30 @@ def _bloc_rows(table: pd.DataFrame, reporter: str, bloc, notes: list[str]) -> pd
     return pd.DataFrame(rows)
 
 
+def _domestic_note(table: pd.DataFrame, reporter: str, year: int, who: str,
+                   world: pd.DataFrame) -> list[str]:
+    """A note on the rows of places inside the reporter's own territory (its free-trade zones,
+    goods declared with the reporter as partner): trade its customs record and its total
+    counts, kept out of the partners' total."""
+    rows = table[(table["kind"] == "domestic") & (table["reporter"] == reporter)
+                 & (table["year"] == year)]
+    if rows.empty:
+        return []
+    names = " and ".join(rows["partner_name"].tolist())
+    share = ""
+    if (reporter, year) in world.index:
+        parts = []
+        for side in ("exports", "imports"):
+            total, given = world.at[(reporter, year), f"{side}_usd"], rows[f"{side}_usd"].sum(
+                min_count=1)
+            if total == total and given == given and total:
+                parts.append(f"{given / total:.1%} of {side}")
+        share = f" ({' and '.join(parts)})" if parts else ""
+    return [f"{who}{names} are inside {countries.name(reporter)}: its customs record that "
+            f"trade and its total counts it{share}; shown apart, outside the partners' total, "
+            f"inside the World row"]
+
+
 def with_total_rows(result: BalanceResult) -> BalanceResult:
     """Add, per reporter and year, a 'Total, N partners' row summing the country rows, and a
     note on how much of the reported World total those partners account for."""
@@ -390,6 +414,7 @@ def with_total_rows(result: BalanceResult) -> BalanceResult:
             notes.append(f"{who}the {year} total adds up each side as given, and {detail} "
                          f"{'has' if len(one_sided) == 1 else 'have'} one side only: its "
                          f"balance is not the sum of the balances shown")
+        notes += _domestic_note(table, reporter, year, who, world)
         if (reporter, year) not in world.index:
             continue
         shares = []

@@ -12,7 +12,7 @@ from pa_trade.textio import SourceFile, delimiter_name, sniff_delimiter
 
 # ASCII digits only: Python's \d would also take other scripts' digits, which no converter reads
 PLAIN_NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
-OPTIONAL = ["month", "hs_code", "source_url"]
+OPTIONAL = ["month", "months", "hs_code", "source_url"]
 # what Python's str.strip() removes (nothing above U+3000), given to Arrow's trim so that
 # both agree exactly
 WHITESPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
@@ -132,7 +132,7 @@ def _check_rows(table, line_numbers, report: LoadReport, default_source: str):
     lines = np.asarray(line_numbers, dtype=np.int64)
     n = len(table)
     column = {c: table[c] if c in table else pd.Series([""] * n, index=table.index)
-              for c in ("reporter", "partner", "year", "month", "flow", "value_usd",
+              for c in ("reporter", "partner", "year", "month", "months", "flow", "value_usd",
                         "valuation", "source", "source_url", "hs_code")}
     codes = {text: countries.lookup(text)
              for text in pd.unique(pd.concat([column["reporter"], column["partner"]]))}
@@ -153,6 +153,13 @@ def _check_rows(table, line_numbers, report: LoadReport, default_source: str):
     month_number = month.where(month.str.fullmatch(r"[0-9]{1,2}")).astype("Int64")
     bad_month = (month.ne("") & ~month_number.between(1, 12)).to_numpy(dtype=bool,
                                                                         na_value=True)
+    # the months a yearly figure covers, as pa-trade writes them ('1-7', '1-3,7')
+    months = column["months"]
+    bad_months = (months.ne("") & ~months.str.fullmatch(
+        r"(0?[1-9]|1[0-2])(-(0?[1-9]|1[0-2]))?(,(0?[1-9]|1[0-2])(-(0?[1-9]|1[0-2]))?)*")
+        ).to_numpy(dtype=bool, na_value=True)
+    if bad_months.any() or months.ne("").any():
+        bad_months |= _months_not_read(months, month)
     bad_flow = ~flow.isin(flows.FLOWS).to_numpy()
     bad_valuation = ~valuation.isin(["FOB", "CIF", "", "UNKNOWN"]).to_numpy()
     itself = reporter.eq(partner).to_numpy(dtype=bool, na_value=False)
@@ -163,10 +170,10 @@ def _check_rows(table, line_numbers, report: LoadReport, default_source: str):
                         else column["partner"].iat[i])),
         ("missing-value", empty, lambda i: "value_usd empty"),
         ("bad-number", not_number, lambda i: f"value_usd {value.iat[i]!r}"),
-        ("bad-field", bad_year | bad_month | bad_flow | bad_valuation,
+        ("bad-field", bad_year | bad_month | bad_months | bad_flow | bad_valuation,
          lambda i: _bad_field_detail(year.iat[i], month.iat[i], column["flow"].iat[i],
                                      column["valuation"].iat[i], bad_year[i], bad_month[i],
-                                     bad_flow[i])),
+                                     bad_flow[i], months.iat[i] if bad_months[i] else None)),
         ("reporter-is-partner", itself,
          lambda i: f"reporter {column['reporter'].iat[i]!r}, "
                    f"partner {column['partner'].iat[i]!r}"),
@@ -182,6 +189,7 @@ def _check_rows(table, line_numbers, report: LoadReport, default_source: str):
         # the rows kept passed the patterns above: these casts cannot fail
         "year": year.where(~aside).astype("Int64"),
         "month": month_number,
+        "months": months.where(months.ne("")),
         "flow": flow,
         "value_usd": number.where(~aside),
         "valuation": valuation.where(valuation.isin(["FOB", "CIF"]), "unknown"),
@@ -194,7 +202,7 @@ def _check_rows(table, line_numbers, report: LoadReport, default_source: str):
     good = good[~aside]
 
     # one flow per row: the same flow twice would be summed, counting it twice
-    key = ["reporter", "partner", "year", "month", "flow", "valuation", "hs_code"]
+    key = ["reporter", "partner", "year", "month", "months", "flow", "valuation", "hs_code"]
     repeated = good[good.duplicated(key, keep=False)]
     drop = set()
     for _, group in repeated.groupby(key, dropna=False, sort=False):
@@ -214,11 +222,34 @@ def _check_rows(table, line_numbers, report: LoadReport, default_source: str):
     return good.drop(columns="line") if len(good) else None
 
 
-def _bad_field_detail(year, month, flow, valuation, bad_year, bad_month, bad_flow) -> str:
+def _months_not_read(months, month):
+    """True where `months` is no set of months periods.parse_spec reads, or is given beside a
+    month (a month's figure covers that month)."""
+    import numpy as np
+
+    from pa_trade.periods import parse_spec
+
+    out = np.zeros(len(months), dtype=bool)
+    for i, text in enumerate(months.tolist()):
+        if not text:
+            continue
+        try:
+            parse_spec(text)
+        except ValueError:
+            out[i] = True
+            continue
+        out[i] = month.iat[i] != ""
+    return out
+
+
+def _bad_field_detail(year, month, flow, valuation, bad_year, bad_month, bad_flow,
+                      months=None) -> str:
     if bad_year:
         return f"year {year!r}"
     if bad_month:
         return f"month {month!r}"
+    if months is not None:
+        return f"months {months!r} (expected months like 1-7, and no month beside them)"
     if bad_flow:
         return f"flow {flow!r} (expected export or import)"
     return f"valuation {valuation!r} (expected FOB, CIF or empty)"
