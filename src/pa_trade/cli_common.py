@@ -16,6 +16,22 @@ from pa_trade.errors import UsageError
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 LAYOUT_NAMES = ["dane-expo", "dane-impo", "dane-cuadro", "mexico-se", "tidy"]
 NO_CACHE = "pa_trade.no_cache"
+MONTHS = "pa_trade.months"
+COUNTRY_CODES = "pa_trade.country_codes"
+
+
+def _keep(key: str, parse=None):
+    """A click callback that keeps an option's value in the context for load_data."""
+    def callback(ctx, _param, value):
+        ctx.meta[key] = parse(value) if parse is not None and value else value
+        return value
+    return callback
+
+
+def _months(values):
+    from pa_trade.periods import parse_months
+
+    return parse_months(values)
 
 
 def data_options(command):
@@ -33,9 +49,18 @@ def data_options(command):
                      help="Fail (exit 1) when any row of the input is set aside."),
         click.option("--quiet", "-q", is_flag=True,
                      help="Do not print the load report on stderr."),
-        # kept in the context, not passed on: every command that loads data honours it
+        # kept in the context, not passed on: every command that loads data honours them
+        click.option("--months", "-m", multiple=True, metavar="M-N", expose_value=False,
+                     callback=_keep(MONTHS, _months),
+                     help="Keep only these months of every monthly source (1-6, 1,3, "
+                          "ene-jun); repeatable. Yearly figures cannot be narrowed and are "
+                          "left out, with a note."),
+        click.option("--country-codes", type=click.Choice(["dian", "iso"]),
+                     expose_value=False, callback=_keep(COUNTRY_CODES),
+                     help="How microdata's numeric country codes are read: DIAN's or ISO "
+                          "3166 numeric. Default: decided by the file's own codes."),
         click.option("--no-cache", is_flag=True, expose_value=False,
-                     callback=lambda ctx, _param, value: ctx.meta.__setitem__(NO_CACHE, value),
+                     callback=_keep(NO_CACHE),
                      help="Parse every file again instead of using the cache of parsed files."),
     ]
     for option in reversed(options):
@@ -82,22 +107,91 @@ def load_data(data_paths, layout, number_style, strict, quiet, products=True, va
 
     _settle_imports()
     context = click.get_current_context(silent=True)
-    use_cache = not (context and context.meta.get(NO_CACHE))
+    meta = context.meta if context else {}
+    use_cache = not meta.get(NO_CACHE)
     paths = list(data_paths) or readers.default_data_paths()
     loaded = readers.load(paths, layout=layout, number_style=number_style, strict=strict,
-                          products=products, valuations=valuations, use_cache=use_cache)
+                          products=products, valuations=valuations, use_cache=use_cache,
+                          codes=meta.get(COUNTRY_CODES))
+    notes = []
+    if meta.get(MONTHS):
+        from pa_trade.analysis.coverage import keep_months
+        from pa_trade.errors import DataError
+        from pa_trade.periods import months_text
+
+        before = loaded.flows
+        loaded.flows, notes = keep_months(before, meta[MONTHS])
+        if loaded.flows.empty and not before.empty:
+            raise DataError(f"--months {months_text(meta[MONTHS])}: none of the loaded "
+                            f"figures is monthly for those months ({'; '.join(notes)})")
     if not quiet:
-        for duplicate in loaded.skipped_duplicates:
-            click.echo(f"pa-trade: skipped {duplicate}", err=True)
-        for why in loaded.skipped_files:
-            click.echo(f"pa-trade: skipped {why}", err=True)
-        for report in loaded.reports:
-            for line in report.summary_lines():
-                click.echo(f"pa-trade: {line}", err=True)
+        for line in report_lines(loaded):
+            click.echo(f"pa-trade: {line}", err=True)
+        for note in notes:
+            click.echo(f"pa-trade: note: {note}", err=True)
     from pa_trade.paths import builtin_flows_dir
 
     builtin = paths == [str(builtin_flows_dir())]
     return loaded, builtin
+
+
+def _bundle_lines(bundles: list[tuple[str, list[str], str]]) -> list[str]:
+    """One line per archive or folder whose months come in several formats: how many, and
+    from which format each was read."""
+    from collections import Counter
+    from pathlib import Path
+
+    from pa_trade.readers.inputs import SEPARATOR
+
+    groups: dict[str, list[tuple[str, list[str], str]]] = {}
+    for chosen, others, read_as in bundles:
+        where = chosen.split(SEPARATOR)[0] if SEPARATOR in chosen else str(Path(chosen).parent)
+        groups.setdefault(where, []).append((chosen, others, read_as))
+    out = []
+    for where, entries in groups.items():
+        if len(entries) == 1:
+            chosen, others, read_as = entries[0]
+            out.append(f"{chosen}: read once, from its {read_as}; {', '.join(others)} "
+                       f"{'holds' if len(others) == 1 else 'hold'} the same data in other "
+                       f"formats")
+            continue
+        formats = Counter(read_as for _, _, read_as in entries)
+        read = ", ".join(f"{n} from the {fmt}" for fmt, n in formats.most_common())
+        out.append(f"{where}: {len(entries)} files come in several formats (CSV, Stata, "
+                   f"SPSS) with the same data; each read once: {read}")
+    return out
+
+
+def report_lines(loaded) -> list[str]:
+    """What the load report says on stderr: files skipped, then each file's account. A note
+    that several files of one archive or folder share (the number style, the code system)
+    is said once, for the first of them, with how many more it holds for."""
+    import re
+
+    out = [f"skipped {duplicate}" for duplicate in loaded.skipped_duplicates]
+    out += [f"skipped {why}" for why in loaded.skipped_files]
+    out += _bundle_lines(loaded.bundles_read_once)
+    shared: dict[str, list[str]] = {}
+    lines: list[tuple[str, str]] = []
+    for report in loaded.reports:
+        for note in report.notes:
+            shape = re.sub(r"\d[\d.,]*", "#", note)
+            shared.setdefault(shape, []).append(report.file)
+        for line in report.summary_lines():
+            lines.append((report.file, line))
+    said: set[str] = set()
+    for file, line in lines:
+        prefix = f"{file}: note: "
+        if line.startswith(prefix):
+            shape = re.sub(r"\d[\d.,]*", "#", line[len(prefix):])
+            files = shared.get(shape, [file])
+            if len(files) > 2:
+                if shape in said:
+                    continue
+                said.add(shape)
+                line += f" (and so in {len(files) - 1} more files)"
+        out.append(line)
+    return out
 
 
 @cache

@@ -20,8 +20,8 @@ UNITS = {
 }
 MONEY_COLUMNS = ("exports_usd", "imports_usd", "balance_usd")
 MACHINE_COLUMNS = [
-    "reporter", "partner", "partner_name", "year", "exports_usd", "imports_usd", "balance_usd",
-    "status", "exports_valuation", "imports_valuation", "sources",
+    "reporter", "partner", "partner_name", "year", "months", "exports_usd", "imports_usd",
+    "balance_usd", "status", "exports_valuation", "imports_valuation", "sources",
 ]
 
 
@@ -169,8 +169,7 @@ def balance_plot(result, path: str, units: str) -> None:
     from pa_trade.charts import plot_bars
 
     rows = _chart_rows(result)
-    years = result.years
-    span = f"{years[0]}" if len(years) == 1 else f"{years[0]}–{years[-1]}"
+    span = result.period
     sources = sorted({s for v in result.table["sources"] for s in str(v).split("; ") if s})
     plot_bars([label for label, _ in rows], [value for _, value in rows], path,
               title=f"{result.reporter_name}: trade balance by partner, {span}",
@@ -197,8 +196,7 @@ def _people(result, fmt: str, units: str, footer: Footer | None, chart: str | No
     name = result.reporter_name
     years = result.years
     several = table["reporter"].nunique() > 1
-    span = f"{years[0]}" if len(years) == 1 else f"{years[0]}–{years[-1]}"
-    title = f"{name}: trade balance by partner, {span}"
+    title = f"{name}: trade balance by partner, {result.period}"
     exports_val = valuations_text(table["exports_valuation"])
     imports_val = valuations_text(table["imports_valuation"])
     unit_line = (f"Values in {UNITS[units][1]}; exports {exports_val}, imports {imports_val} "

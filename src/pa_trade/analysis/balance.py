@@ -12,8 +12,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 COLUMNS = [
-    "reporter", "partner", "partner_name", "year", "exports_usd", "imports_usd", "balance_usd",
-    "status", "exports_valuation", "imports_valuation", "kind", "sources",
+    "reporter", "partner", "partner_name", "year", "months", "exports_usd", "imports_usd",
+    "balance_usd", "status", "exports_valuation", "imports_valuation", "kind", "sources",
+    "exports_mask", "imports_mask",
 ]
 # per year: partners, the total of the partners shown, bloc subtotals, reported aggregates
 KIND_ORDER = {"country": 0, "other": 1, "shown": 2, "domestic": 3, "bloc": 4, "intra": 5,
@@ -34,6 +35,12 @@ class BalanceResult:
     def __post_init__(self) -> None:
         if not self.reporter_name:
             self.reporter_name = countries.name(self.reporter)
+
+    @property
+    def period(self) -> str:
+        """The years shown, with the months they cover when not whole: '2023',
+        'January–June 2023', '2022–2023', '2022–2023, January–June of each year'."""
+        return period_of(self.table, self.years)
 
 
 def status_of(balance: float | None) -> str:
@@ -109,9 +116,108 @@ def partner_table(
     if table.empty:
         raise DataError(f"no exports or imports for {countries.name(reporter)}; "
                         f"{coverage(flows, reporter)}")
+    table = _with_months(table, mine)
     table["reporter"] = reporter
     table["kind"] = [countries.kind(p) for p in table["partner"].tolist()]
     return table
+
+
+def _with_months(table: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """The table with the months each side covers (exports_mask, imports_mask; NaN for a
+    side without figures), from the reporter's rows."""
+    import pandas as pd
+
+    from pa_trade.analysis import coverage as months
+
+    masks = months.partner_months(rows).droplevel("reporter").unstack("flow")
+    masks = masks.reindex(columns=["export", "import"])
+    masks.columns = ["exports_mask", "imports_mask"]
+    table = table.merge(masks.reset_index(), on=["partner", "year"], how="left")
+    for side in ("exports", "imports"):
+        table[f"{side}_mask"] = table[f"{side}_mask"].where(
+            table[f"{side}_usd"].notna()).astype("Float64").astype("float64")
+    return pd.DataFrame(table)
+
+
+def period_of(table: pd.DataFrame, years: list[int]) -> str:
+    """The period a balance table covers, for its title (see BalanceResult.period)."""
+    from pa_trade import periods
+    from pa_trade.analysis.coverage import MIXED, combined
+
+    span = f"{years[0]}" if len(years) == 1 else f"{years[0]}–{years[-1]}"
+    if "exports_mask" not in table:
+        return span
+    per_year = {year: combined(pd_values(rows))
+                for year, rows in table.groupby("year")}
+    found = set(per_year.values())
+    if len(found) != 1 or MIXED in found or periods.ALL_MONTHS in found:
+        return span
+    value = found.pop()
+    if len(years) == 1:
+        return periods.describe(value, years[0])
+    return f"{span}, {periods.months_text(value)} of each year"
+
+
+def pd_values(rows: pd.DataFrame) -> list:
+    """The masks of both sides of some rows, sides without figures left out."""
+    return [m for side in ("exports_mask", "imports_mask") for m in rows[side].tolist()
+            if m == m]
+
+
+def _period_notes(table: pd.DataFrame) -> list[str]:
+    """Notes on the months the figures cover: part years, and rows whose exports and imports
+    cover different months (their balance is left empty)."""
+    from pa_trade import periods
+    from pa_trade.analysis.coverage import MIXED, combined
+
+    notes = []
+    several = table["year"].nunique() > 1
+    for year, rows in table.groupby("year"):
+        value = combined(pd_values(rows))
+        if value not in (MIXED, periods.ALL_MONTHS):
+            if several:
+                notes.append(f"{year} covers {periods.months_text(value)} only "
+                             f"({len(periods.months_of(value))} of 12 months), not the whole "
+                             f"year")
+            continue
+        if value == MIXED:
+            found = {}
+            for row in rows.itertuples(index=False):
+                for side in ("exports", "imports"):
+                    mask = getattr(row, f"{side}_mask")
+                    if mask == mask and mask not in (MIXED,):
+                        found.setdefault(int(mask), []).append(row.partner_name)
+            parts = [f"{periods.describe(m, year)}: {_few(names)}"
+                     for m, names in sorted(found.items(), key=lambda i: -len(i[1]))]
+            notes.append(f"in {year} the figures do not all cover the same months ("
+                         f"{'; '.join(parts)})")
+    unlike = table[table["exports_mask"].notna() & table["imports_mask"].notna()
+                   & (table["exports_mask"] != table["imports_mask"])]
+    if len(unlike):
+        first = unlike.iloc[0]
+        x, m = int(first["exports_mask"]), int(first["imports_mask"])
+        common = x & m if x != MIXED and m != MIXED else 0
+        hint = (f"; --months {periods.spec(common)} compares like with like" if common
+                else "")
+        notes.append(
+            f"no balance where exports and imports cover different months: "
+            f"{_few(sorted(set(unlike['partner_name'])))} (e.g. {first['year']}: exports "
+            f"{_months_or_mixed(x)}, imports {_months_or_mixed(m)}){hint}")
+    return notes
+
+
+def _months_or_mixed(value: int) -> str:
+    from pa_trade import periods
+    from pa_trade.analysis.coverage import MIXED
+
+    return "various months" if value == MIXED else periods.months_text(value)
+
+
+def _few(names: list[str], shown: int = 3) -> str:
+    names = list(dict.fromkeys(names))
+    if len(names) <= shown:
+        return ", ".join(names)
+    return f"{', '.join(names[:shown])} and {len(names) - shown} more"
 
 
 def _per_pair(summed: pd.Series, valuation: str) -> pd.DataFrame:
@@ -171,6 +277,7 @@ def balance(
     totals: bool = False,
     blocs: list[countries.Bloc] | None = None,
     world: bool = False,
+    period_notes: bool = True,
 ) -> BalanceResult:
     """Exports, imports and balance of `reporter` per partner and year.
 
@@ -179,6 +286,7 @@ def balance(
     members, summed over all of them (whatever `partners` says).
     `totals`: add the aggregates the sources report (World, regions); `world`: World only.
     `valuation`: 'CIF' or 'FOB', used for imports where a source has both.
+    `period_notes`: add notes on part years and on sides of different months.
     Raises DataError when nothing matches, saying what the loaded data cover.
     """
     import pandas as pd
@@ -208,7 +316,10 @@ def balance(
             f"no data for {countries.name(reporter)} with {asked} in the years asked; "
             f"{coverage(flows, reporter)}"
         )
-    return BalanceResult(_finish(table), reporter, _years(table), valuation, notes)
+    finished = _finish(table)
+    if period_notes:
+        notes += _period_notes(finished)
+    return BalanceResult(finished, reporter, _years(table), valuation, notes)
 
 
 def bloc_balance(
@@ -232,7 +343,8 @@ def bloc_balance(
     member_tables, notes, missing = [], [], []
     for member in bloc.members:
         try:
-            result = balance(flows, member, years, partners, valuation, totals, world=world)
+            result = balance(flows, member, years, partners, valuation, totals, world=world,
+                             period_notes=False)
         except DataError:
             missing.append(member)
             continue
@@ -275,7 +387,9 @@ def bloc_balance(
                                  f"{bloc.name_en}, intra-bloc", "intra", year))
     table = pd.concat([members.drop(columns=["balance_usd", "status"]), pd.DataFrame(rows)],
                       ignore_index=True)
-    result = BalanceResult(_finish(table), bloc.code, _years(table), valuation, notes)
+    finished = _finish(table)
+    result = BalanceResult(finished, bloc.code, _years(table), valuation,
+                           notes + _period_notes(finished))
     result.reporter_name = bloc.name_en
     return result
 
@@ -306,10 +420,21 @@ def _sum_row(group: pd.DataFrame, reporter: str, partner: str, partner_name: str
         "imports_usd": group["imports_usd"].sum(min_count=1),
         "exports_valuation": valuation_label(group["exports_valuation"]),
         "imports_valuation": valuation_label(group["imports_valuation"]),
+        "exports_mask": _mask_of(group, "exports"),
+        "imports_mask": _mask_of(group, "imports"),
         "kind": kind,
         "sources": "; ".join(sorted({s for v in group["sources"] for s in str(v).split("; ")
                                       if s})),
     }
+
+
+def _mask_of(group: pd.DataFrame, side: str) -> float:
+    """The months of a side summed over rows: theirs when all agree, else MIXED; NaN when no
+    row has a figure on that side."""
+    from pa_trade.analysis.coverage import combined
+
+    given = group.loc[group[f"{side}_usd"].notna(), f"{side}_mask"].tolist()
+    return float(combined(given)) if given else float("nan")
 
 
 def _years(table: pd.DataFrame) -> list[int]:
@@ -318,11 +443,18 @@ def _years(table: pd.DataFrame) -> list[int]:
 
 def _finish(table: pd.DataFrame) -> pd.DataFrame:
     """Balance, status and names; rows in reading order; the public columns."""
+    from pa_trade.analysis.coverage import MIXED, months_field
+
     table = table.copy()
     table["balance_usd"] = table["exports_usd"] - table["imports_usd"]
     if "comparable" in table:  # bloc rows whose two sides add up different members
         table["balance_usd"] = table["balance_usd"].where(table["comparable"].fillna(True)
                                                           .astype(bool))
+    x, m = table["exports_mask"], table["imports_mask"]
+    # exports and imports of different months make no balance
+    like = x.isna() | m.isna() | ((x == m) & (x != MIXED))
+    table["balance_usd"] = table["balance_usd"].where(like)
+    table["months"] = [months_field(a, b) for a, b in zip(x.tolist(), m.tolist(), strict=True)]
     # plain lists: a Python loop over a column of Arrow strings is slow
     table["status"] = [status_of(b) for b in table["balance_usd"].tolist()]
     given_names = (table["partner_name"].tolist() if "partner_name" in table
@@ -391,6 +523,8 @@ def with_total_rows(result: BalanceResult) -> BalanceResult:
     note on how much of the reported World total those partners account for."""
     import pandas as pd
 
+    from pa_trade.analysis.coverage import months_field
+
     table = result.table
     rows, notes = [], list(result.notes)
     countries_only = table[table["kind"].isin(["country", "other"])]
@@ -403,6 +537,7 @@ def with_total_rows(result: BalanceResult) -> BalanceResult:
         if (group["exports_usd"].notna() & group["imports_usd"].notna()
                 & group["balance_usd"].isna()).any():
             row["balance_usd"] = float("nan")  # a row shown without balance is in the total
+        row["months"] = months_field(row["exports_mask"], row["imports_mask"])
         row["status"] = status_of(row["balance_usd"])
         rows.append(row)
         one_sided = group[group["exports_usd"].isna() != group["imports_usd"].isna()]

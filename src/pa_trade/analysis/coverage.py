@@ -1,0 +1,128 @@
+"""Which months the figures cover, and keeping only some months (--months).
+
+A source covers months, not partners: DANE's microdata for January 2023 cover January for
+every partner, including one Colombia sold nothing to that month. So the months of a
+partner's figure for a year are those its sources cover for that reporter, flow and year,
+over all partners. A source is known by its family (the `source` text before its file name
+in brackets, 'DANE export microdata' for each monthly file), so that twelve monthly files
+cover the year together.
+
+Masks of months are periods' 12-bit integers; ALL_MONTHS is a whole year.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pa_trade import periods
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+MIXED = -1  # a sum of figures that cover different months
+
+
+def row_masks(frame: pd.DataFrame):
+    """The mask of the months each row covers (numpy array): its month, the months of a
+    yearly figure, or the whole year."""
+    import numpy as np
+
+    month = frame["month"].to_numpy(dtype="float64", na_value=np.nan)
+    out = np.full(len(frame), periods.ALL_MONTHS, dtype=np.int64)
+    monthly = ~np.isnan(month)
+    out[monthly] = np.left_shift(1, month[monthly].astype(np.int64) - 1)
+    if "months" in frame:
+        given = frame["months"]
+        some = given.notna().to_numpy() & ~monthly
+        if some.any():
+            specs = {text: periods.parse_spec(text) for text in given[some].unique()}
+            out[some] = given[some].map(specs).to_numpy(dtype=np.int64)
+    return out
+
+
+def family(source: str) -> str:
+    """'DANE export microdata' for 'DANE export microdata (Enero.csv)'."""
+    return source.rsplit(" (", 1)[0] if source.endswith(")") else source
+
+
+def _or(frame: pd.DataFrame, by: list[str], column: str = "mask") -> pd.Series:
+    """The OR of `column` over the groups of `by`, in bulk (one group-by per bit)."""
+    import numpy as np
+    import pandas as pd
+
+    values = frame[column].to_numpy(dtype=np.int64)
+    bits = pd.DataFrame({f"b{b}": (values >> b) & 1 for b in range(12)}, index=frame.index)
+    grouped = pd.concat([frame[by], bits], axis=1).groupby(by, dropna=False, observed=True)
+    present = grouped.max()
+    out = np.zeros(len(present), dtype=np.int64)
+    for b in range(12):
+        out |= present[f"b{b}"].to_numpy(dtype=np.int64) << b
+    return pd.Series(out, index=present.index, name=column)
+
+
+def partner_months(flows: pd.DataFrame) -> pd.Series:
+    """The mask of months covered per (reporter, partner, year, flow): the months the
+    partner's sources cover for that reporter, flow and year (see the module's docstring)."""
+    import pandas as pd
+
+    columns = ["reporter", "partner", "year", "flow", "month", "months", "source"]
+    if flows.empty:
+        index = pd.MultiIndex.from_tuples([], names=["reporter", "partner", "year", "flow"])
+        return pd.Series([], index=index, dtype="int64", name="mask")
+    rows = flows[columns].drop_duplicates()
+    families = {s: family(s) for s in rows["source"].dropna().unique()}
+    rows = rows.assign(family=rows["source"].map(families).fillna(""), mask=row_masks(rows))
+    per_family = _or(rows, ["reporter", "flow", "year", "family"]).reset_index()
+    pairs = rows[["reporter", "partner", "year", "flow", "family"]].drop_duplicates()
+    pairs = pairs.merge(per_family, on=["reporter", "flow", "year", "family"])
+    return _or(pairs, ["reporter", "partner", "year", "flow"])
+
+
+def combined(masks) -> int:
+    """The months of a sum of figures: theirs when they all cover the same, else MIXED;
+    missing masks (a side without figures) are left out; ALL_MONTHS when none is left."""
+    found = {int(m) for m in masks if m == m and m is not None}
+    if not found:
+        return periods.ALL_MONTHS
+    return found.pop() if len(found) == 1 else MIXED
+
+
+def months_field(exports_mask, imports_mask) -> str:
+    """The `months` of a row for machine output: '1-6' when the figures on both sides (or
+    the one side given) cover the same months, 'exports 1-6; imports 1-5' when they do not,
+    'mixed' for a sum of figures over different months."""
+    sides = {side: mask for side, mask in (("exports", exports_mask),
+                                           ("imports", imports_mask))
+             if mask == mask and mask is not None}
+    if not sides:
+        return ""
+    if MIXED in sides.values():
+        return "mixed"
+    values = set(sides.values())
+    if len(values) == 1:
+        return periods.spec(int(values.pop()))
+    return "; ".join(f"{side} {periods.spec(int(mask))}" for side, mask in sides.items())
+
+
+def keep_months(flows: pd.DataFrame, wanted: int) -> tuple[pd.DataFrame, list[str]]:
+    """The flows of the months `wanted` only (--months), and notes on what could not be
+    narrowed: a figure covering months outside them (a whole year, a cumulative column) is
+    left out, and its sources named. Monthly figures are kept for the months asked."""
+    import numpy as np
+
+    if flows.empty:
+        return flows, []
+    masks = row_masks(flows)
+    inside = (masks & ~wanted) == 0
+    notes = []
+    if not inside.all():
+        dropped = flows[~inside]
+        sources = sorted({family(s) for s in dropped["source"].dropna().unique()})
+        yearly = dropped["month"].isna().all()
+        what = "yearly figures" if yearly else "figures"
+        notes.append(
+            f"--months {periods.months_text(wanted)}: {what} of "
+            f"{', '.join(sources[:4])}{' and others' if len(sources) > 4 else ''} cover months "
+            f"outside those asked and cannot be narrowed; left out "
+            f"({int(np.count_nonzero(~inside)):,} rows)")
+    return flows[inside], notes
