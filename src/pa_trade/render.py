@@ -194,7 +194,6 @@ def _people(result, fmt: str, units: str, footer: Footer | None, chart: str | No
 
     table = result.table
     name = result.reporter_name
-    years = result.years
     several = table["reporter"].nunique() > 1
     title = f"{name}: trade balance by partner, {result.period}"
     exports_val = valuations_text(table["exports_valuation"])
