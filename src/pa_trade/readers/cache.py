@@ -1,8 +1,10 @@
 """A cache of parsed files: canonical flows (Parquet) and their load report (JSON).
 
-Keyed by the file (path, size, modification time and a fingerprint of its content), pa-trade's
-reader version and what was asked of the reader; a changed file or a new reader misses it.
-Only files big enough to be worth it are cached; a cache that cannot be written is skipped.
+Keyed by the file (path, size, modification time and a fingerprint of its content; for a
+member of an archive, the archive's path, size and time and the member's name, CRC and size),
+pa-trade's reader version and what was asked of the reader; a changed file or a new reader
+misses it. Only files big enough to be worth it are cached; a cache that cannot be written is
+skipped.
 """
 
 from __future__ import annotations
@@ -30,11 +32,16 @@ def key(src, asked: dict) -> str | None:
     """The cache key of a file read with the options `asked`, or None when not cached."""
     from pa_trade import __version__
 
-    if src.path is None or src.size < MIN_BYTES:
+    if src.size is None or src.size < MIN_BYTES:
         return None
-    stat = src.path.stat()
-    parts = [READER_VERSION, __version__, str(src.path.resolve()), stat.st_size,
-             stat.st_mtime_ns, src.digest, sorted(asked.items())]
+    if src.identity is not None:
+        where = [src.identity]
+    elif src.path is not None:
+        stat = src.path.stat()
+        where = [str(src.path.resolve()), stat.st_size, stat.st_mtime_ns]
+    else:
+        return None  # standard input: nothing stays the same between runs
+    parts = [READER_VERSION, __version__, *where, src.digest, sorted(asked.items())]
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:32]
 
 
