@@ -261,46 +261,13 @@ def load(
                 loaded.skipped_files.extend(skipped)
             else:
                 items.append(item)
-        stdin_read = False
+        stdin = {"read": False}
         bundles = _bundles(items)
         for group in bundles:
-            chosen = None
-            tried: list[tuple[Input, LoadReport]] = []
-            for item in group:
-                src = item.source
-                if item.name == "<stdin>":
-                    # standard input can be read once: a second '-' is the same input again
-                    if stdin_read:
-                        loaded.skipped_duplicates.append("<stdin> (standard input given twice)")
-                        continue
-                    stdin_read = True
-                if src.digest in seen:
-                    loaded.skipped_duplicates.append(
-                        f"{src.name} (same content as {seen[src.digest]})")
-                    continue
-                seen[src.digest] = src.name
-                if item.in_folder and layout is None:
-                    # a stray file in a data folder (notes, a README as .txt) is named, not fatal
-                    try:
-                        _recognised(item)
-                    except DataError as exc:
-                        if strict:
-                            raise DataError(f"--strict: {exc}") from None
-                        loaded.skipped_files.append(str(exc))
-                        continue
-                result = _read_cached(item, asked, use_cache)
-                if result is None:  # a binary file of no known layout, found in a folder
-                    continue
-                frame, report = result
-                if report.no_values and item is not group[-1]:
-                    tried.append((item, report))
-                    continue
-                chosen = (item, frame, report)
-                break
+            chosen = _read_bundle(group, loaded, seen, asked, use_cache, strict, stdin)
             if chosen is None:
                 continue
             item, frame, report = chosen
-            _say_bundle(group, item, report, tried, loaded)
             if strict and report.set_aside:
                 raise DataError(f"--strict: {report.first_problem()}")
             read.append(chosen)
@@ -312,6 +279,52 @@ def load(
     combined = pd.concat(frames, ignore_index=True)
     loaded.flows = flows.normalise_frame(combined)
     return loaded
+
+
+def _read_bundle(group: list[Input], loaded: Loaded, seen: dict[str, str], asked: dict,
+                 use_cache: bool, strict: bool, stdin: dict):
+    """(input, flows, report) of the member of a bundle that is read (the first with
+    values), or None when every member is skipped; a lone input is a bundle of one."""
+    import gzip
+    import zipfile
+    import zlib
+
+    tried: list[tuple[Input, LoadReport]] = []
+    for item in group:
+        src = item.source
+        if item.name == "<stdin>":
+            # standard input can be read once: a second '-' is the same input again
+            if stdin["read"]:
+                loaded.skipped_duplicates.append("<stdin> (standard input given twice)")
+                continue
+            stdin["read"] = True
+        try:
+            if src.digest in seen:
+                loaded.skipped_duplicates.append(
+                    f"{src.name} (same content as {seen[src.digest]})")
+                continue
+            seen[src.digest] = src.name
+            if item.in_folder and asked["layout"] is None:
+                # a stray file in a data folder (notes, a README as .txt) is named, not fatal
+                try:
+                    _recognised(item)
+                except DataError as exc:
+                    if strict:
+                        raise DataError(f"--strict: {exc}") from None
+                    loaded.skipped_files.append(str(exc))
+                    continue
+            result = _read_cached(item, asked, use_cache)
+        except (zipfile.BadZipFile, zlib.error, EOFError, gzip.BadGzipFile) as exc:
+            raise DataError(f"{item.name}: damaged, cannot be decompressed ({exc})") from None
+        if result is None:  # a binary file of no known layout, found in a folder
+            continue
+        frame, report = result
+        if report.no_values and item is not group[-1]:
+            tried.append((item, report))
+            continue
+        _say_bundle(group, item, report, tried, loaded)
+        return item, frame, report
+    return None
 
 
 def _read_cached(item: Input, asked: dict, use_cache: bool):

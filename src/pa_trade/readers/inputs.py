@@ -177,7 +177,13 @@ def _expand_file(path: str, found: Expansion, stack: ExitStack, in_folder: bool)
             archive = stack.enter_context(zipfile.ZipFile(p))
         except (zipfile.BadZipFile, OSError) as exc:
             raise DataError(f"{path}: not a ZIP archive that can be read ({exc})") from None
+        before = len(found.inputs)
         _expand_zip(place, archive, found, stack)
+        if len(found.inputs) == before and not in_folder:
+            held = [_member_name(i) for i in archive.infolist() if not i.is_dir()]
+            shown = ", ".join(held[:5]) + (f" and {len(held) - 5} more" if len(held) > 5 else "")
+            raise DataError(f"{path}: the archive holds no data file (*.csv, *.txt, *.zip, "
+                            f"*.dta, *.sav, *.xlsx, *.xls){': it holds ' + shown if held else ''}")
     else:
         source = read_source(path)
         found.inputs.append(Input(source, kind, in_folder, position=_position(kind)))
