@@ -106,17 +106,19 @@ def months_field(exports_mask, imports_mask) -> str:
 
 def keep_months(flows: pd.DataFrame, wanted: int) -> tuple[pd.DataFrame, list[str]]:
     """The flows of the months `wanted` only (--months), and notes on what could not be
-    narrowed: a figure covering months outside them (a whole year, a cumulative column) is
-    left out, and its sources named. Monthly figures are kept for the months asked."""
+    narrowed: a figure covering some of those months and others too (a whole year, a
+    cumulative column) is left out, and its sources named. Monthly figures are kept for the
+    months asked."""
     import numpy as np
 
     if flows.empty:
         return flows, []
     masks = row_masks(flows)
     inside = (masks & ~wanted) == 0
+    straddling = ~inside & ((masks & wanted) != 0)
     notes = []
-    if not inside.all():
-        dropped = flows[~inside]
+    if straddling.any():
+        dropped = flows[straddling]
         sources = sorted({family(s) for s in dropped["source"].dropna().unique()})
         yearly = dropped["month"].isna().all()
         what = "yearly figures" if yearly else "figures"
@@ -124,5 +126,5 @@ def keep_months(flows: pd.DataFrame, wanted: int) -> tuple[pd.DataFrame, list[st
             f"--months {periods.months_text(wanted)}: {what} of "
             f"{', '.join(sources[:4])}{' and others' if len(sources) > 4 else ''} cover months "
             f"outside those asked and cannot be narrowed; left out "
-            f"({int(np.count_nonzero(~inside)):,} rows)")
+            f"({int(np.count_nonzero(straddling)):,} rows)")
     return flows[inside], notes
