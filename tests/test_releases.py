@@ -178,3 +178,37 @@ def test_strict_fails_on_a_member_of_no_known_layout_as_on_a_stray_file(run):
     result = run("balance", "colombia", "-d", str(RELEASES / "Expo_2022.zip"), "--strict")
     assert result.exit_code == 1
     assert "LEAME.txt: line 1: unknown layout" in result.stderr
+
+
+def test_import_microdata_with_iso_codes_read_by_evidence(tmp_path):
+    """IMPO's PAISGEN decided like EXPO's PAIS: the same file in ISO codes gives the same
+    partners as in DIAN's."""
+    from pa_trade import countries
+
+    source = FIXTURES / "dane_impo_yymm_latin1_semicolon.csv"
+    lines = source.read_text(encoding="latin-1").splitlines()
+    header = lines[0].split(";")
+    columns = [header.index(c) for c in ("PAISGEN", "PAISPRO", "PAISCOM")]
+    dian = countries.numeric_to_code(
+        {line.split(";")[i] for line in lines[1:] for i in columns}, "dian")
+    iso = {code: f"{n:03d}" for n, code in countries._tables().iso_numeric.items()}
+    rewritten = [lines[0]]
+    for line in lines[1:]:
+        cells = line.split(";")
+        for i in columns:
+            code = dian[cells[i]]
+            cells[i] = iso.get(code, cells[i])  # 'not declared' (999) has no ISO code
+        rewritten.append(";".join(cells))
+    path = tmp_path / "impo_iso.csv"
+    path.write_text("\n".join(rewritten) + "\n", encoding="latin-1")
+    original = readers.load([str(source)], use_cache=False)
+    loaded = readers.load([str(path)], use_cache=False)
+    assert loaded.reports[0].country_codes == "iso"
+    keep = ["partner", "year", "month", "flow", "valuation", "value_usd"]
+    ours = loaded.flows[keep].sort_values(keep[:-1]).reset_index(drop=True)
+    theirs = original.flows[keep].sort_values(keep[:-1]).reset_index(drop=True)
+    import pandas as pd
+
+    # DIAN's 999 'not declared' is no ISO code, and no ISO code is 999: read alike
+    assert "ZZZ" in set(ours["partner"]) and not loaded.reports[0].set_aside
+    pd.testing.assert_frame_equal(ours, theirs)

@@ -347,8 +347,9 @@ def numeric_to_code(codes: Iterable[str], system: str) -> dict[str, str | None]:
     """Map numeric codes of microdata, read in `system` ('dian' or 'iso'), to ISO3 or one of
     our codes; None for a code the system lacks.
 
-    DIAN's codes of places inside Colombia (its free-trade zones) have no ISO code and no
-    ISO code uses their numbers: they are read the same in both systems.
+    DIAN's codes of places that are no country (Colombia's free-trade zones, 999 'not
+    declared') have no ISO code and no ISO code uses their numbers: they are read the same
+    in both systems.
     """
     tables = _tables()
     if system == "dian":
@@ -364,7 +365,7 @@ def numeric_to_code(codes: Iterable[str], system: str) -> dict[str, str | None]:
             found = None if number is None else index.get(number)
             if found is None and number is not None and system == "iso":
                 local = tables.dian.get(number)
-                found = local if local and tables.kinds[local] == "domestic" else None
+                found = local if local and tables.kinds[local] in ("domestic", "other") else None
             out[code] = found
     return out
 

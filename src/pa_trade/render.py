@@ -34,15 +34,49 @@ class Footer:
     extra: list[str] = field(default_factory=list)
 
     def lines(self, markdown: bool = False) -> list[str]:
+        sources = compact_sources(self.sources)
         if markdown:
             out = [f"- Note: {n}" for n in self.notes]
-            if self.sources:
-                out += ["- Sources:"] + [f"  - {s}" for s in self.sources]
+            if sources:
+                out += ["- Sources:"] + [f"  - {s}" for s in sources]
             return out + [f"- {e}" for e in self.extra]
         out = [f"Note: {n}" for n in self.notes]
-        if self.sources:
-            out += ["Sources:"] + [f"  {s}" for s in self.sources]
+        if sources:
+            out += ["Sources:"] + [f"  {s}" for s in sources]
         return out + self.extra
+
+
+def compact_sources(sources: list[str]) -> list[str]:
+    """Sources for people: the members of one archive read by one reader in one line
+    ('DANE export microdata (Expo_2023.zip: 12 files, 01. Enero 2023.zip › Enero.csv to
+    12. Diciembre 2023.zip › Diciembre.csv)'); machine output keeps every source."""
+    import re
+
+    from pa_trade.readers.inputs import SEPARATOR
+
+    groups: dict[tuple[str, str], list[str]] = {}
+    order: list[object] = []
+    for source in sources:
+        found = re.fullmatch(r"(.+) \((.+?)" + SEPARATOR + r"(.+)\)", source)
+        if not found:
+            order.append(source)
+            continue
+        key = (found.group(1), found.group(2))
+        if key not in groups:
+            order.append(key)
+        groups.setdefault(key, []).append(found.group(3))
+    out = []
+    for item in order:
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        (reader, archive), members = item, groups[item]
+        if len(members) < 3:
+            out += [f"{reader} ({archive}{SEPARATOR}{m})" for m in members]
+        else:
+            out.append(f"{reader} ({archive}: {len(members)} files, {members[0]} to "
+                       f"{members[-1]})")
+    return out
 
 
 def scaled(value: float, units: str) -> float:
