@@ -15,6 +15,9 @@ taken round-robin so that a burst of load on the machine hits every command alik
     arrow floor     bench/reference_arrow.py: pyarrow's CSV reader with every cell converted
                     by Arrow and no checks, the least an Arrow-based reader can cost
     polars          bench/reference_polars.py: the same in polars, when it is installed
+    pa-trade zip    with --zip: the same as cold on expo.zip and impo.zip (each CSV deflated
+                    in a ZIP, as DANE ships its files), read in place
+    unzip           with --zip: bench/reference_unzip.py, the decompression alone
     help, .pyc      pa-trade --help with bytecode cached (only when PYTHONDONTWRITEBYTECODE
                     is set, which makes every start compile pa-trade's modules again)
     pa-trade help   pa-trade --help, with PYTHONDONTWRITEBYTECODE as the environment has it
@@ -58,8 +61,8 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 COUNTRIES = ROOT / "data" / "countries.csv"
 GENERATOR = BENCH / "make_microdata.py"
-NAMES = ["pa-trade cold", "pa-trade warm", "duckdb", "pandas", "arrow floor", "polars",
-         "pa-trade help", "help, .pyc", "python"]
+NAMES = ["pa-trade cold", "pa-trade warm", "pa-trade zip", "unzip", "duckdb", "pandas",
+         "arrow floor", "polars", "pa-trade help", "help, .pyc", "python"]
 SKIPPABLE = {"warm": "pa-trade warm", "duckdb": "duckdb", "pandas": "pandas",
              "arrow": "arrow floor", "polars": "polars", "help": "pa-trade help",
              "python": "python"}
@@ -251,14 +254,35 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
+def zipped(paths: list[Path]) -> list[Path]:
+    """Each CSV deflated alone in a ZIP beside it (made once, kept while the CSV is older)."""
+    import zipfile
+
+    out = []
+    for path in paths:
+        archive = path.with_suffix(".zip")
+        if not archive.exists() or archive.stat().st_mtime < path.stat().st_mtime:
+            partial = archive.with_suffix(".zip.part")
+            with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as handle:
+                handle.write(path, path.name)
+            partial.replace(archive)
+        out.append(archive)
+    return out
+
+
 def commands(expo: Path, impo: Path, outputs: Path) -> dict[str, list[str]]:
     python = sys.executable
     balance = [python, "-m", "pa_trade", "balance", "colombia", "--data", str(expo),
                "--data", str(impo), "--format", "csv"]
     reference = [str(expo), str(impo), "--countries", str(COUNTRIES), "--out"]
+    expo_zip, impo_zip = expo.with_suffix(".zip"), impo.with_suffix(".zip")
     return {
         "pa-trade cold": balance + ["--no-cache"],
         "pa-trade warm": balance,
+        "pa-trade zip": [python, "-m", "pa_trade", "balance", "colombia", "--data",
+                         str(expo_zip), "--data", str(impo_zip), "--format", "csv",
+                         "--no-cache"],
+        "unzip": [python, str(BENCH / "reference_unzip.py"), str(expo_zip), str(impo_zip)],
         **{name: [python, str(BENCH / script), *reference, str(outputs / f"{slug(name)}.csv")]
            for name, script in REFERENCES.items()},
         "pa-trade help": [python, "-m", "pa_trade", "--help"],
@@ -270,6 +294,10 @@ def commands(expo: Path, impo: Path, outputs: Path) -> dict[str, list[str]]:
 def bench_files(expo: Path, impo: Path, rows: int | None, args, scratch: Path) -> dict:
     """Time every command on one pair of files and check their numbers -> the results."""
     skipped = {SKIPPABLE[s] for s in args.skip}
+    if args.zip:
+        zipped([expo, impo])
+    else:
+        skipped |= {"pa-trade zip", "unzip"}
     if "help" in args.skip or not os.environ.get("PYTHONDONTWRITEBYTECODE"):
         skipped.add("help, .pyc")
     if importlib.util.find_spec("polars") is None:
@@ -294,7 +322,8 @@ def bench_files(expo: Path, impo: Path, rows: int | None, args, scratch: Path) -
         return run_command(argvs[name], env if name == "pa-trade help" else env_pyc,
                            out_path(name, ".out"), out_path(name, ".err"), scratch)
 
-    read_through([expo, impo])
+    read_through([expo, impo] + ([expo.with_suffix(".zip"), impo.with_suffix(".zip")]
+                                 if args.zip else []))
     load_before = os.getloadavg()
     priming = None
     if "pa-trade warm" in names:
@@ -342,6 +371,9 @@ def check(names, out_path, expo: Path, impo: Path) -> tuple[list[dict], dict]:
                 == out_path("pa-trade cold", ".out").read_bytes())
         checks.append({"against": "pa-trade warm", "identical_output": same,
                        "disagreements": 0 if same else 1})
+    if "pa-trade zip" in names:
+        checks.append(compare("pa-trade zip", ours, read_balance(out_path("pa-trade zip",
+                                                                          ".out"))))
     unmapped = {}
     for name in REFERENCES:
         if name in names:
@@ -387,6 +419,14 @@ def ratios_and_targets(timings: dict[str, Timing]) -> tuple[dict, list[dict]]:
              for n in ("pa-trade cold", "pa-trade warm") if n in timings]
     if peaks:
         target("pa-trade peak memory <= 1 GB", max(peaks), MEMORY_LIMIT_MB, True, "MB")
+    if cold and "pa-trade zip" in median and "unzip" in median:
+        ratios["zip / (cold + unzip)"] = round(median["pa-trade zip"]
+                                               / (cold + median["unzip"]), 3)
+        target("ZIP <= cold + decompression", median["pa-trade zip"] / (cold + median["unzip"]),
+               1.0, True, "x")
+        if "duckdb" in median:
+            ratios["zip / duckdb on the CSVs"] = round(median["pa-trade zip"]
+                                                       / median["duckdb"], 3)
     if "pa-trade help" in median:
         target("pa-trade --help <= 0.15 s", median["pa-trade help"], HELP_LIMIT_S, True, "s")
     return ratios, targets
@@ -511,6 +551,9 @@ def main() -> None:
     parser.add_argument("--baseline", type=Path,
                         help="a JSON of an earlier run: compare sizes for linearity")
     parser.add_argument("--json", type=Path, help="write the results as JSON here")
+    parser.add_argument("--zip", action="store_true",
+                        help="also time balance on each file deflated in a ZIP (as DANE ships "
+                             "them), and the decompression alone")
     args = parser.parse_args()
     if args.expo and not args.impo:
         parser.error("--expo needs --impo")
