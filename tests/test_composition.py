@@ -278,6 +278,87 @@ def test_no_tariff_codes_is_an_error_that_says_where_to_get_them():
         composition(frame.assign(hs_code="0901"), "COL", ["JPN"])
 
 
+# -- months: the World rows of microdata, and sides of different months -----------------
+
+
+def test_world_rows_of_microdata_stay_out_of_product_tables(loaded):
+    world = loaded[loaded["partner"] == "WLD"]
+    assert len(world) and world["hs_code"].isna().all() and world["month"].notna().all()
+    coded = loaded[loaded["hs_code"].notna()]
+    assert (loaded["hs_code"].isna() == (loaded["partner"] == "WLD")).all()
+    result = composition(loaded, "COL", level="chapter")
+    assert not any("tariff code" in note for note in result.notes)
+    for flow, column, valued in (("export", "exports_usd", "FOB"),
+                                 ("import", "imports_usd", "CIF")):
+        shown = result.table[column].sum()
+        side = (coded["flow"] == flow) & (coded["valuation"] == valued)
+        assert shown == pytest.approx(coded.loc[side, "value_usd"].sum())
+        # the World rows hold the same dollars again: counted too, they would double it
+        in_world = (world["flow"] == flow) & (world["valuation"] == valued)
+        assert world.loc[in_world, "value_usd"].sum() == pytest.approx(shown)
+    assert result.table["share_exports"].sum() == pytest.approx(1.0)
+    asked = composition(loaded, "COL", ["WLD"], level="chapter")
+    pd.testing.assert_frame_equal(asked.table, result.table)
+    gl = with_gl(balance(loaded, "COL", partners=["MEX"]), loaded, "chapter")
+    assert not any("tariff code" in note for note in gl.notes)
+
+
+def test_the_fixtures_cover_january_to_june_and_say_so(loaded):
+    result = composition(loaded, "COL", ["MEX", "KOR"], level="group")
+    assert result.period == "January–June 2022"
+    assert set(result.table["months"]) == {"1-6"}
+    assert list(result.periods["months"]) == ["1-6", "1-6"]
+
+
+def half_year_exports(tmp_path, import_months=range(1, 13)):
+    """Exports January-June 2023 (Mexico and the United States), imports over
+    `import_months`."""
+    expo, impo = tmp_path / "expo.csv", tmp_path / "impo.csv"
+    write_expo(expo, [(f"23{m:02d}", partner, code, "100")
+                      for m in range(1, 7)
+                      for partner, code in (("493", "8703231090"), ("249", "0901110000"))])
+    write_impo(impo, [(f"23{m:02d}", "493", "8703231090", "50") for m in import_months])
+    return readers.load([str(expo), str(impo)], use_cache=False).flows
+
+
+def test_a_product_balance_over_different_months_is_left_empty(tmp_path):
+    loaded = half_year_exports(tmp_path)
+    result = composition(loaded, "COL", ["MEX"], level="chapter", gl_level="chapter")
+    (row,) = result.table.to_dict("records")
+    assert (row["exports_usd"], row["imports_usd"]) == (600, 600)  # six months, twelve
+    assert math.isnan(row["balance_usd"])  # 0 would read as balanced trade
+    assert row["months"] == "exports 1-6; imports 1-12"
+    assert math.isnan(result.gl.at[0, "gl"]) and math.isnan(row["gl_chapter"])
+    assert ("with Mexico: exports cover January–June 2023, imports the whole of 2023: no "
+            "balance or Grubel–Lloyd index") in result.notes
+    assert result.period == "2023"
+    same = composition(half_year_exports(tmp_path, range(1, 7)), "COL", ["MEX"],
+                       level="chapter", gl_level="chapter")
+    assert same.table["balance_usd"].tolist() == [300] and same.period == "January–June 2023"
+    assert same.gl.at[0, "gl"] == pytest.approx(2 / 3)
+
+
+def test_balance_gl_leaves_the_index_empty_where_months_differ(tmp_path):
+    loaded = half_year_exports(tmp_path)
+    result = with_gl(balance(loaded, "COL", partners=["MEX"]), loaded, "chapter")
+    assert math.isnan(result.table.set_index("partner").at["MEX", "gl_chapter"])
+    assert "no Grubel–Lloyd index where exports and imports cover different months" in (
+        result.notes)
+
+
+def test_a_partner_trading_only_in_march_covers_its_sources_months(tmp_path):
+    expo, impo = tmp_path / "expo.csv", tmp_path / "impo.csv"
+    write_expo(expo, [(f"23{m:02d}", "249", "0901110000", "10") for m in range(1, 7)]
+               + [("2303", "493", "8703231090", "100")])
+    write_impo(impo, [(f"23{m:02d}", "249", "0901110000", "10") for m in range(1, 7)]
+               + [("2303", "493", "8703231090", "40")])
+    loaded = readers.load([str(expo), str(impo)], use_cache=False).flows
+    result = composition(loaded, "COL", ["MEX"], level="chapter")
+    assert result.period == "January–June 2023"
+    assert result.table["months"].tolist() == ["1-6"]
+    assert result.table["balance_usd"].tolist() == [60]
+
+
 # -- properties ---------------------------------------------------------------------------
 
 money = st.floats(min_value=0, max_value=1e9, allow_nan=False, allow_infinity=False)

@@ -10,11 +10,16 @@ from hypothesis import strategies as st
 from pa_trade import flows
 from pa_trade.analysis.matrix import column_totals, matrix, row_totals
 from tests.test_mirror import (
+    HALF,
+    WHOLE,
     assert_markdown_footer_is_a_list,
     direct,
     imf_reference,
+    joined,
     line_with,
     markdown_alignments,
+    monthly,
+    monthly_file,
     rows,
     tidy_file,
 )
@@ -34,10 +39,11 @@ def test_wide_csv_cells_are_what_the_exporters_report(run, imf, year):
     path, raw = imf
     result = run("matrix", "--year", str(year), "-d", path, "-f", "csv")
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.splitlines()[0] == "exporter,CHL,COL,MEX,PER,year"
+    assert result.stdout.splitlines()[0] == "exporter,CHL,COL,MEX,PER,year,months"
     table = rows(result.stdout)
     assert [r["exporter"] for r in table] == PA
     assert {r["year"] for r in table} == {str(year)}
+    assert {r["months"] for r in table} == {"1-12"}  # yearly figures: whole years
     for row in table:
         for importer in PA:
             if importer == row["exporter"]:
@@ -146,8 +152,8 @@ def test_a_bloc_of_ones_own(run, tmp_path, monkeypatch):
     data = tidy_file(tmp_path, ["COL,PER,2021,export,7,FOB,DANE",
                                 "COL,MEX,2021,export,9,FOB,DANE"])
     result = run("matrix", "--bloc", "andes", "--blocs", str(blocs), "-d", data, "-f", "csv")
-    assert result.stdout.splitlines() == ["exporter,COL,PER,year", "COL,,7,2021",
-                                          "PER,,,2021"]
+    assert result.stdout.splitlines() == ["exporter,COL,PER,year,months", "COL,,7,2021,1-12",
+                                          "PER,,,2021,"]
 
 
 @pytest.mark.parametrize("args, code, message", [
@@ -164,6 +170,76 @@ def test_errors_are_one_line_with_their_exit_code(run, tmp_path, args, code, mes
     result = run(*args, "-d", data)
     assert result.exit_code == code
     assert message in result.stderr and result.stderr.count("\n") == 1
+
+
+# --- months: every cell knows the months it covers ----------------------------------------
+
+@pytest.fixture
+def colombia_half_year(tmp_path):
+    """Colombia's export files cover January-June 2023; Mexico's and Peru's the whole year."""
+    return monthly_file(tmp_path, [
+        *monthly("COL", "MEX", 2023, "export", HALF, 10),  # 60
+        *monthly("COL", "PER", 2023, "export", HALF, 5),  # 30
+        *monthly("MEX", "COL", 2023, "export", WHOLE, 20),  # 240
+        *monthly("MEX", "PER", 2023, "export", WHOLE, 1),  # 12
+        *monthly("PER", "MEX", 2023, "export", WHOLE, 2),  # 24
+    ])
+
+
+def test_cells_over_other_months_are_marked_noted_and_left_out_of_totals(run,
+                                                                          colombia_half_year):
+    result = run("matrix", "-d", colombia_half_year, "--units", "usd", "-q")
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert out.splitlines()[0] == ("Pacific Alliance: trade between members, 2023, as the "
+                                   "exporters report it")
+    colombia = line_with(out, "Colombia ", "·").split()
+    assert colombia[1:] == ["–", "·", "60", "†", "30", "†", "–"]  # no row total
+    assert line_with(out, "Total ").split()[1:] == ["–", "240", "24", "12", "276"]
+    assert ("Note: Colombia → Mexico (January–June 2023) and Colombia → Peru (January–June "
+            "2023) cover other months than the other cells (the whole of 2023): not "
+            "comparable with them, and left out of the totals") in joined(out)
+    assert "† other months than the other cells, left out of the totals" in joined(out)
+
+    machine = run("matrix", "-d", colombia_half_year, "-f", "csv")
+    table = {r["exporter"]: r for r in rows(machine.stdout)}
+    assert (table["COL"]["MEX"], table["COL"]["months"]) == ("60", "1-6")
+    assert table["MEX"]["months"] == "1-12" and table["CHL"]["months"] == ""
+    assert "Colombia → Mexico (January–June 2023) and Colombia → Peru" in machine.stderr
+    records = {r["exporter"]: r for r in json.loads(run("matrix", "-d", colombia_half_year,
+                                                        "-f", "json").stdout)}
+    assert records["COL"]["months"] == "1-6" and records["PER"]["months"] == "1-12"
+
+
+def test_every_cell_over_one_part_year_puts_it_in_the_title(run, colombia_half_year):
+    result = run("matrix", "-d", colombia_half_year, "--months", "1-6", "--units", "usd")
+    out = result.stdout
+    assert out.splitlines()[0] == ("Pacific Alliance: trade between members, January–June "
+                                   "2023, as the exporters report it")
+    assert "†" not in out and "other months" not in out
+    assert line_with(out, "Colombia ", "·").split()[-1] == "90"
+    grand = line_with(out, "Total ").split()[-1]
+    assert grand == f"{60 + 30 + 120 + 6 + 12:,}"
+    machine = run("matrix", "-d", colombia_half_year, "--months", "1-6", "-f", "csv")
+    assert {r["months"] for r in rows(machine.stdout) if r["exporter"] != "CHL"} == {"1-6"}
+    assert ("values are exports as the exporters report them, FOB, January–June 2023, in US "
+            "dollars") in machine.stderr
+
+
+def test_a_cell_traded_only_in_march_covers_what_its_source_covers(run, tmp_path):
+    path = monthly_file(tmp_path, [
+        *monthly("COL", "USA", 2023, "export", HALF, 10),
+        *monthly("COL", "PER", 2023, "export", HALF, 5),
+        *monthly("COL", "MEX", 2023, "export", [3], 70),  # Mexico bought in March only
+    ])
+    out = run("matrix", "-d", path, "--units", "usd").stdout
+    assert out.splitlines()[0] == ("Pacific Alliance: trade between members, January–June "
+                                   "2023, as the exporters report it")
+    assert "March" not in out and "†" not in out
+    assert line_with(out, "Colombia ", "·").split()[-1] == "100"  # 70 + 30
+    result = matrix(flows.normalise_frame(pd.read_csv(path)), PA, 2023)
+    assert set(result.table["months"]) == {"1-6"}
+    assert list(result.table.columns[:2]) == ["year", "months"]
 
 
 # --- arithmetic ----------------------------------------------------------------------------

@@ -156,7 +156,7 @@ def test_valuation_option_picks_the_importers_valuation(run, tmp_path):
     assert fob["ratio"] == "1.04"
 
 
-def test_months_are_summed_and_a_part_year_is_noted(run, tmp_path):
+def test_months_are_summed_and_sides_of_different_months_are_not_compared(run, tmp_path):
     header = "reporter,partner,year,month,flow,value_usd,valuation,source"
     path = tidy_file(tmp_path, [
         "COL,MEX,2022,1,export,10,FOB,DANE", "COL,MEX,2022,2,export,15,FOB,DANE",
@@ -165,7 +165,145 @@ def test_months_are_summed_and_a_part_year_is_noted(run, tmp_path):
     result = run("mirror", "colombia", "mexico", "-d", path, "-f", "tsv")
     row = next(r for r in rows(result.stdout, "\t") if r["exporter"] == "COL")
     assert row["exports_reported_usd"] == "25" and row["imports_reported_usd"] == "30"
-    assert "cover 2 month(s) only" in result.stderr
+    # January-February against January: no gap, no ratio (it was 1.2 and a note only)
+    assert row["gap_usd"] == "" and row["ratio"] == "" and row["months"] == (
+        "exports 1-2; imports 1")
+    assert ("Colombia's exports to Mexico cover January–February 2022, Mexico's imports from "
+            "Colombia January 2022: not compared") in result.stderr
+
+
+# --- months: each side covers what its sources cover --------------------------------------
+
+MONTHLY = "reporter,partner,year,month,flow,value_usd,valuation,source"
+HALF, WHOLE = range(1, 7), range(1, 13)
+
+
+def monthly(reporter: str, partner: str, year: int, flow: str, months, value: float,
+            source: str | None = None) -> list[str]:
+    """Tidy lines of one monthly figure per month; the source is named like a monthly file
+    of its office ('DANE export microdata (2023-01.csv)'), so months of one source family
+    come from different files, as in real microdata."""
+    valuation = "FOB" if flow == "export" else "CIF"
+    family = source or f"{reporter} {flow}s"
+    return [f"{reporter},{partner},{year},{m},{flow},{value},{valuation},"
+            f"{family} ({year}-{m:02d}.csv)" for m in months]
+
+
+def monthly_file(tmp_path, lines: list[str], name: str = "monthly.csv") -> str:
+    return tidy_file(tmp_path, lines, name=name, header=MONTHLY)
+
+
+def joined(text: str) -> str:
+    """Text with the footer's wrapping undone."""
+    return " ".join(text.split())
+
+
+@pytest.fixture
+def half_against_whole(tmp_path):
+    """Colombia's export files cover January-June 2023, everything else the whole year."""
+    return monthly_file(tmp_path, [
+        *monthly("COL", "MEX", 2023, "export", HALF, 100),  # 600 in six months
+        *monthly("COL", "USA", 2023, "export", HALF, 7),
+        *monthly("MEX", "COL", 2023, "import", WHOLE, 100),  # 1,200 in twelve
+        *monthly("MEX", "COL", 2023, "export", WHOLE, 50),
+        *monthly("COL", "MEX", 2023, "import", WHOLE, 55),
+    ])
+
+
+def test_six_months_against_a_whole_year_get_no_gap_ratio_or_flag(run, half_against_whole):
+    result = run("mirror", "colombia", "mexico", "-d", half_against_whole, "--units", "usd")
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("Mirror statistics: Colombia and Mexico, 2023\n")
+    col_mex = line_with(out, "Colombia → Mexico").split()
+    # exports, imports, then gap and ratio empty; 1,200 / 600 = 2.0 would be 'above'
+    assert col_mex[4:8] == ["600", "1,200", "–", "–"] and "above" not in col_mex
+    assert line_with(out, "Mexico → Colombia").split()[4:8] == ["600", "660", "60", "1.100"]
+    assert ("Note: Colombia's exports to Mexico cover January–June 2023, Mexico's imports "
+            "from Colombia the whole of 2023: not compared; load like periods or use --months"
+            in joined(out))
+
+    machine = run("mirror", "colombia", "mexico", "-d", half_against_whole, "-f", "csv")
+    assert machine.stdout.splitlines()[0].startswith("year,months,exporter,")
+    table = {r["exporter"]: r for r in rows(machine.stdout)}
+    assert table["COL"]["months"] == "exports 1-6; imports 1-12"
+    assert (table["COL"]["gap_usd"], table["COL"]["ratio"], table["COL"]["flag"]) == ("", "",
+                                                                                      "")
+    assert (table["MEX"]["months"], table["MEX"]["ratio"]) == ("1-12", "1.1")
+    assert "not compared; load like periods or use --months" in machine.stderr
+
+    records = json.loads(run("mirror", "colombia", "mexico", "-d", half_against_whole, "-f",
+                             "json", "-q").stdout)
+    col = next(r for r in records if r["exporter"] == "COL")
+    assert col["months"] == "exports 1-6; imports 1-12"
+    assert col["gap_usd"] is None and col["ratio"] is None
+    assert col["exports_reported_usd"] == 600 and col["imports_reported_usd"] == 1200
+
+
+def test_narrowed_to_like_months_the_two_sides_are_compared(run, half_against_whole):
+    result = run("mirror", "colombia", "mexico", "-d", half_against_whole, "--months", "1-6",
+                 "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    table = {r["exporter"]: r for r in rows(result.stdout)}
+    assert table["COL"]["months"] == "1-6" and table["COL"]["ratio"] == "1"
+    assert table["COL"]["imports_reported_usd"] == "600"
+    assert "not compared" not in result.stderr
+    title = run("mirror", "colombia", "mexico", "-d", half_against_whole, "--months", "1-6",
+                "-q").stdout.splitlines()[0]
+    assert title == "Mirror statistics: Colombia and Mexico, January–June 2023"
+
+
+def test_the_same_part_year_on_both_sides_is_compared_and_said(run, tmp_path):
+    lines = []
+    for year in (2022, 2023):
+        lines += monthly("COL", "MEX", year, "export", HALF, 100)
+        lines += monthly("MEX", "COL", year, "import", HALF, 110)
+        lines += monthly("MEX", "COL", year, "export", HALF, 200)
+        lines += monthly("COL", "MEX", year, "import", HALF, 190)
+    path = monthly_file(tmp_path, lines)
+    out = run("mirror", "colombia", "mexico", "-d", path, "--units", "usd").stdout
+    assert out.splitlines()[0] == ("Mirror statistics: Colombia and Mexico, 2022–2023, "
+                                   "January–June of each year")
+    assert "not compared" not in out and "covers" not in out
+    table = rows(run("mirror", "colombia", "mexico", "-d", path, "-f", "csv").stdout)
+    assert {r["months"] for r in table} == {"1-6"}
+    assert {(r["year"], r["exporter"]): r["ratio"] for r in table} == {
+        ("2022", "COL"): "1.1", ("2022", "MEX"): "0.95", ("2023", "COL"): "1.1",
+        ("2023", "MEX"): "0.95"}
+    records = json.loads(run("mirror", "colombia", "mexico", "-d", path, "-f", "json").stdout)
+    assert {r["months"] for r in records} == {"1-6"}
+
+
+def test_a_partner_trading_only_in_march_covers_what_its_sources_cover(run, tmp_path):
+    path = monthly_file(tmp_path, [
+        *monthly("COL", "USA", 2023, "export", HALF, 10),
+        *monthly("COL", "MEX", 2023, "export", [3], 100),  # Colombia sold to Mexico in March
+        *monthly("MEX", "USA", 2023, "import", HALF, 10),
+        *monthly("MEX", "COL", 2023, "import", [3], 105),
+    ])
+    out = run("mirror", "colombia", "mexico", "-d", path, "--units", "usd").stdout
+    assert out.splitlines()[0] == "Mirror statistics: Colombia and Mexico, January–June 2023"
+    assert "March" not in out
+    assert line_with(out, "Colombia → Mexico").split()[4:8] == ["100", "105", "5", "1.050"]
+    (row, _) = rows(run("mirror", "colombia", "mexico", "-d", path, "-f", "csv").stdout)
+    assert row["exporter"] == "COL" and row["months"] == "1-6" and row["ratio"] == "1.05"
+
+
+def test_a_part_year_after_whole_years_is_noted_and_still_compared(run, tmp_path):
+    lines = []
+    for year, months in ((2022, WHOLE), (2023, HALF)):
+        lines += monthly("COL", "MEX", year, "export", months, 100)
+        lines += monthly("MEX", "COL", year, "import", months, 110)
+    path = monthly_file(tmp_path, lines)
+    result = run("mirror", "colombia", "mexico", "-d", path)
+    out = joined(result.stdout)
+    assert result.stdout.startswith("Mirror statistics: Colombia and Mexico, 2022–2023\n")
+    assert "Note: 2023 covers January–June only (6 of 12 months), not the whole year" in out
+    assert "2022 covers" not in out
+    table = {r["year"]: r for r in rows(run("mirror", "colombia", "mexico", "-d", path,
+                                            "-f", "csv").stdout) if r["exporter"] == "COL"}
+    assert (table["2022"]["months"], table["2022"]["ratio"]) == ("1-12", "1.1")
+    assert (table["2023"]["months"], table["2023"]["ratio"]) == ("1-6", "1.1")
 
 
 def test_markdown_has_a_table_and_the_footer_as_a_list(run, tmp_path):

@@ -17,6 +17,7 @@ from pa_trade.readers import cache
 from pa_trade.readers.tidy import read_tidy
 from pa_trade.textio import SourceFile
 from tests.conftest import FIXTURES
+from tests.test_composition import write_expo, write_impo
 from tests.test_fetch import record, server  # noqa: F401 (the fixture, by name)
 
 EXPO = str(FIXTURES / "dane_expo_yymm_latin1_semicolon.csv")
@@ -139,9 +140,10 @@ def test_products_table_for_people(run):
     result = run("products", "colombia", *DATA, "--level", "chapter", "--units", "thousands")
     assert result.exit_code == 0, result.stderr
     out = result.stdout
-    assert out.startswith("Colombia: trade by HS chapter, 2022\nValues in thousands of US "
-                          "dollars; exports FOB, imports CIF")
-    assert "World (sum of partners), 2022" in out
+    # the fixtures hold January-June 2022: the title said "2022", as if a whole year
+    assert out.startswith("Colombia: trade by HS chapter, January–June 2022\nValues in "
+                          "thousands of US dollars; exports FOB, imports CIF")
+    assert "World (sum of partners), January–June 2022" in out
     coffee = next(line for line in out.splitlines() if line.startswith("09 "))
     assert "Coffee, tea, maté, spices" in coffee and "2,051" in coffee and "82.2%" in coffee
     total = next(line for line in out.splitlines() if line.strip().startswith("Total"))
@@ -154,8 +156,10 @@ def test_products_machine_columns_and_full_dollars(run):
                  "-f", "csv")
     assert result.exit_code == 0, result.stderr
     table = rows(result.stdout)
-    assert list(table[0]) == ["partner", "year", "product", "product_name", "exports_usd",
-                              "imports_usd", "balance_usd", "share_exports", "share_imports"]
+    assert list(table[0]) == ["partner", "year", "months", "product", "product_name",
+                              "exports_usd", "imports_usd", "balance_usd", "share_exports",
+                              "share_imports"]
+    assert {r["months"] for r in table} == {"1-6"}
     cars = next(r for r in table if r["product"] == "870323")
     assert cars["exports_usd"] == "250000" and cars["imports_usd"] == "158801.5"
     assert cars["balance_usd"] == "91198.5" and cars["partner"] == "MEX"
@@ -247,6 +251,82 @@ def test_balance_gl_for_people(run):
     mexico = next(line for line in out.splitlines() if line.strip().startswith("Mexico")
                   and line.rstrip().endswith("0.452"))
     assert "2022" in mexico
+
+
+# -- months ---------------------------------------------------------------------------------
+
+
+def dane_files(tmp_path, expo_lines, impo_lines) -> list[str]:
+    """-d options for an EXPO and an IMPO file in DANE's layout (see test_composition)."""
+    expo, impo = tmp_path / "expo.csv", tmp_path / "impo.csv"
+    write_expo(expo, expo_lines)
+    write_impo(impo, impo_lines)
+    return ["-d", str(expo), "-d", str(impo)]
+
+
+def test_products_of_six_months_against_twelve_have_no_balance(run, tmp_path):
+    data = dane_files(
+        tmp_path,
+        [(f"23{m:02d}", partner, "8703231090", "100") for m in range(1, 7)
+         for partner in ("493", "249")],
+        [(f"23{m:02d}", "493", "8703231090", "50") for m in range(1, 13)])
+    result = run("products", "colombia", *data, "-p", "mexico", "--gl", "--units", "usd")
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert out.splitlines()[0] == "Colombia: trade by HS chapter, 2023"
+    assert "With Mexico, 2023 (exports January–June, imports the whole year)" in out
+    cars = next(line for line in out.splitlines() if line.startswith("87 ")).split()
+    assert cars[-5:] == ["600", "100.0%", "600", "100.0%", "–"]  # not 0: not balanced
+    assert "Grubel–Lloyd index at HS subheading level: –" in out
+    assert ("Note: with Mexico: exports cover January–June 2023, imports the whole of 2023: "
+            "no balance or Grubel–Lloyd index") in out
+    (row,) = rows(run("products", "colombia", *data, "-p", "mexico", "-f", "csv").stdout)
+    assert (row["months"], row["balance_usd"]) == ("exports 1-6; imports 1-12", "")
+    (record,) = json.loads(run("products", "colombia", *data, "-p", "mexico", "--gl", "-f",
+                               "json", "-q").stdout)
+    assert record["months"] == "exports 1-6; imports 1-12"
+    assert record["balance_usd"] is None and record["gl_subheading"] is None
+    balance_gl = run("balance", "colombia", *data, "-p", "mexico", "--gl", "chapter", "-f",
+                     "csv")
+    (row,) = rows(balance_gl.stdout)
+    assert (row["months"], row["balance_usd"], row["gl_chapter"]) == (
+        "exports 1-6; imports 1-12", "", "")
+    assert "no Grubel–Lloyd index where exports and imports cover different months" in (
+        balance_gl.stderr)
+
+
+def test_products_of_january_june_in_two_years_say_so(run, tmp_path):
+    data = dane_files(
+        tmp_path,
+        [(f"{y}{m:02d}", "493", "0901110000", "100") for y in (22, 23) for m in range(1, 7)],
+        [(f"{y}{m:02d}", "493", "8703231090", "40") for y in (22, 23) for m in range(1, 7)])
+    out = run("products", "colombia", *data, "--units", "usd", "-q").stdout
+    assert out.splitlines()[0] == ("Colombia: trade by HS chapter, 2022–2023, January–June of "
+                                   "each year")
+    assert "World (sum of partners), January–June 2023" in out
+    table = rows(run("products", "colombia", *data, "-p", "mexico", "-f", "csv").stdout)
+    assert {(r["year"], r["months"], r["product"], r["balance_usd"]) for r in table} == {
+        ("2022", "1-6", "09", "600"), ("2022", "1-6", "87", "-240"),
+        ("2023", "1-6", "09", "600"), ("2023", "1-6", "87", "-240")}
+    people = run("balance", "colombia", *data, "-p", "mexico", "--gl", "chapter", "-q").stdout
+    assert people.splitlines()[0] == ("Colombia: trade balance by partner, 2022–2023, "
+                                      "January–June of each year")
+
+
+def test_products_of_a_partner_trading_only_in_march_cover_the_sources_months(run, tmp_path):
+    data = dane_files(
+        tmp_path,
+        [(f"23{m:02d}", "249", "0901110000", "10") for m in range(1, 7)]
+        + [("2303", "493", "8703231090", "100")],
+        [(f"23{m:02d}", "249", "0901110000", "10") for m in range(1, 7)])
+    out = run("products", "colombia", *data, "-p", "mexico", "--units", "usd", "-q").stdout
+    assert out.splitlines()[0] == "Colombia: trade by HS chapter, January–June 2023"
+    assert "With Mexico, January–June 2023" in out and "March" not in out
+    # Mexico sold Colombia nothing in those months: 0, and a balance of the same months
+    cars = next(line for line in out.splitlines() if line.startswith("87 ")).split()
+    assert cars[-5:] == ["100", "100.0%", "0", "–", "100"]
+    (row,) = rows(run("products", "colombia", *data, "-p", "mexico", "-f", "csv").stdout)
+    assert (row["months"], row["balance_usd"]) == ("1-6", "100")
 
 
 # -- fetch comtrade --level chapter ------------------------------------------------------

@@ -11,11 +11,16 @@ from hypothesis import strategies as st
 from pa_trade import countries, flows
 from pa_trade.analysis.trend import Agreement, cagr, read_ftas, trend
 from tests.test_mirror import (
+    HALF,
+    WHOLE,
     assert_markdown_footer_is_a_list,
     direct,
     imf_reference,
+    joined,
     line_with,
     markdown_alignments,
+    monthly,
+    monthly_file,
     rows,
     tidy_file,
 )
@@ -267,6 +272,117 @@ def test_errors_are_one_line_with_their_exit_code(run, tmp_path, args, code, mes
     assert result.exit_code == code, result.stderr
     assert message in result.stderr and result.stderr.count("\n") == 1
     assert result.stdout == ""
+
+
+# --- months: a change compares like months only ------------------------------------------
+
+def yearly(out: str, year: int) -> list[str]:
+    """The cells of a year's line in the yearly table for people."""
+    return line_with(out, f"  {year}  ").split()
+
+
+def test_january_june_against_january_june_is_a_change(run, tmp_path):
+    lines = []
+    for year, exports, imports in ((2022, 100, 50), (2023, 110, 40)):
+        lines += monthly("COL", "MEX", year, "export", HALF, exports)
+        lines += monthly("COL", "MEX", year, "import", HALF, imports)
+    path = monthly_file(tmp_path, lines)
+    out = run("trend", "colombia", "-p", "mexico", "-d", path, "--units", "usd").stdout
+    assert out.splitlines()[0] == ("Colombia: trade with Mexico, 2022–2023, January–June of "
+                                   "each year")
+    # 660 on 600 and 240 on 300; trade 900 on 900
+    assert yearly(out, 2023) == ["2023", "660", "+10.0%", "240", "-20.0%", "420", "900",
+                                 "0.0%"]
+    assert "covers" not in out and "left empty" not in out and "no growth" not in out
+    assert "CAGR 2022–2023" in out and "+10.0%" in line_with(out, "CAGR 2022–2023")
+
+    table = {r["year"]: r for r in rows(run("trend", "colombia", "-p", "mexico", "-d", path,
+                                            "-f", "csv").stdout)}
+    assert list(table["2023"])[:4] == ["reporter", "partner", "year", "months"]
+    assert table["2023"]["months"] == "1-6" and table["2023"]["exports_change_pct"] == "10"
+    summary = rows(run("trend", "colombia", "-p", "mexico", "-d", path, "-f", "csv",
+                       "--summary").stdout)
+    assert list(summary[0])[6:9] == ["first_year", "last_year", "months"]
+    assert {(r["measure"], r["months"], r["cagr_pct"]) for r in summary} == {
+        ("exports", "1-6", "10"), ("imports", "1-6", "-20"), ("trade", "1-6", "0")}
+    records = json.loads(run("trend", "colombia", "-p", "mexico", "-d", path, "-f",
+                             "json").stdout)
+    assert [r["months"] for r in records] == ["1-6", "1-6"]
+
+
+def test_january_june_against_a_whole_year_is_no_change_and_no_growth(run, tmp_path):
+    lines = []
+    for year in (2021, 2022):
+        lines += monthly("COL", "MEX", year, "export", WHOLE, 100)
+        lines += monthly("COL", "MEX", year, "import", WHOLE, 50)
+    lines += monthly("COL", "MEX", 2023, "export", HALF, 100)
+    lines += monthly("COL", "MEX", 2023, "import", HALF, 50)
+    path = monthly_file(tmp_path, lines)
+    result = run("trend", "colombia", "-p", "mexico", "-d", path, "--units", "usd")
+    out, text = result.stdout, joined(result.stdout)
+    assert out.splitlines()[0] == "Colombia: trade with Mexico, 2021–2023"
+    # 600 against 1,200 would be -50.0%: a half year, not a halving
+    assert yearly(out, 2023) == ["2023", "600", "–", "300", "–", "300", "900", "–"]
+    assert yearly(out, 2022)[2] == "0.0%"
+    assert ("Note: the change in 2023 is left empty for exports, imports and trade: "
+            "January–June 2023 against the whole of 2022") in text
+    assert "Note: 2023 covers January–June only (6 of 12 months), not the whole year" in text
+    assert ("Note: no growth 2021–2023 for exports, imports and trade: the years in it cover "
+            "different months (2021-2022: the whole year; 2023: January–June)") in text
+    assert line_with(out, "CAGR 2021–2023").split()[2:] == ["–", "–", "–"]
+    assert "month(s) only" not in out
+
+    machine = run("trend", "colombia", "-p", "mexico", "-d", path, "-f", "csv")
+    table = {r["year"]: r for r in rows(machine.stdout)}
+    assert [table[y]["months"] for y in ("2021", "2022", "2023")] == ["1-12", "1-12", "1-6"]
+    assert all(table["2023"][c] == "" for c in ("exports_change_pct", "imports_change_pct",
+                                                "trade_change_pct", "balance_change_usd"))
+    assert "pa-trade: note: the change in 2023 is left empty" in machine.stderr
+    summary = rows(run("trend", "colombia", "-p", "mexico", "-d", path, "-f", "csv",
+                       "--summary").stdout)
+    assert {(r["months"], r["multiple"], r["cagr_pct"]) for r in summary} == {("mixed", "",
+                                                                                "")}
+    # the whole years alone grow as usual
+    whole = rows(run("trend", "colombia", "-p", "mexico", "-y", "2021-2022", "-d", path, "-f",
+                     "csv", "--summary").stdout)
+    assert {(r["measure"], r["months"], r["cagr_pct"]) for r in whole} == {
+        ("exports", "1-12", "0"), ("imports", "1-12", "0"), ("trade", "1-12", "0")}
+
+
+def test_exports_and_imports_of_different_months_make_no_balance_or_trade(run, tmp_path):
+    lines = []
+    lines += monthly("COL", "MEX", 2022, "export", WHOLE, 100)
+    lines += monthly("COL", "MEX", 2022, "import", WHOLE, 50)
+    lines += monthly("COL", "MEX", 2023, "export", HALF, 100)  # exports: January-June only
+    lines += monthly("COL", "MEX", 2023, "import", WHOLE, 55)
+    path = monthly_file(tmp_path, lines)
+    result = run("trend", "colombia", "-p", "mexico", "-d", path, "--units", "usd")
+    assert yearly(result.stdout, 2023) == ["2023", "600", "–", "660", "+10.0%", "–", "–", "–"]
+    assert ("Note: exports cover January–June 2023, imports the whole of 2023: balance and "
+            "trade left empty") in joined(result.stdout)
+    (_, row) = rows(run("trend", "colombia", "-p", "mexico", "-d", path, "-f", "csv").stdout)
+    assert row["months"] == "exports 1-6; imports 1-12"
+    assert (row["balance_usd"], row["trade_usd"], row["imports_change_pct"]) == ("", "", "10")
+    summary = {r["measure"]: r for r in rows(run("trend", "colombia", "-p", "mexico", "-d",
+                                                 path, "-f", "csv", "--summary").stdout)}
+    assert (summary["exports"]["months"], summary["exports"]["cagr_pct"]) == ("mixed", "")
+    assert (summary["imports"]["months"], summary["imports"]["cagr_pct"]) == ("1-12", "10")
+
+
+def test_a_partner_trading_only_in_march_shows_the_months_of_its_sources(run, tmp_path):
+    lines = []
+    for year in (2022, 2023):
+        for flow in ("export", "import"):
+            lines += monthly("COL", "USA", year, flow, HALF, 10)
+            lines += monthly("COL", "MEX", year, flow, [3], 100 if year == 2022 else 120)
+    path = monthly_file(tmp_path, lines)
+    out = run("trend", "colombia", "-p", "mexico", "-d", path, "--units", "usd").stdout
+    assert out.splitlines()[0] == ("Colombia: trade with Mexico, 2022–2023, January–June of "
+                                   "each year")
+    assert "March" not in out
+    assert yearly(out, 2023)[:3] == ["2023", "120", "+20.0%"]
+    table = rows(run("trend", "colombia", "-p", "mexico", "-d", path, "-f", "csv").stdout)
+    assert [r["months"] for r in table] == ["1-6", "1-6"]
 
 
 # --- arithmetic ----------------------------------------------------------------------------

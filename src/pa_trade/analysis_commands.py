@@ -190,8 +190,10 @@ def matrix(years, bloc_name, use_mirror, valuation, blocs_path, data_paths, layo
     if not people:
         side = "imports as the importers" if use_mirror else "exports as the exporters"
         unit_text = "US dollars" if units == "usd" else f"{units} of US dollars"
+        # a part year is said here too: the year column alone would read as a whole year
+        period = f"{result.period}, " if result.period != str(result.year) else ""
         notes = [f"values are {side} report them, {result.valuation or 'valuation n/a'}, "
-                 f"in {unit_text}; rows export to columns"] + result.notes
+                 f"{period}in {unit_text}; rows export to columns"] + result.notes
         if not year_list:
             notes.insert(0, f"no --year given: {year}, the latest year in which a member "
                             f"reports trade with another")

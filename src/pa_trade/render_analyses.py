@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from pa_trade.render import (
     UNITS,
+    compact_sources,
     human_number,
     machine_number,
     machine_output,
@@ -96,16 +97,17 @@ def _page(fmt: str, title: str, unit_line: str, blocks: list[str], footer: list[
 
 
 def _sources_lines(values) -> list[str]:
-    sources = sorted({s for value in values if isinstance(value, str)
-                      for s in value.split("; ") if s})
+    # the members of one archive in one line, as under balance's tables
+    sources = compact_sources(sorted({s for value in values if isinstance(value, str)
+                                      for s in value.split("; ") if s}))
     return ["Sources:"] + [f"  {s}" for s in sources] if sources else []
 
 
 # --- mirror --------------------------------------------------------------------------------
 
 MIRROR_MACHINE = [
-    "year", "exporter", "importer", "exports_reported_usd", "imports_reported_usd", "gap_usd",
-    "ratio", "exports_valuation", "imports_valuation", "flag", "sources",
+    "year", "months", "exporter", "importer", "exports_reported_usd", "imports_reported_usd",
+    "gap_usd", "ratio", "exports_valuation", "imports_valuation", "flag", "sources",
 ]
 MIRROR_MONEY = ("exports_reported_usd", "imports_reported_usd", "gap_usd")
 
@@ -128,7 +130,7 @@ def mirror_output(result: MirrorResult, fmt: str, units: str, footer: list[str])
         rows = []
         for record in table.itertuples(index=False):
             rows.append([
-                int(record.year), record.exporter, record.importer,
+                int(record.year), record.months, record.exporter, record.importer,
                 _money(record.exports_reported_usd, units),
                 _money(record.imports_reported_usd, units),
                 _money(record.gap_usd, units),
@@ -141,7 +143,7 @@ def mirror_output(result: MirrorResult, fmt: str, units: str, footer: list[str])
     from pa_trade import countries
 
     title = (f"Mirror statistics: {countries.name(result.a)} and {countries.name(result.b)}, "
-             f"{_span(result.years)}")
+             f"{result.period}")
     unit_line = (f"Values in {UNITS[units][1]}; X: the exporter's exports, M: the importer's "
                  f"imports")
     rows = []
@@ -171,15 +173,15 @@ def mirror_output(result: MirrorResult, fmt: str, units: str, footer: list[str])
 # --- trend ---------------------------------------------------------------------------------
 
 TREND_MACHINE = [
-    "reporter", "partner", "year", "exports_usd", "imports_usd", "balance_usd", "trade_usd",
-    "exports_change_pct", "imports_change_pct", "trade_change_pct", "balance_change_usd",
-    "exports_valuation", "imports_valuation", "agreement", "sources",
+    "reporter", "partner", "year", "months", "exports_usd", "imports_usd", "balance_usd",
+    "trade_usd", "exports_change_pct", "imports_change_pct", "trade_change_pct",
+    "balance_change_usd", "exports_valuation", "imports_valuation", "agreement", "sources",
 ]
 TREND_MONEY = ("exports_usd", "imports_usd", "balance_usd", "trade_usd", "balance_change_usd")
 TREND_PCT = ("exports_change_pct", "imports_change_pct", "trade_change_pct")
 SUMMARY_MACHINE = [
     "reporter", "partner", "measure", "period", "agreement", "entry_into_force", "first_year",
-    "last_year", "first_usd", "last_usd", "multiple", "cagr_pct",
+    "last_year", "months", "first_usd", "last_usd", "multiple", "cagr_pct",
 ]
 SUMMARY_MONEY = ("first_usd", "last_usd")
 GROWTH_DEFINITION = (
@@ -203,7 +205,7 @@ def trend_output(result: TrendResult, fmt: str, units: str, footer: list[str],
 
     table = result.table
     title = (f"{countries.name(result.reporter)}: trade with {result.partner_name}, "
-             f"{_span(result.years)}")
+             f"{result.period}")
     if len(result.members) > 1:
         title += f" (sum of {', '.join(result.members)})"
     exports_val = valuations_text(table["exports_valuation"])
@@ -327,7 +329,7 @@ def trend_plot(result: TrendResult, path: str, units: str) -> None:
         table["year"].tolist(), table["exports_usd"].tolist(), table["imports_usd"].tolist(),
         path,
         title=(f"{countries.name(result.reporter)}: trade with {result.partner_name}, "
-               f"{_span(result.years)}"),
+               f"{result.period}"),
         unit_label=f"{UNITS[units][1][0].upper()}{UNITS[units][1][1:]}",
         scale=UNITS[units][0],
         agreements=[(a.name, a.entry_into_force) for a in result.agreements],
@@ -342,27 +344,31 @@ def matrix_output(result: MatrixResult, fmt: str, units: str, footer: list[str],
                   bloc_name: str) -> str:
     """Render a MatrixResult. Machine formats: wide, first column `exporter`, then one column
     per importer ISO3, then `year` (as in every machine output: the year may have been chosen
-    for the user); people's formats add names, totals, units and valuation."""
+    for the user) and `months` (the months of the row's cells: '1-12', or each importer's
+    when they differ, 'COL 1-12; MEX 1-6'); people's formats add names, totals, units and
+    valuation, and mark the cells over other months than the rest (left out of the
+    totals)."""
     wide = result.wide
     members = result.members
     if fmt in MACHINE:
-        header = ["exporter", *members, "year"]
+        header = ["exporter", *members, "year", "months"]
         rows = []
         for exporter in members:
             rows.append([exporter]
                         + [_money(wide.at[exporter, importer], units) for importer in members]
-                        + [int(result.year)])
+                        + [int(result.year), result.row_months(exporter)])
         return machine_output(header, rows, fmt, set(members))
 
     from pa_trade import countries
-    from pa_trade.analysis.matrix import column_totals, row_totals
+    from pa_trade.analysis.matrix import ODD_MARK, column_totals, row_totals
 
     who = "importers" if result.mirror else "exporters"
-    title = (f"{bloc_name}: trade between members, {result.year}, as the {who} report it")
+    title = (f"{bloc_name}: trade between members, {result.period}, as the {who} report it")
     unit_line = (f"Values in {UNITS[units][1]}; {result.side} {result.valuation or 'n/a'}; "
                  f"rows export to columns")
     names = {code: countries.name(code) for code in members}
     by_row, by_column = row_totals(result), column_totals(result)
+    odd = set(result.odd_cells())
     rows = []
     for exporter in members:
         cells = []
@@ -370,7 +376,8 @@ def matrix_output(result: MatrixResult, fmt: str, units: str, footer: list[str],
             if importer == exporter:
                 cells.append("·")
             else:
-                cells.append(human_number(wide.at[exporter, importer], units))
+                mark = f" {ODD_MARK}" if (exporter, importer) in odd else ""
+                cells.append(human_number(wide.at[exporter, importer], units) + mark)
         rows.append([names[exporter], *cells, human_number(by_row[exporter], units)])
     if fmt != "markdown":
         from tabulate import SEPARATING_LINE
@@ -381,7 +388,10 @@ def matrix_output(result: MatrixResult, fmt: str, units: str, footer: list[str],
                  human_number(grand, units)])
     headers = ["Exporter \\ importer", *[names[c] for c in members], "Total"]
     grid = _grid(rows, headers, fmt, ("left",) + ("right",) * (len(members) + 1))
-    lines = ["– not reported; · a country with itself. Totals are over the members shown."]
+    legend = "– not reported; · a country with itself"
+    if odd:
+        legend += f"; {ODD_MARK} other months than the other cells, left out of the totals"
+    lines = [f"{legend}. Totals are over the members shown."]
     lines += [f"Note: {note}" for note in result.notes]
     lines += _sources_lines(result.table["sources"]) + footer
     return _page(fmt, title, unit_line, [grid], lines)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 MACHINE = ("csv", "tsv", "json")
 MACHINE_COLUMNS = [
-    "partner", "year", "product", "product_name", "exports_usd", "imports_usd", "balance_usd",
-    "share_exports", "share_imports",
+    "partner", "year", "months", "product", "product_name", "exports_usd", "imports_usd",
+    "balance_usd", "share_exports", "share_imports",
 ]
 MONEY = ("exports_usd", "imports_usd", "balance_usd")
 NAME_WIDTH = 42  # product names in tables for people are cut to this many characters
@@ -14,8 +14,9 @@ GL_MEANING = "0 = all trade one-way, 1 = exports equal imports in every product"
 
 
 def products_machine(result, fmt: str, units: str) -> str:
-    """csv / tsv / json: one row per partner, year and product; money in `units` (full
-    dollars by default), shares as fractions, codes as text ("09", never 9)."""
+    """csv / tsv / json: one row per partner, year and product; the months the partner-year
+    covers ('1-6', 'exports 1-6; imports 1-12'); money in `units` (full dollars by default),
+    shares as fractions, codes as text ("09", never 9)."""
     from pa_trade.render import machine_number, machine_output
 
     gl_column = f"gl_{result.gl_level}" if result.gl_level else None
@@ -50,17 +51,17 @@ def products_people(result, fmt: str, units: str, builtin: bool = False, flow_co
 
     markdown = fmt == "markdown"
     level = result.level
-    years = result.years
-    span = f"{years[0]}" if len(years) == 1 else f"{years[0]}–{years[-1]}"
     title = (f"{countries.name(result.reporter)}: trade by "
-             f"{products.level_label(level)}, {span}")
+             f"{products.level_label(level)}, {result.period}")
     unit_line = f"Values in {UNITS[units][1]}; {_valuations(result)}"
     lines = [f"**{title}**", "", f"_{unit_line}_", ""] if markdown else [title, unit_line, ""]
     gl_column = f"gl_{result.gl_level}" if result.gl_level else None
     table = result.table
+    periods = _block_periods(result)
     for (year, partner), block in table.groupby(["year", "partner"], sort=False):
         name = block["partner_name"].iloc[0]
-        heading = f"With {name}, {year}" if partner != "WLD" else f"{name}, {year}"
+        period = periods.get((partner, int(year)), str(year))
+        heading = f"With {name}, {period}" if partner != "WLD" else f"{name}, {period}"
         lines += [f"**{heading}**", ""] if markdown else [heading]
         lines += [_block_grid(block, result.flow, level, units, fmt), ""]
         if gl_column:
@@ -76,6 +77,34 @@ def products_people(result, fmt: str, units: str, builtin: bool = False, flow_co
     footer = Footer(notes=list(result.notes), sources=list(result.sources), extra=extra)
     lines += footer.lines(markdown=markdown)
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _block_periods(result) -> dict:
+    """{(partner, year): 'January–June 2022'} for each partner-year's heading: the year, with
+    its months when not whole; each side's when they differ ('2023 (exports January–June,
+    imports the whole year)')."""
+    from pa_trade import periods
+    from pa_trade.analysis.coverage import MIXED
+
+    def words(mask: int) -> str:
+        return ("various months" if mask == MIXED else "the whole year"
+                if mask == periods.ALL_MONTHS else periods.months_text(mask))
+
+    out = {}
+    for record in (result.periods.itertuples(index=False) if result.periods is not None
+                   else []):
+        year = int(record.year)
+        sides = {side: int(mask) for side, mask in (("exports", record.exports_mask),
+                                                    ("imports", record.imports_mask))
+                 if mask == mask}
+        values = set(sides.values())
+        if len(values) == 1 and MIXED not in values:
+            out[record.partner, year] = periods.describe(values.pop(), year)
+        elif sides:
+            out[record.partner, year] = (f"{year} ("
+                                         + ", ".join(f"{side} {words(mask)}"
+                                                     for side, mask in sides.items()) + ")")
+    return out
 
 
 def _block_grid(block, flow: str | None, level: str, units: str, fmt: str) -> str:

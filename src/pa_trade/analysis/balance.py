@@ -168,7 +168,7 @@ def _period_notes(table: pd.DataFrame) -> list[str]:
     """Notes on the months the figures cover: part years, and rows whose exports and imports
     cover different months (their balance is left empty)."""
     from pa_trade import periods
-    from pa_trade.analysis.coverage import MIXED, combined
+    from pa_trade.analysis.coverage import MIXED, combined, part_year_note
 
     notes = []
     several = table["year"].nunique() > 1
@@ -176,9 +176,7 @@ def _period_notes(table: pd.DataFrame) -> list[str]:
         value = combined(pd_values(rows))
         if value not in (MIXED, periods.ALL_MONTHS):
             if several:
-                notes.append(f"{year} covers {periods.months_text(value)} only "
-                             f"({len(periods.months_of(value))} of 12 months), not the whole "
-                             f"year")
+                notes.append(part_year_note(int(year), value))
             continue
         if value == MIXED:
             found = {}

@@ -4,6 +4,11 @@
 heading, subheading or broad group) for each partner and year; `grubel_lloyd` measures how
 much of the trade is two-way within products; `with_gl` adds that index to a balance table.
 Pure functions: canonical flows in, DataFrames out.
+
+Every partner-year knows the months its exports and its imports cover (the months the
+sources of its product figures cover, see analysis.coverage). Where the two sides cover
+different months, its products have no balance and it has no Grubel-Lloyd index: both
+compare exports with imports, and six months against twelve compares nothing.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pa_trade import countries, products
+from pa_trade.analysis.coverage import like
 from pa_trade.errors import DataError
 
 if TYPE_CHECKING:
@@ -20,8 +26,8 @@ if TYPE_CHECKING:
     from pa_trade.analysis.balance import BalanceResult
 
 COLUMNS = [
-    "reporter", "partner", "partner_name", "year", "product", "product_name", "exports_usd",
-    "imports_usd", "balance_usd", "share_exports", "share_imports",
+    "reporter", "partner", "partner_name", "year", "months", "product", "product_name",
+    "exports_usd", "imports_usd", "balance_usd", "share_exports", "share_imports",
 ]
 OTHER = "other"  # the product code of the row that adds up what --top leaves out
 WORLD = "WLD"
@@ -37,6 +43,9 @@ class CompositionResult:
     `table` has COLUMNS plus `kind` ('product' or 'other', the row adding up what --top left
     out) and, with `gl_level`, a column `gl_<level>` repeating each partner-year's index.
     `gl` has one row per partner and year: partner, year, gl (NaN when undefined).
+    `periods` has one row per partner and year: partner, year, exports_mask, imports_mask
+    (the months each side covers, NaN for a side the data lack) and months (as in machine
+    output, coverage.months_field).
     """
 
     table: pd.DataFrame
@@ -50,6 +59,18 @@ class CompositionResult:
     exports_valuation: str = ""
     imports_valuation: str = ""
     sources: list[str] = field(default_factory=list)
+    periods: pd.DataFrame | None = None
+
+    @property
+    def period(self) -> str:
+        """The years shown, with the months they cover when every partner-year covers one
+        same part year: '2022', 'January–June 2022', '2022–2023, January–June of each year'."""
+        from pa_trade.analysis.balance import period_of
+
+        if self.periods is None:
+            return f"{self.years[0]}" if len(self.years) == 1 else (
+                f"{self.years[0]}–{self.years[-1]}")
+        return period_of(self.periods, self.years)
 
 
 def grubel_lloyd(exports, imports) -> float:
@@ -100,6 +121,7 @@ def composition(
     selected, names, labels = _select(chosen, reporter, partners, notes)
     coded = _coded(selected, reporter, notes)
     available = _available(chosen)
+    periods = _periods(chosen, coded, available)
     table = _shares(_per_product(coded, level, available))
     if flow is not None:
         table = table[table[SIDES[flow]].fillna(0) != 0]
@@ -117,20 +139,24 @@ def composition(
         for code, kind, count in zip(table["product"], table["kind"], table["count"],
                                      strict=True)
     ]
-    table["balance_usd"] = table["exports_usd"] - table["imports_usd"]
+    table = table.merge(periods, on=["partner", "year"], how="left")
+    comparable = [like(x, m) for x, m in zip(table["exports_mask"], table["imports_mask"],
+                                             strict=True)]
+    table["balance_usd"] = (table["exports_usd"] - table["imports_usd"]).where(comparable)
     notes += _coarser(coded, level, "shown at their own level")
+    notes += _unlike_notes(periods, names, gl_level is not None)
     gl = None
     extra = []
     if gl_level is not None:
         gl_level = products.check_level(gl_level)
-        gl = _gl(_per_product(coded, gl_level, available))
+        gl = _gl(_per_product(coded, gl_level, available), periods)
         if gl_level != level:
             notes += _coarser(coded, gl_level, GL_COARSER)
         extra = [f"gl_{gl_level}"]
         table = table.merge(gl.rename(columns={"gl": extra[0]}), on=["partner", "year"],
                             how="left")
     table = table[COLUMNS + ["kind"] + extra].reset_index(drop=True)
-    return CompositionResult(
+    result = CompositionResult(
         table=table,
         reporter=reporter,
         level=level,
@@ -142,7 +168,11 @@ def composition(
         exports_valuation=_labels(coded.loc[coded["flow"] == "export", "valuation"]),
         imports_valuation=_labels(coded.loc[coded["flow"] == "import", "valuation"]),
         sources=sorted(coded["source"].dropna().unique()),
+        periods=periods,
     )
+    if result.period == _span(result.years):  # the title names no months: the notes do
+        result.notes += _part_year_notes(periods)
+    return result
 
 
 def gl_table(flows: pd.DataFrame, reporter: str, partners: list | None = None,
@@ -156,7 +186,8 @@ def gl_table(flows: pd.DataFrame, reporter: str, partners: list | None = None,
     chosen = _chosen(flows, [reporter], years, valuation)
     selected, _, _ = _select(chosen, reporter, partners, [])
     coded = _coded(selected, reporter, [])
-    return _gl(_per_product(coded, level, _available(chosen)))
+    available = _available(chosen)
+    return _gl(_per_product(coded, level, available), _periods(chosen, coded, available))
 
 
 def with_gl(result: BalanceResult, flows: pd.DataFrame, level: str = "subheading"
@@ -199,10 +230,12 @@ def with_gl(result: BalanceResult, flows: pd.DataFrame, level: str = "subheading
     sides = {(r, int(y), f) for r, y, f in cells.itertuples(index=False)}
     single = _single_partner_gl(per_cell)
     values = []
-    for reporters, partner_set, year in wanted:
+    comparable = [like(x, m) for x, m in zip(table["exports_mask"], table["imports_mask"],
+                                             strict=True)]
+    for (reporters, partner_set, year), same_months in zip(wanted, comparable, strict=True):
         has_exports = any((r, year, "export") in sides for r in reporters)
         has_imports = any((r, year, "import") in sides for r in reporters)
-        if not (has_exports and has_imports):
+        if not (has_exports and has_imports and same_months):
             values.append(float("nan"))
             continue
         if len(reporters) == 1 and isinstance(partner_set, frozenset) and len(partner_set) == 1:
@@ -218,6 +251,8 @@ def with_gl(result: BalanceResult, flows: pd.DataFrame, level: str = "subheading
                                       aggfunc="sum", fill_value=0.0, observed=True)
         values.append(grubel_lloyd(by_product.get("export", pd.Series(0.0, by_product.index)),
                                    by_product.get("import", pd.Series(0.0, by_product.index))))
+    if not all(comparable):
+        notes.append("no Grubel–Lloyd index where exports and imports cover different months")
     table = table.assign(**{column: values})
     return BalanceResult(table, result.reporter, result.years, result.import_valuation, notes,
                          result.reporter_name)
@@ -348,6 +383,85 @@ def _coded(selected: pd.DataFrame, reporter: str, notes: list[str]) -> pd.DataFr
     return coded
 
 
+def _periods(chosen: pd.DataFrame, coded: pd.DataFrame, available: set) -> pd.DataFrame:
+    """partner (the label), year, exports_mask, imports_mask, months: the months each side of
+    a partner-year covers.
+
+    The months of a side are those the sources of the product figures cover for the
+    reporter (coverage.partner_months over every partner's coded flows: a partner that
+    trades only in March inside a January-June source covers January-June); a bloc's or
+    the World's are its partners', MIXED when they differ. A side with no flow for that
+    partner, in a year the data have that side (a partner that only buys: exports of 0),
+    covers what the reporter's sources of that side cover; a side the data lack is NaN.
+    """
+    import pandas as pd
+
+    from pa_trade.analysis.coverage import combined, months_field, partner_months
+
+    masks = partner_months(chosen[chosen["hs_code"].notna()]).to_dict()
+    # a few hundred (partner, year, flow) pairs at most: plain Python from here
+    overall: dict[tuple, set] = {}
+    for (_reporter, _partner, year, flow), mask in masks.items():
+        overall.setdefault((int(year), flow), set()).add(mask)
+    columns = ["label", "reporter", "partner", "year", "flow"]
+    pairs = coded[columns].drop_duplicates()
+    per_side: dict[tuple, set] = {}
+    for label, reporter, partner, year, flow in zip(*(pairs[c].tolist() for c in columns),
+                                                    strict=True):
+        mask = masks.get((reporter, partner, year, flow))
+        per_side.setdefault((label, int(year), flow), set()).add(mask)
+    rows = []
+    for label, year in dict.fromkeys((label, int(year)) for label, _, _, year, _ in
+                                     zip(*(pairs[c].tolist() for c in columns), strict=True)):
+        row = {"partner": label, "year": year}
+        for flow, side in (("export", "exports"), ("import", "imports")):
+            found = per_side.get((label, year, flow), overall.get((year, flow)))
+            if (year, flow) not in available or not found:
+                row[f"{side}_mask"] = float("nan")
+            else:
+                row[f"{side}_mask"] = float(combined(found))
+        row["months"] = months_field(row["exports_mask"], row["imports_mask"])
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=["partner", "year", "exports_mask", "imports_mask",
+                                        "months"])
+    return frame.astype({"year": "int64", "exports_mask": "float64",
+                         "imports_mask": "float64"})
+
+
+def _unlike_notes(periods: pd.DataFrame, names: dict, gl: bool) -> list[str]:
+    """A note per partner-year whose exports and imports cover different months."""
+    from pa_trade.analysis.coverage import capped, period_words
+
+    what = "no balance or Grubel–Lloyd index" if gl else "no balance"
+    notes = []
+    for record in periods.itertuples(index=False):
+        x, m = record.exports_mask, record.imports_mask
+        if like(x, m):
+            continue
+        year = int(record.year)
+        notes.append(f"with {names[(record.partner, year)]}: exports cover "
+                     f"{period_words(x, year)}, imports {period_words(m, year)}: {what}")
+    return capped(notes, "partner-years without a balance for the same reason")
+
+
+def _part_year_notes(periods: pd.DataFrame) -> list[str]:
+    """Per year whose partner-years all cover one part year: which months."""
+    from pa_trade import periods as months
+    from pa_trade.analysis.balance import pd_values
+    from pa_trade.analysis.coverage import MIXED, combined, part_year_note
+
+    notes = []
+    for year, rows in periods.groupby("year"):
+        value = combined(pd_values(rows))
+        if value not in (MIXED, months.ALL_MONTHS):
+            notes.append(part_year_note(int(year), value))
+    return notes
+
+
+def _span(years: list[int]) -> str:
+    return f"{years[0]}" if len(years) == 1 else f"{years[0]}–{years[-1]}"
+
+
 def _coarser(coded: pd.DataFrame, level: str, consequence: str) -> list[str]:
     """A note when some tariff codes have fewer digits than `level` needs (UN Comtrade's
     chapters at heading level): they cannot be split, and the reader should know."""
@@ -437,13 +551,18 @@ def _keep_top(table: pd.DataFrame, top: int) -> pd.DataFrame:
     return pd.concat(pieces, ignore_index=True)
 
 
-def _gl(per_product: pd.DataFrame) -> pd.DataFrame:
-    """partner, year, gl from a per-product table (NaN where a side is missing)."""
+def _gl(per_product: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFrame:
+    """partner, year, gl from a per-product table (NaN where a side is missing or the two
+    sides cover different months, `periods` says)."""
     import pandas as pd
 
+    unlike = {(p, int(y)) for p, y, x, m in periods[["partner", "year", "exports_mask",
+                                                      "imports_mask"]].itertuples(index=False)
+              if not like(x, m)}
     rows = []
     for (partner, year), group in per_product.groupby(["partner", "year"], sort=False):
-        if group["exports_usd"].isna().any() or group["imports_usd"].isna().any():
+        if (group["exports_usd"].isna().any() or group["imports_usd"].isna().any()
+                or (partner, int(year)) in unlike):
             value = float("nan")
         else:
             value = grubel_lloyd(group["exports_usd"].tolist(), group["imports_usd"].tolist())

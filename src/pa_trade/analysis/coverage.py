@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 MIXED = -1  # a sum of figures that cover different months
+NOTES_SHOWN = 6  # notes of one kind listed one by one; the rest are counted
 
 
 def row_masks(frame: pd.DataFrame):
@@ -66,9 +67,14 @@ def partner_months(flows: pd.DataFrame) -> pd.Series:
     import pandas as pd
 
     columns = ["reporter", "partner", "year", "flow", "month", "months", "source"]
+    keys = ["reporter", "partner", "year", "flow"]
     if flows.empty:
-        index = pd.MultiIndex.from_tuples([], names=["reporter", "partner", "year", "flow"])
+        index = pd.MultiIndex.from_tuples([], names=keys)
         return pd.Series([], index=index, dtype="int64", name="mask")
+    if not (flows["month"].notna().any() or flows["months"].notna().any()):
+        # yearly figures of whole years only (published figures, IMF, Comtrade): at once
+        index = pd.MultiIndex.from_frame(flows[keys].drop_duplicates())
+        return pd.Series(periods.ALL_MONTHS, index=index, dtype="int64", name="mask")
     rows = flows[columns].drop_duplicates()
     families = {s: family(s) for s in rows["source"].dropna().unique()}
     rows = rows.assign(family=rows["source"].map(families).fillna(""), mask=row_masks(rows))
@@ -128,3 +134,51 @@ def keep_months(flows: pd.DataFrame, wanted: int) -> tuple[pd.DataFrame, list[st
             f"outside those asked and cannot be narrowed; left out "
             f"({int(np.count_nonzero(straddling)):,} rows)")
     return flows[inside], notes
+
+
+def period_words(mask, year: int) -> str:
+    """The months of a figure in a sentence: 'January–June 2023', 'the whole of 2023', or
+    'various months of 2023' for a sum of figures over different months."""
+    from pa_trade import periods
+    from pa_trade.analysis.coverage import MIXED
+
+    if int(mask) == MIXED:
+        return f"various months of {year}"
+    if int(mask) == periods.ALL_MONTHS:
+        return f"the whole of {year}"
+    return periods.describe(int(mask), year)
+
+
+def part_year_note(year: int, mask: int) -> str:
+    """'2023 covers January–June only (6 of 12 months), not the whole year' (as balance)."""
+    from pa_trade import periods
+
+    return (f"{year} covers {periods.months_text(mask)} only "
+            f"({len(periods.months_of(mask))} of 12 months), not the whole year")
+
+
+def like(exports_mask, imports_mask) -> bool:
+    """Whether two figures can be compared: both cover the same months (not a sum over
+    different months), or one of them is missing."""
+    from pa_trade.analysis.coverage import MIXED
+
+    if exports_mask != exports_mask or imports_mask != imports_mask:  # NaN: a side missing
+        return True
+    return exports_mask == imports_mask and exports_mask != MIXED
+
+
+def capped(notes: list[str], what: str, shown: int = NOTES_SHOWN) -> list[str]:
+    """The notes, or the first `shown` of them and one counting the others."""
+    if len(notes) <= shown:
+        return notes
+    return notes[:shown] + [f"and {len(notes) - shown} more {what}"]
+
+
+def side_months(flows: pd.DataFrame, reporters, years=None) -> pd.Series:
+    """The months covered per (reporter, partner, year, flow) (coverage.partner_months),
+    worked out over every partner of `reporters`: a source covers a month for all of its
+    partners, even one with no trade that month."""
+    rows = flows[flows["reporter"].isin(list(reporters))]
+    if years is not None:
+        rows = rows[rows["year"].isin(list(years))]
+    return partner_months(rows)

@@ -3,14 +3,20 @@ after a free-trade agreement entered into force.
 
 Definitions (also in the README):
 - year-on-year change: (value this year / value the year before - 1) x 100, only when the
-  year before is in the data (after a year with no data it is empty, and a note says so);
+  year before is in the data (after a year with no data it is empty, and a note says so) and
+  both years cover the same months (January-June on January-June is a change; January-June
+  on a whole year is not, and a note says so);
 - CAGR between years y0 and y1: (value(y1) / value(y0)) ** (1 / (y1 - y0)) - 1; the growth
-  multiple is value(y1) / value(y0). Undefined when either value is missing or value(y0) <= 0;
+  multiple is value(y1) / value(y0). Undefined when either value is missing or value(y0) <= 0,
+  or when the years from y0 to y1 do not all cover the same months;
 - before / after an agreement that entered into force on a date in year E, inside the window
   (first year < E <= last year): the base year is B = E - 1, the last calendar year wholly
   before the agreement. "Before" is the CAGR from the first year to B, "after" the CAGR from B
   to the last year, so (1 + before) ** (B - first) * (1 + after) ** (last - B) is the growth
   multiple of the whole window. "Before" is undefined when B is the first year.
+
+A year whose exports and imports cover different months has no balance and no trade (their
+sum): six months of exports against twelve of imports is neither.
 """
 
 from __future__ import annotations
@@ -30,13 +36,16 @@ if TYPE_CHECKING:
 
 MEASURES = ("exports", "imports", "trade")
 COLUMNS = [
-    "reporter", "partner", "year", "exports_usd", "imports_usd", "balance_usd", "trade_usd",
-    "exports_change_pct", "imports_change_pct", "trade_change_pct", "balance_change_usd",
-    "exports_valuation", "imports_valuation", "agreement", "sources",
+    "reporter", "partner", "year", "months", "exports_usd", "imports_usd", "balance_usd",
+    "trade_usd", "exports_change_pct", "imports_change_pct", "trade_change_pct",
+    "balance_change_usd", "exports_valuation", "imports_valuation", "agreement", "sources",
+    "exports_mask", "imports_mask",
 ]
+# months: what every year from first_year to last_year covers of the measure ('1-6', '1-12'),
+# 'mixed' when they differ (then no multiple and no CAGR)
 SUMMARY_COLUMNS = [
     "reporter", "partner", "measure", "period", "agreement", "entry_into_force", "first_year",
-    "last_year", "first_usd", "last_usd", "multiple", "cagr_pct",
+    "last_year", "months", "first_usd", "last_usd", "multiple", "cagr_pct",
 ]
 FTA_COLUMNS = ("agreement", "parties", "entry_into_force", "source")
 
@@ -70,6 +79,14 @@ class TrendResult:
     agreements: list[Agreement]
     import_valuation: str
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def period(self) -> str:
+        """The years shown, with the months they cover when every year covers one same part
+        year: '2023', 'January–June 2023', '2022–2023, January–June of each year'."""
+        from pa_trade.analysis.balance import period_of
+
+        return period_of(self.table, self.years)
 
 
 def read_ftas(path: str | Path | None = None) -> list[Agreement]:
@@ -141,7 +158,8 @@ def trend(
     """
     import pandas as pd
 
-    from pa_trade.analysis.balance import coverage
+    from pa_trade.analysis.balance import coverage, period_of
+    from pa_trade.analysis.coverage import combined, like, months_field, side_months
     from pa_trade.analysis.mirror import reported
 
     valuation = valuation.upper()
@@ -166,8 +184,10 @@ def trend(
     # every loaded year from the one before the window to its last gives each shown year its
     # change on the year before, even a year not asked for (only the window is shown)
     mine = pool[pool["year"].between(window[0] - 1, window[-1])]
-    exports = reported(mine, "export", "FOB")
-    imports = reported(mine, "import", valuation)
+    # the months of every partner's figures, from all of the reporter's partners
+    months = side_months(flows, [reporter], range(window[0] - 1, window[-1] + 1))
+    exports = reported(mine, "export", "FOB", months)
+    imports = reported(mine, "import", valuation, months)
     notes: list[str] = []
     table = pd.DataFrame({"year": sorted(set(mine["year"].tolist()))})
     for side, frame in (("exports", exports), ("imports", imports)):
@@ -177,7 +197,7 @@ def trend(
             sources=("sources", lambda s: "; ".join(sorted({x for v in s
                                                              for x in v.split("; ") if x}))),
             partners=("partner", lambda s: sorted(set(s))),
-            months=("months", "min"),
+            mask=("mask", combined),  # a bloc's members over different months: MIXED
         )
         table = table.merge(per_year.add_prefix(f"{side}_"), left_on="year", right_index=True,
                             how="left")
@@ -188,16 +208,18 @@ def trend(
                 if missing and year in window:
                     notes.append(f"{year}: {side} with {partner_name} cover "
                                  f"{', '.join(got)} only (no data for {', '.join(missing)})")
-        partial = per_year[(per_year["months"] > 0) & (per_year["months"] < 12)
-                           & per_year.index.isin(window)]
-        for year, row in partial.iterrows():
-            notes.append(f"{year}: {side} cover {row['months']} month(s) only; growth that "
-                         f"year is not comparable")
     for side in ("exports", "imports"):
         table[f"{side}_usd"] = table[f"{side}_usd"].astype("float64")
+        table[f"{side}_mask"] = table[f"{side}_mask"].astype("float64")
         table[f"{side}_valuation"] = table[f"{side}_valuation"].fillna("")
-    table["balance_usd"] = table["exports_usd"] - table["imports_usd"]
-    table["trade_usd"] = table["exports_usd"] + table["imports_usd"]
+    # exports and imports of different months make no balance and no trade
+    same = pd.Series([like(x, m) for x, m in zip(table["exports_mask"], table["imports_mask"],
+                                                 strict=True)], index=table.index)
+    table["balance_usd"] = (table["exports_usd"] - table["imports_usd"]).where(same)
+    table["trade_usd"] = (table["exports_usd"] + table["imports_usd"]).where(same)
+    table["trade_mask"] = table["exports_mask"].where(table["trade_usd"].notna())
+    table["months"] = [months_field(x, m) for x, m in zip(table["exports_mask"],
+                                                         table["imports_mask"], strict=True)]
     # a change is over one year only: after a year with no data it stays empty, and is said
     consecutive = table["year"].diff() == 1
     for before, year in zip(table["year"], table["year"].iloc[1:], strict=False):
@@ -208,8 +230,14 @@ def trend(
     for measure in MEASURES:
         change = (table[f"{measure}_usd"] / table[f"{measure}_usd"].shift(1) - 1) * 100
         previous = table[f"{measure}_usd"].shift(1)
-        table[f"{measure}_change_pct"] = change.where(consecutive & (previous > 0))
-    table["balance_change_usd"] = table["balance_usd"].diff().where(consecutive)
+        table[f"{measure}_change_pct"] = change.where(
+            consecutive & (previous > 0) & _same_months(table[f"{measure}_mask"]))
+    table["balance_change_usd"] = table["balance_usd"].diff().where(
+        consecutive & _same_months(table["trade_mask"]))
+    shown = table[table["year"].isin(window)]
+    if period_of(shown, window) == _span(window):  # the title names no months: say them here
+        notes += _part_year_notes(shown)
+    notes += _months_notes(table, window, partner_name, consecutive)
     table["reporter"] = reporter
     table["partner"] = partner_code
     table["sources"] = [
@@ -231,20 +259,101 @@ def trend(
     for a in inside:
         marks.setdefault(a.entry_into_force.year, []).append(a.name)
     table["agreement"] = [" / ".join(marks.get(y, [])) for y in table["year"]]
-    summary = _summary(table, reporter, partner_code, inside)
+    summary, growth_notes = _summary(table, reporter, partner_code, inside)
+    notes += growth_notes
     table = table[COLUMNS].reset_index(drop=True)
     return TrendResult(table, summary, reporter, partner_code, partner_name, members, window,
                        inside, valuation, notes)
 
 
+def _span(years: list[int]) -> str:
+    return f"{years[0]}" if len(years) == 1 else f"{years[0]}–{years[-1]}"
+
+
+def _same_months(masks: pd.Series) -> pd.Series:
+    """True where a year covers the same months as the row before (a sum over different
+    months compares with nothing)."""
+    from pa_trade.analysis.coverage import MIXED
+
+    return (masks == masks.shift(1)) & (masks != MIXED)
+
+
+def _months_notes(table: pd.DataFrame, window: list[int], partner_name: str,
+                  consecutive: pd.Series) -> list[str]:
+    """Notes on years whose sides cover different months (no balance, no trade) and on
+    changes left empty because a year and the one before cover different months."""
+    from pa_trade.analysis.coverage import MIXED, like, period_words
+
+    notes = []
+    rows = table.reset_index(drop=True)
+    for index, row in rows.iterrows():
+        year = int(row["year"])
+        if year not in window:
+            continue
+        x, m = row["exports_mask"], row["imports_mask"]
+        if not like(x, m):
+            notes.append(f"exports cover {period_words(x, year)}, imports "
+                         f"{period_words(m, year)}: balance and trade left empty")
+        elif x == x and x == MIXED:
+            notes.append(f"{year}: trade with {partner_name} adds up figures over different "
+                         f"months: no change on the year before")
+        if index == 0 or not consecutive.iloc[index]:
+            continue
+        before = rows.iloc[index - 1]
+        unlike: dict[tuple, list[str]] = {}
+        for measure in MEASURES:
+            now, then = row[f"{measure}_mask"], before[f"{measure}_mask"]
+            if now != now or then != then or (now == then and now != MIXED):
+                continue  # a side missing, or like months
+            if not before[f"{measure}_usd"] > 0:
+                continue  # no change anyway
+            unlike.setdefault((now, then), []).append(measure)
+        for (now, then), measures in unlike.items():
+            notes.append(f"the change in {year} is left empty for {_and(measures)}: "
+                         f"{period_words(now, year)} against {period_words(then, year - 1)}")
+    return notes
+
+
+def _part_year_notes(table: pd.DataFrame) -> list[str]:
+    """Per year whose figures all cover one part year: which months (balance's wording)."""
+    from pa_trade import periods
+    from pa_trade.analysis.balance import pd_values
+    from pa_trade.analysis.coverage import MIXED, combined, part_year_note
+
+    notes = []
+    for year, rows in table.groupby("year"):
+        value = combined(pd_values(rows))
+        if value not in (MIXED, periods.ALL_MONTHS):
+            notes.append(part_year_note(int(year), value))
+    return notes
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def _summary(table: pd.DataFrame, reporter: str, partner: str,
-             agreements: list[Agreement]) -> pd.DataFrame:
-    """Growth over the window and, per agreement, before and after its base year."""
+             agreements: list[Agreement]) -> tuple[pd.DataFrame, list[str]]:
+    """Growth over the window and, per agreement, before and after its base year; and notes
+    on growth left empty because the years of a span cover different months."""
     import pandas as pd
+
+    from pa_trade import periods
+    from pa_trade.analysis.coverage import MIXED
 
     values = table.set_index("year")
     first, last = int(table["year"].iloc[0]), int(table["year"].iloc[-1])
     rows = []
+    unlike: dict[tuple[int, int], list[str]] = {}
+
+    def span_months(measure, y0, y1) -> str:
+        """What every year from y0 to y1 covers of `measure`: '1-6', 'mixed' when the years
+        differ, '' when none has a figure."""
+        inside = values.loc[(values.index >= y0) & (values.index <= y1)]
+        found = {int(m) for m in inside[f"{measure}_mask"] if m == m}
+        if len(found) == 1 and MIXED not in found:
+            return periods.spec(found.pop())
+        return "mixed" if found else ""
 
     def add(measure, period, agreement, y0, y1):
         v0 = values[f"{measure}_usd"].get(y0, float("nan"))
@@ -252,12 +361,18 @@ def _summary(table: pd.DataFrame, reporter: str, partner: str,
         rate = cagr(v0, v1, y1 - y0)
         multiple = v1 / v0 if _number(v0) and _number(v1) and v0 > 0 and y1 > y0 else float(
             "nan")
+        common = span_months(measure, y0, y1)
+        if common == "mixed":  # January-June somewhere, whole years elsewhere: no growth rate
+            if y1 > y0 and measure not in unlike.setdefault((y0, y1), []):
+                unlike[y0, y1].append(measure)
+            rate = multiple = float("nan")
         rows.append({
             "reporter": reporter, "partner": partner, "measure": measure, "period": period,
             "agreement": agreement.name if agreement else "",
             "entry_into_force": agreement.entry_into_force.isoformat() if agreement else "",
-            "first_year": y0, "last_year": y1, "first_usd": v0, "last_usd": v1,
-            "multiple": multiple, "cagr_pct": rate * 100,
+            "first_year": y0, "last_year": y1,
+            "months": common,
+            "first_usd": v0, "last_usd": v1, "multiple": multiple, "cagr_pct": rate * 100,
         })
 
     for measure in MEASURES:
@@ -270,7 +385,29 @@ def _summary(table: pd.DataFrame, reporter: str, partner: str,
     summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
     for column in ("first_usd", "last_usd", "multiple", "cagr_pct"):
         summary[column] = summary[column].astype("float64")
-    return summary
+    notes = [f"no growth {y0}–{y1} for {_and(measures)}: the years in it cover different "
+             f"months ({_months_by_year(values, measures[0], y0, y1)}); compare whole years "
+             f"(--years) or like months (--months)"
+             for (y0, y1), measures in unlike.items() if measures]
+    return summary, notes
+
+
+def _months_by_year(values: pd.DataFrame, measure: str, y0: int, y1: int) -> str:
+    """'2018-2022: the whole year; 2023: January–June': the years of a span by months."""
+    from pa_trade import periods
+    from pa_trade.analysis.coverage import MIXED
+
+    inside = values.loc[(values.index >= y0) & (values.index <= y1), f"{measure}_mask"]
+    by_mask: dict[int, list[int]] = {}
+    for year, mask in inside.items():
+        if mask == mask:
+            by_mask.setdefault(int(mask), []).append(int(year))
+    parts = []
+    for mask, years in sorted(by_mask.items(), key=lambda item: item[1][0]):
+        words = ("various months" if mask == MIXED else "the whole year"
+                 if mask == periods.ALL_MONTHS else periods.months_text(mask))
+        parts.append(f"{years_text(years)}: {words}")
+    return "; ".join(parts)
 
 
 def _join_labels(values) -> str:
