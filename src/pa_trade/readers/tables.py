@@ -1,5 +1,14 @@
-"""By-country tables saved as CSV: DANE's cuadros (formats.md §3) and Mexico's SE/SRE
-balanza by country (§4), with years as columns under title, unit and footnote lines.
+"""By-country tables: DANE's cuadros (formats.md §3) and Mexico's SE/SRE balanza by country
+(§4), saved as CSV or rendered as text from a workbook's sheet (readers.workbook), with years
+as columns under title, unit and footnote lines.
+
+DANE's anexos put a period over the years: a month ('Junio'), the year to date
+('Enero - junio', 'Año corrido'), the whole year ('Enero - diciembre'), or twelve months
+to a month, each a block of columns (2022, 2023p, Variación %, ...) under a label in the
+block's first cell, or period and year in one cell ('Junio 2023p'). Each figure then says
+the months it covers (pa_trade.flows): a month's column gives `month`, a year-to-date column
+`months` ('1-6'); a month that a year-to-date column of the same year includes is not added
+to it, and twelve months spanning two years are not read (both said in the report).
 """
 
 from __future__ import annotations
@@ -10,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from pa_trade import countries, numbers
+from pa_trade import countries, numbers, periods
 from pa_trade.errors import DataError
 from pa_trade.readers.common import choose_style, fields, short_name
 from pa_trade.readers.report import LoadReport
@@ -19,7 +28,7 @@ from pa_trade.textio import SourceFile, delimiter_name, sniff_delimiter
 YEAR_CELL = re.compile(r"^((?:19|20)\d{2})\s*(?:\(?\s*(?:p|pr|e|r|\*+)\s*\)?\.?|/p|p/)?$", re.I)
 FOOTNOTE = re.compile(
     r"^(fuente|fuentes|nota|notas|source|sources|note|notes|elaborad|actualizad|cifras|"
-    r"p\s*[:/]|p\)|\(p\)|\*|\d+/|\(\d+\)|n\.d\.\s*:|-\s*:|\.\.\s*:)",
+    r"p\s*[:/]|p\)|\(p\)|pp\s*:|\*|\d+/|\(\d+\)|n\.d\.\s*:|-\s*:|\.\.\s*:)",
     re.I,
 )
 NAME_MARK = re.compile(r"(\s*(\(\d+\)|\d+/|\*+|\(p\)))+$")
@@ -114,14 +123,12 @@ def title_and_notes(src: SourceFile) -> Said:
     The rows are left out: a partner named in a row ('México' in a DANE table) says nothing
     of who published it. Empty when no header with years is found.
     """
-    delimiter, year_row, flow_row = _find_header(src)
-    if year_row is None:
+    header = find_header(src)
+    if header.year_row is None:
         return Said("", "")
     lines = src.lines
-    header_end = max(year_row, flow_row if flow_row is not None else year_row)
-    _, notes_start = _body(lines, delimiter, header_end)
-    top = min(year_row, flow_row if flow_row is not None else year_row)
-    return Said("\n".join(lines[:top]), "\n".join(lines[notes_start:]))
+    _, notes_start = _body(lines, header.delimiter, header.end)
+    return Said("\n".join(lines[:header.top]), "\n".join(lines[notes_start:]))
 
 
 def unattributed(name: str, said: Said) -> str:
@@ -148,23 +155,68 @@ def flow_of(text: str) -> str | None:
                         (r"\bimporta|\bimports?\b|\bcompras\b", "import"))
 
 
+# Units: a currency word, and the scale words beside it in the same line. A wrong scale is
+# an error of a factor 1,000 or 1,000,000 with exit 0, so a scale that cannot be told fails.
+_CURRENCY = re.compile(
+    r"(?<![a-z])(dolares|dolar|dollars?|usd|(?:mm|m)?us\s?\$|u\$s)(?![a-z])")
+_SCALES = re.compile(
+    r"(?<![a-z])(?:"
+    r"(?P<e9>miles de millones|mil millones|millardos?|billions?|bn)"
+    r"|(?P<e12>billon|billones)"  # Spanish billón is 10^12, but often a mistranslated billion
+    r"|(?P<e6>millones|millon|millions?|mill|mmus\$|mm)"
+    r"|(?P<e3>miles|thousands?|mil|mus\$|k)"
+    r"|(?P<m>m)"  # 'M US$': thousands for some offices, millions for others
+    r")(?![a-z])"
+)
+_MULTIPLIERS = {"e9": 1_000_000_000, "e6": 1_000_000, "e3": 1_000}
+# a line that only states a scale, for a unit split over two lines ('US$ FOB' / '(miles)')
+_SCALE_ONLY = re.compile(
+    r"^\W*(?:(?:cifras|valores|values)\s+)?(?:(?:en|in)\s+)?"
+    r"(miles de millones|millones|miles|thousands|millions|billions)\W*$"
+)
+
+
 def scale_of(text: str) -> tuple[int, str] | None:
-    """(multiplier, unit words) from a unit line such as 'Millones de dólares FOB'."""
-    words = plain(text)
-    found = re.search(
-        r"\b(miles de millones|millones|miles|thousands|millions|billions)?\s*(de\s+)?"
-        r"(dolares|dolar|usd|us\$|us dollars|dollars)\b",
-        words,
-    )
-    if not found:
+    """(multiplier, unit line) from the lines above a table: 'Millones de dólares FOB',
+    'Valor FOB (miles de dólares)', 'US$ millones FOB', 'miles de US$', 'Dólares FOB'.
+
+    None when no line names dollars. Raises ValueError (the reason, without the file's name)
+    when the lines name dollars but their scale cannot be told: two scales, 'M US$', or
+    'billones'.
+    """
+    currency_lines = []
+    scale_lines = []
+    for line in text.split("\n"):
+        words = " ".join(plain(line).replace("\t", " ").split())
+        if _CURRENCY.search(words):
+            currency_lines.append((line, words))
+        elif _SCALE_ONLY.match(words):
+            scale_lines.append((line, words))
+    if not currency_lines:
         return None
-    unit = found.group(1) or ""
-    multiplier = {
-        "miles de millones": 1_000_000_000, "billions": 1_000_000_000,
-        "millones": 1_000_000, "millions": 1_000_000,
-        "miles": 1_000, "thousands": 1_000, "": 1,
-    }[unit]
-    return multiplier, found.group(0).strip()
+    found: dict[int, str] = {}
+    for line, words in currency_lines:
+        for match in _SCALES.finditer(words):
+            kind = match.lastgroup
+            shown = " ".join(line.split())
+            if kind == "m":
+                raise ValueError(f"the unit line {shown!r} names dollars but not their scale: "
+                                 f"'M' may be thousands or millions")
+            if kind == "e12":
+                raise ValueError(f"the unit line {shown!r} says 'billones': 10^12 in Spanish, "
+                                 f"but often a mistranslated billion (10^9)")
+            found.setdefault(_MULTIPLIERS[kind], shown)
+    if not found:
+        for line, words in scale_lines:
+            scale = _SCALES.search(words)
+            found.setdefault(_MULTIPLIERS[scale.lastgroup], " ".join(line.split()))
+    if len(found) > 1:
+        shown = "; ".join(f"{line!r}" for line in dict.fromkeys(found.values()))
+        raise ValueError(f"the lines above the table name more than one scale ({shown})")
+    if found:
+        multiplier, line = next(iter(found.items()))
+        return multiplier, line
+    return 1, " ".join(currency_lines[0][0].split())
 
 
 def valuation_of(text: str) -> str | None:
@@ -177,9 +229,131 @@ def year_of(cell: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+# --- periods over the years (DANE's anexos) -------------------------------------------------
+
+class Period(NamedTuple):
+    """The months a column's figures cover, as its header says: a month's figures
+    (`monthly`, first == last), or a year's from `first` to `last` (1-12: the whole year;
+    last 0: a year to date whose last month the label does not say)."""
+
+    first: int
+    last: int
+    monthly: bool
+    label: str
+    rolling: bool = False  # twelve months to a month: they span two years
+
+    @property
+    def mask(self) -> int:
+        return periods.mask(range(self.first, self.last + 1))
+
+    @property
+    def text(self) -> str:
+        """'June', 'January–June', 'the whole year', for notes."""
+        return periods.describe(self.mask)
+
+
+WHOLE_YEAR = Period(1, 12, False, "")
+_YEAR_INSIDE = re.compile(
+    r"(?<!\d)((?:19|20)\d{2})(?!\d)\s*(?:\(\s*(?:p|pr|e|r)\s*\)|/p|p/|(?:pr|p|e|r)(?![a-z])\.?|\*+)?")
+_ROLLING = re.compile(r"\b(doce|12) meses\b|\bultimos? (doce|12)\b|\bano movil\b|\banualizad")
+_TO_DATE = {"corrido", "acumulado", "acumulada", "acumulados", "ytd"}
+_WHOLE = {"ano", "anual", "completo", "total"}
+_FILLER = {"de", "del", "a", "al", "hasta", "periodo", "mes", "el", "la"}
+# whole month names only, in running text (a title); abbreviations ('mar', 'set') are words too
+_MONTH_WORD = (r"(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|"
+               r"octubre|noviembre|diciembre|january|february|march|april|may|june|july|august|"
+               r"september|october|november|december)")
+
+
+def period_of(label: str) -> Period | None:
+    """The period a header label names, without its year: 'Junio' (a month), 'Enero - junio',
+    'Ene-jun', 'Año corrido a julio', 'Acumulado enero-julio' (the year to date), 'Enero -
+    diciembre', 'Total año' (the whole year), 'Doce meses a julio' (rolling); None for any
+    other label ('Variación %', 'Toneladas')."""
+    text = " ".join(re.findall(r"[a-z0-9]+", plain(label).replace("year to date", "ytd")))
+    if not text:
+        return None
+    if _ROLLING.search(text):
+        return Period(0, 0, False, label, rolling=True)
+    months: list[int] = []
+    to_date = whole = False
+    for word in text.split():
+        month = None if word.isdigit() else periods.month_number(word)
+        if month is not None:
+            months.append(month)
+        elif word in _TO_DATE:
+            to_date = True
+        elif word in _WHOLE:
+            whole = True
+        elif word not in _FILLER:
+            return None
+    if len(months) == 2:
+        first, last = months
+        if first > last:  # 'julio - junio': twelve months over two years
+            return Period(0, 0, False, label, rolling=True)
+        return Period(first, last, False, label)
+    if len(months) == 1:
+        if to_date:
+            return Period(1, months[0], False, label)
+        return None if whole else Period(months[0], months[0], True, label)
+    if months:
+        return None
+    if to_date:
+        return Period(1, 0, False, label)
+    return Period(1, 12, False, label) if whole and text != "total" else None
+
+
+def split_year(cell: str) -> tuple[int | None, str]:
+    """(year, the label around it) of a header cell: (2023, '') for '2023p', (2023, 'Junio')
+    for 'Junio 2023p'; (None, cell) for a cell with no year or with two."""
+    if year_of(cell):
+        return year_of(cell), ""
+    found = list(_YEAR_INSIDE.finditer(cell))
+    if len(found) != 1:
+        return None, cell
+    match = found[0]
+    rest = (cell[: match.start()] + " " + cell[match.end():]).strip(" -–—,.:;()")
+    return int(match.group(1)), " ".join(rest.split())
+
+
+def header_year(cell: str) -> int | None:
+    """The year a header cell heads: '2023p', or a period and a year ('Enero-junio 2023p')."""
+    year, rest = split_year(cell)
+    if year is None or (rest and period_of(rest) is None):
+        return None
+    return year
+
+
+def _periods_in_title(text: str) -> list[Period]:
+    """The periods a title names ('Enero - junio 2023', 'junio de 2023', 'Año corrido a
+    junio'), each once, in order."""
+    words = " ".join(re.findall(r"[a-z0-9]+", plain(text)))
+    found: list[Period] = []
+    spans: list[tuple[int, int]] = []
+    patterns = (
+        rf"\b(?:ano corrido|acumulado)(?: (?:a|al|hasta))? (?:{_MONTH_WORD} (?:a|al|hasta) )?"
+        rf"{_MONTH_WORD}\b",
+        rf"\b{_MONTH_WORD} (?:a|al|hasta )?{_MONTH_WORD}\b",
+        rf"\b{_MONTH_WORD}(?= (?:de |del )?(?:19|20)\d\d\b| y )",
+        r"\b(?:doce|12) meses\b",
+    )
+    for pattern in patterns:
+        for match in re.finditer(pattern, words):
+            if any(a < match.end() and match.start() < b for a, b in spans):
+                continue  # already part of a longer period
+            period = period_of(match.group(0))
+            if period is not None:
+                spans.append(match.span())
+                found.append(period._replace(label=match.group(0)))
+    unique: dict[tuple, Period] = {}
+    for period in found:
+        unique.setdefault((period.first, period.last, period.monthly, period.rolling), period)
+    return list(unique.values())
+
+
 def is_mexico_balanza(src: SourceFile) -> bool:
     """True when the lines hold the two-row header of the SE balanza by country."""
-    return _find_header(src)[2] is not None
+    return find_header(src).flow_row is not None
 
 
 def _body(lines: list[str], delimiter: str, header_end: int):
@@ -196,6 +370,16 @@ def _body(lines: list[str], delimiter: str, header_end: int):
     return body, len(lines)
 
 
+class Column(NamedTuple):
+    """What a table's column holds: a flow in a year, for a month (`month`) or for the
+    months of the year `months` says ('1-6'; '' the whole year)."""
+
+    year: int
+    flow: str
+    month: int = 0
+    months: str = ""
+
+
 class _Row(NamedTuple):
     """A table row that passed the checks of its own cells."""
 
@@ -203,24 +387,69 @@ class _Row(NamedTuple):
     name: str
     partner: str
     cells: list[str]
-    values: list[tuple[int, str, Decimal]]  # (year, flow, value in the table's unit)
+    values: list[tuple[Column, Decimal]]  # each figure in the table's unit
 
 
-def _find_header(src: SourceFile):
-    """(delimiter, year row index, flow row index or None) of the table header."""
+@dataclass
+class Header:
+    """Where a table's header is (indexes into its lines): the row of years, the SE
+    balanza's row of flows beside it, or the row of periods over the years (DANE's anexos)."""
+
+    delimiter: str
+    year_row: int | None
+    flow_row: int | None = None
+    period_row: int | None = None
+
+    @property
+    def top(self) -> int:
+        """The first line of the header: the lines above it are the title."""
+        rows = [r for r in (self.year_row, self.flow_row, self.period_row) if r is not None]
+        return min(rows)
+
+    @property
+    def end(self) -> int:
+        """The last line of the header: the rows start below it."""
+        return max(r for r in (self.year_row, self.flow_row) if r is not None)
+
+
+def find_header(src: SourceFile) -> Header:
+    """The header of a table: the first line of the head with a year in a cell after the
+    first ('2022p', 'Junio 2023p'); year_row None when there is none."""
     lines = src.head_lines[:60]
     delimiter = sniff_delimiter([line for line in lines if line.strip()])
     for index, line in enumerate(lines):
         cells = fields(line, delimiter)
-        if sum(1 for c in cells[1:] if year_of(c)) >= 1 and not year_of(cells[0]):
+        if sum(1 for c in cells[1:] if header_year(c)) >= 1 and not header_year(cells[0]):
             nxt = fields(lines[index + 1], delimiter) if index + 1 < len(lines) else []
             if sum(1 for c in nxt[1:] if flow_of(c)) >= 2:
-                return delimiter, index, index + 1
+                return Header(delimiter, index, index + 1)
             prev = fields(lines[index - 1], delimiter) if index > 0 else []
             if sum(1 for c in prev[1:] if flow_of(c)) >= 2:
-                return delimiter, index, index - 1
-            return delimiter, index, None
-    return delimiter, None, None
+                return Header(delimiter, index, index - 1)
+            return Header(delimiter, index, period_row=_period_row(lines, delimiter, index))
+    return Header(delimiter, None)
+
+
+def _find_header(src: SourceFile):
+    """(delimiter, year row index, flow row index or None) of the table header."""
+    header = find_header(src)
+    return header.delimiter, header.year_row, header.flow_row
+
+
+def _period_row(lines: list[str], delimiter: str, year_row: int) -> int | None:
+    """The row of period labels right above the years ('Junio', 'Enero - junio', each in
+    the first cell of its block), a blank row between them allowed; None if there is none."""
+    for index in (year_row - 1, year_row - 2):
+        if index < 0:
+            return None
+        cells = [c.strip() for c in fields(lines[index], delimiter)]
+        if not any(cells):
+            continue
+        labels = [c for c in cells[1:] if c]
+        if any(period_of(c) for c in labels) and not any(split_year(c)[0] for c in labels):
+            return index
+        return None
+    return None
 
 
 def read_table(src: SourceFile, layout: str, number_style: str | None = None):
@@ -233,19 +462,19 @@ def read_table(src: SourceFile, layout: str, number_style: str | None = None):
 
     from pa_trade import flows
 
-    delimiter, year_row, flow_row = _find_header(src)
+    header = find_header(src)
+    delimiter = header.delimiter
     lines = src.lines
     report = LoadReport(src.name, layout, encoding=src.encoding,
                         delimiter=delimiter_name(delimiter))
-    if year_row is None:
+    if header.year_row is None:
         raise DataError(
             f"{src.name}: no header row with years (like 'País;2021;2022p') found; "
             f"expected a {layout} table"
         )
-    header_end = max(year_row, flow_row if flow_row is not None else year_row)
-    preamble = "\n".join(lines[: min(year_row, flow_row if flow_row is not None else year_row)])
+    preamble = "\n".join(lines[:header.top])
     everything = "\n".join(lines)
-    body, notes_start = _body(lines, delimiter, header_end)
+    body, notes_start = _body(lines, delimiter, header.end)
     publisher = PUBLISHERS[layout]
     # a forced layout gives way only to an office the table names (a country may be a partner)
     stated = publisher_of(Said(preamble, "\n".join(lines[notes_start:])), offices_only=True)
@@ -255,10 +484,12 @@ def read_table(src: SourceFile, layout: str, number_style: str | None = None):
             f"{stated.name}'s table ({stated.country}'s trade); use --layout {stated.layout}"
         )
 
-    columns, balance_columns = _columns(src, lines, delimiter, year_row, flow_row, preamble,
-                                        everything, report)
+    columns, balance_columns = _columns(src, lines, header, preamble, everything, report)
 
-    scale = scale_of(preamble)
+    try:
+        scale = scale_of(preamble)
+    except ValueError as exc:
+        raise DataError(f"{src.name}: {exc}; cannot tell the scale of the figures") from None
     if scale is None:
         raise DataError(
             f"{src.name}: no unit line (like 'Millones de dólares FOB') before the table; "
@@ -281,12 +512,12 @@ def read_table(src: SourceFile, layout: str, number_style: str | None = None):
         "export": "FOB",
         "import": stated_valuation or publisher.import_valuation,
     }
-    if stated_valuation is None and any(f == "import" for _, f in columns.values()):
+    if stated_valuation is None and any(c.flow == "import" for c in columns.values()):
         report.notes.append(
             f"the unit line does not state the valuation; imports read as "
             f"{publisher.import_valuation} ({publisher.name}'s by-country tables)"
         )
-    elif stated_valuation == "CIF" and any(f == "export" for _, f in columns.values()):
+    elif stated_valuation == "CIF" and any(c.flow == "export" for c in columns.values()):
         report.notes.append("the unit line says CIF; exports are FOB by definition and kept so")
 
     rows = _checked_rows(body, columns, style, publisher, report)
@@ -314,15 +545,17 @@ def read_table(src: SourceFile, layout: str, number_style: str | None = None):
         mismatch = _saldo_mismatch(row.cells, row.values, balance_columns, style)
         if mismatch:
             saldo_mismatches.append(f"line {row.line} ({row.name} {mismatch})")
-        for year, flow, value in row.values:
+        for column, value in row.values:
             records.append(
                 {
                     "reporter": publisher.reporter,
                     "partner": row.partner,
-                    "year": year,
-                    "flow": flow,
+                    "year": column.year,
+                    "month": column.month or None,
+                    "months": column.months or None,
+                    "flow": column.flow,
                     "value_usd": float(value * Decimal(multiplier)),
-                    "valuation": valuations[flow],
+                    "valuation": valuations[column.flow],
                     "source": source,
                 }
             )
@@ -340,24 +573,26 @@ def read_table(src: SourceFile, layout: str, number_style: str | None = None):
     return flows.aggregate(frame), report
 
 
-def _columns(src, lines, delimiter, year_row, flow_row, preamble, everything, report):
-    """({position: (year, flow)}, {position: year} of the table's own Saldo columns).
+def _columns(src, lines, header, preamble, everything, report):
+    """({position: Column}, {position: year} of the table's own Saldo columns).
 
-    Raises DataError when no column holds a year, when the flow cannot be told, or when two
-    columns hold the same year (and flow): adding them up would count a year twice.
+    Raises DataError when no column holds a year, when the flow cannot be told, when two
+    columns hold the same year, flow and period (adding them up would count it twice), and
+    when the months of a column cannot be told.
     """
-    years = fields(lines[year_row], delimiter)
-    columns: dict[int, tuple[int, str]] = {}
+    year_row, flow_row = header.year_row, header.flow_row
+    years = fields(lines[year_row], header.delimiter)
+    columns: dict[int, Column] = {}
     balance_columns: dict[int, int] = {}  # the table's own Saldo, checked, never used
     if flow_row is not None:
-        flow_cells = fields(lines[flow_row], delimiter)
+        flow_cells = fields(lines[flow_row], header.delimiter)
         current_year = None
         for position in range(1, max(len(years), len(flow_cells))):
             cell_year = year_of(years[position]) if position < len(years) else None
             current_year = cell_year or current_year
             cell_flow = flow_of(flow_cells[position]) if position < len(flow_cells) else None
             if current_year and cell_flow and _is_flow_column(flow_cells[position]):
-                _add_column(src.name, columns, position, (current_year, cell_flow),
+                _add_column(src.name, columns, position, Column(current_year, cell_flow),
                             year_row)
             elif current_year and position < len(flow_cells) and re.search(
                 r"\bsaldo\b|\bbalanza\b", plain(flow_cells[position])
@@ -370,26 +605,147 @@ def _columns(src, lines, delimiter, year_row, flow_row, preamble, everything, re
                 f"{src.name}: cannot tell exports from imports: the title should name "
                 f"'Exportaciones' or 'Importaciones'"
             )
-        for position, cell in enumerate(years[1:], start=1):
-            if year_of(cell):
-                _add_column(src.name, columns, position, (year_of(cell), flow), year_row)
-            elif cell.strip():
-                report.notes.append(f"column {cell.strip()!r} ignored (not a year)")
+        chosen = _periods_of_columns(src.name, lines, header, years, preamble, report)
+        for position, (year, period) in chosen.items():
+            whole = period.monthly or period.mask == periods.ALL_MONTHS
+            column = Column(year, flow, period.first if period.monthly else 0,
+                            "" if whole else periods.spec(period.mask))
+            _add_column(src.name, columns, position, column, year_row, period)
     if not columns:
         raise DataError(f"{src.name}: line {year_row + 1}: no year columns found")
     return columns, balance_columns
 
 
-def _add_column(name: str, columns: dict, position: int, key: tuple[int, str],
-                year_row: int) -> None:
-    """Record that column `position` holds (year, flow); DataError when another already does."""
+def _periods_of_columns(name, lines, header, years, preamble, report):
+    """{position: (year, Period)} of the columns to read, in a table with one flow.
+
+    The period of a column is in its own cell ('Junio 2023p'), else in the label over its
+    block (the row of periods), else in the title ('Enero - junio'), else the whole year.
+    Where two columns of a year cover the same months (June and January-June), the one that
+    covers more is read and the other is not added to it, said in `report`; twelve months
+    spanning two years ('Doce meses a junio') are not read, said too.
+    """
+    blocks: dict[int, tuple[str, Period | None]] = {}
+    if header.period_row is not None:
+        labels = fields(lines[header.period_row], header.delimiter)
+        current = None
+        for position in range(1, max(len(labels), len(years))):
+            label = labels[position].strip() if position < len(labels) else ""
+            if label:  # a block runs from its label to the next one (merged cells)
+                current = (label, period_of(label))
+            blocks[position] = current
+    found: list[tuple[int, int, Period | None]] = []
+    ignored: list[str] = []
+    for position, cell in enumerate(years[1:], start=1):
+        year, rest = split_year(cell)
+        own = period_of(rest) if year is not None and rest else None
+        if year is None or (rest and own is None):
+            if cell.strip():
+                ignored.append(f"column {cell.strip()!r} ignored (not a year)")
+            continue
+        block = blocks.get(position)
+        if own is None and block is not None and block[1] is None:
+            ignored.append(f"column {cell.strip()!r} under {block[0]!r} ignored "
+                           f"(not a period of the year)")
+            continue
+        found.append((position, year, own or (block[1] if block else None)))
+    report.notes.extend(dict.fromkeys(ignored))
+    if found and all(period is None for _, _, period in found):
+        titled = _title_period(name, preamble, report)
+        found = [(p, y, titled) for p, y, _ in found]
+    found = [(p, y, period or WHOLE_YEAR) for p, y, period in found]
+
+    rolling = [(p, y, period) for p, y, period in found if period.rolling]
+    if rolling:
+        labels = ", ".join(dict.fromkeys(repr(period.label) for _, _, period in rolling))
+        shown = ", ".join(_year_cell(years, p) for p, _, _ in rolling)
+        report.notes.append(f"columns {labels} ({shown}) not read: twelve months that span "
+                            f"two years are no year's figures")
+    found = [(p, y, _months_known(name, period, found, preamble))
+             for p, y, period in found if not period.rolling]
+    return _larger_periods(found, years, report)
+
+
+def _title_period(name: str, preamble: str, report: LoadReport) -> Period | None:
+    """The one period the title names, for a header of plain years ('Exportaciones ...
+    Enero - junio' over '2022;2023p'), said in `report`; None when it names none. Raises
+    DataError when it names several: which months the years cover cannot be told."""
+    named = [p for p in _periods_in_title(preamble) if not p.rolling]
+    if not named:
+        return None
+    if len(named) > 1:
+        shown = ", ".join(p.text for p in named)
+        raise DataError(f"{name}: the title names several periods ({shown}) over columns of "
+                        f"years only; cannot tell which months the figures cover")
+    period = named[0]
+    if period.last == 0:
+        return period
+    if period.mask != periods.ALL_MONTHS:
+        report.notes.append(f"the title names {period.text}: the year columns are read as "
+                            f"{period.text} of each year")
+    return period
+
+
+def _months_known(name: str, period: Period, found, preamble: str) -> Period:
+    """A year-to-date period whose label does not say its last month ('Año corrido'), given
+    it: the month of the table's month columns, else the month the title names. DataError
+    when neither says."""
+    if period.last:
+        return period
+    months = {p.first for _, _, p in found if p is not None and p.monthly}
+    if len(months) != 1:
+        months = {p.last for p in _periods_in_title(preamble) if not p.rolling and p.last}
+    if len(months) == 1:
+        return period._replace(last=months.pop())
+    raise DataError(f"{name}: the columns {period.label!r} cover the year to date but "
+                    f"neither the header nor the title says to which month")
+
+
+def _larger_periods(found, years, report: LoadReport) -> dict[int, tuple[int, Period]]:
+    """The columns less those a column of the same year covering more months includes
+    (June within January-June), said in `report`: adding both would count June twice."""
+    by_year: dict[int, list[tuple[int, Period]]] = {}
+    for position, year, period in found:
+        by_year.setdefault(year, []).append((position, period))
+    kept: dict[int, tuple[int, Period]] = {}
+    left_out: dict[tuple[str, str], list[str]] = {}
+    for year, year_columns in by_year.items():
+        chosen: list[Period] = []
+        # more months first; the same months twice stay, to be refused by _add_column
+        for position, period in sorted(year_columns, key=lambda c: -bin(c[1].mask).count("1")):
+            wider = next((c for c in chosen if c.mask & period.mask and c.mask != period.mask),
+                         None)
+            if wider is not None:
+                inside = not period.mask & ~wider.mask
+                left_out.setdefault((period.text, wider.text, inside), []).append(
+                    _year_cell(years, position))
+                continue
+            chosen.append(period)
+            kept[position] = (year, period)
+    for (what, wider, inside), shown in left_out.items():
+        why = "they are part of" if inside else "they share months with"
+        report.notes.append(f"the {what} columns ({', '.join(shown)}) not added: {why} the "
+                            f"{wider} columns of the same year")
+    return dict(sorted(kept.items()))
+
+
+def _year_cell(years: list[str], position: int) -> str:
+    """The year of a header cell as written ('2023p' of 'Junio 2023p'), for notes."""
+    cell = years[position] if position < len(years) else ""
+    match = _YEAR_INSIDE.search(cell)
+    return match.group(0).strip() if match else cell.strip()
+
+
+def _add_column(name: str, columns: dict, position: int, key: Column, year_row: int,
+                period: Period | None = None) -> None:
+    """Record that column `position` holds `key`; DataError when another already does."""
     earlier = next((p for p, k in columns.items() if k == key), None)
     if earlier is not None:
-        year, flow = key
+        of = "" if period is None or period.mask == periods.ALL_MONTHS else f" of {period.text}"
         raise DataError(
-            f"{name}: line {year_row + 1}: the year {year} heads two {flow} columns "
-            f"(columns {earlier + 1} and {position + 1}); keep one of them, or the year "
-            f"would be counted twice"
+            f"{name}: line {year_row + 1}: the year {key.year} heads two {key.flow} "
+            f"columns{of} (columns {earlier + 1} and {position + 1}); keep one of them, or "
+            f"the year would be counted twice"
         )
     columns[position] = key
 
@@ -415,7 +771,7 @@ def _checked_rows(body, columns, style, publisher, report) -> list[_Row]:
             report.add(line, "unknown-country", detail)
             continue
         row_values, bad = [], None
-        for position, (year, flow) in columns.items():
+        for position, column in columns.items():
             cell = cells[position] if position < len(cells) else ""
             if numbers.is_missing(cell):
                 continue
@@ -423,7 +779,7 @@ def _checked_rows(body, columns, style, publisher, report) -> list[_Row]:
             if value is None:
                 bad = cell
                 break
-            row_values.append((year, flow, value))
+            row_values.append((column, value))
         if bad is not None:
             report.add(line, "bad-number", f"{bad!r} in {name}")
             continue
@@ -470,8 +826,8 @@ def _without_repeats(rows: list[_Row], report: LoadReport) -> list[_Row]:
 def _saldo_mismatch(cells, row_values, balance_columns, style) -> str:
     """'2022: Saldo 5 vs 3' when the published balance disagrees with X - M beyond rounding."""
     by_year: dict[int, dict[str, Decimal]] = {}
-    for year, flow, value in row_values:
-        by_year.setdefault(year, {})[flow] = value
+    for column, value in row_values:
+        by_year.setdefault(column.year, {})[column.flow] = value
     for position, year in balance_columns.items():
         cell = cells[position] if position < len(cells) else ""
         sides = by_year.get(year, {})
