@@ -360,3 +360,22 @@ def test_a_byte_that_is_no_text_inside_a_code_is_set_aside(chunk, tmp_path, monk
     frame, report = dane_microdata.read_expo(read_source(str(path)))
     assert [(r.line, r.reason) for r in report.set_aside] == [(2, "unknown-country")]
     assert report.balanced
+
+
+def test_figures_of_overlapping_periods_are_refused_and_like_periods_compared(tmp_path):
+    header = "reporter,partner,year,months,flow,value_usd,valuation,source\n"
+    half = tmp_path / "half.csv"
+    half.write_text(header + "COL,MEX,2023,1-6,export,800000000,FOB,DANE anexo\n",
+                    encoding="utf-8")
+    year = tmp_path / "year.csv"
+    year.write_text(header + "COL,MEX,2023,,export,1700000000,FOB,DANE cuadro\n",
+                    encoding="utf-8")
+    with pytest.raises(PaTradeError, match="one for January–June 2023, the other for 2023"):
+        readers.load([str(half), str(year)])
+    again = tmp_path / "again.csv"
+    again.write_text(header + "COL,MEX,2023,1-6,export,800000000.00,FOB,DANE anexo\n",
+                     encoding="utf-8")
+    both = readers.load([str(half), str(again)])
+    assert both.flows["value_usd"].sum() == 800000000
+    assert any("January–June 2023" in line and "counted once" in line
+               for line in both.skipped_duplicates)

@@ -171,11 +171,17 @@ def _period_notes(table: pd.DataFrame) -> list[str]:
     from pa_trade.analysis.coverage import MIXED, combined, part_year_note
 
     notes = []
-    several = table["year"].nunique() > 1
+    per_year = {year: combined(pd_values(rows)) for year, rows in table.groupby("year")}
+    shared = set(per_year.values())
+    if len(per_year) > 1 and len(shared) == 1 and not shared & {MIXED, periods.ALL_MONTHS}:
+        value = shared.pop()  # the title says '..., January–June of each year'
+        notes.append(f"each year covers {periods.months_text(value)} only "
+                     f"({len(periods.months_of(value))} of 12 months), not the whole year")
+        per_year = {}
     for year, rows in table.groupby("year"):
-        value = combined(pd_values(rows))
+        value = per_year.get(year, periods.ALL_MONTHS)
         if value not in (MIXED, periods.ALL_MONTHS):
-            if several:
+            if len(per_year) > 1:
                 notes.append(part_year_note(int(year), value))
             continue
         if value == MIXED:

@@ -256,7 +256,8 @@ def load(
             if item.kind == "workbook":
                 from pa_trade.readers import workbook
 
-                sheets, skipped = workbook.sheets(item, strict=strict)
+                sheets, skipped = workbook.sheets(item, strict=strict,
+                                                  number_style=number_style)
                 items.extend(sheets)
                 loaded.skipped_files.extend(skipped)
             else:
@@ -428,30 +429,31 @@ def _months_text(pairs) -> str:
 def _same_months_once(frames: list[tuple[str, pd.DataFrame]], loaded: Loaded) -> list:
     """The frames, each figure once.
 
-    Where two files give the same partner, flow, valuation and period (a month, or a year for
-    annual figures): with the same figure, the later file's rows are left out and said in
-    `loaded.skipped_duplicates`; with different figures, DataError saying by how much. An
-    annual figure beside monthly ones for the same partner and year is an overlap too
-    (DataError). Monthly files of one year do not overlap.
+    Where two files give the same partner, flow, valuation and period (a month, a year, the
+    months of a cumulative figure): with the same figure, the later file's rows are left out
+    and said in `loaded.skipped_duplicates`; with different figures, DataError saying by how
+    much. Figures of periods that overlap without being the same (a year beside its months,
+    January-June beside the year) are an overlap too (DataError). Monthly files of one year
+    do not overlap.
     """
     import pandas as pd
 
     key = ["reporter", "partner", "year", "flow", "valuation"]
     if _apart([frame for _, frame in frames], key):
         return [frame for _, frame in frames]
+    cell = key + ["month", "months"]
     sums = pd.concat(
-        [frame.groupby(key + ["month"], dropna=False, observed=True)["value_usd"].sum()
+        [frame.groupby(cell, dropna=False, observed=True)["value_usd"].sum()
          .reset_index().assign(file=index) for index, (_, frame) in enumerate(frames)],
         ignore_index=True)
     files_per_key = sums.groupby(key, dropna=False)["file"].transform("nunique")
     shared = sums[files_per_key > 1]
     if shared.empty:
         return [frame for _, frame in frames]
-    _refuse_annual_beside_monthly(shared, key, frames)
-    twice = shared[shared.duplicated(key + ["month"], keep=False)].copy()
+    _refuse_overlapping_periods(shared, key, frames)
+    twice = shared[shared.duplicated(cell, keep=False)].copy()
     if twice.empty:
         return [frame for _, frame in frames]
-    cell = key + ["month"]
     spread = twice.groupby(cell, dropna=False)["value_usd"].agg(lambda v: v.max() - v.min())
     differing = spread[spread >= 0.005]
     if len(differing):
@@ -468,7 +470,8 @@ def _same_months_once(frames: list[tuple[str, pd.DataFrame]], loaded: Loaded) ->
         marked = frame.merge(mine[cell].drop_duplicates().assign(_copy=True), on=cell,
                              how="left")
         out.append(frame[marked["_copy"].isna().to_numpy()])
-        periods = mine[["reporter", "flow", "valuation", "year", "month"]].drop_duplicates()
+        periods = mine[["reporter", "flow", "valuation", "year", "month", "months"]
+                       ].drop_duplicates()
         texts = sorted({_period_text(tuple(row)) for row in periods.itertuples(index=False)})
         origin = frames[int(first[mine.index].min())][0]
         shown = ", ".join(texts[:3]) + (f" and {len(texts) - 3} more" if len(texts) > 3 else "")
@@ -477,33 +480,43 @@ def _same_months_once(frames: list[tuple[str, pd.DataFrame]], loaded: Loaded) ->
     return out
 
 
-def _refuse_annual_beside_monthly(shared: pd.DataFrame, key: list[str], frames) -> None:
-    """DataError when one file gives a year whole and another the same year's months, for
-    the same partner and flow: the months would be counted twice."""
-    annual = shared[shared["month"].isna()]
-    if annual.empty:
-        return
-    monthly = shared[shared["month"].notna()]
-    both = annual.merge(monthly, on=key, suffixes=("", "_other"))
-    both = both[both["file"] != both["file_other"]]
+def _refuse_overlapping_periods(shared: pd.DataFrame, key: list[str], frames) -> None:
+    """DataError when two files give the same partner and flow for periods that overlap
+    without being the same (a year and its months, January-June and the year): some months
+    would be counted twice."""
+    from pa_trade import periods
+    from pa_trade.analysis.coverage import row_masks
+
+    rows = shared.assign(mask=row_masks(shared))
+    both = rows.merge(rows, on=key, suffixes=("", "_other"))
+    both = both[(both["file"] < both["file_other"]) & (both["mask"] != both["mask_other"])
+                & ((both["mask"] & both["mask_other"]) != 0)]
     if both.empty:
         return
     row = both.iloc[0]
-    names = sorted([frames[int(row["file"])][0], frames[int(row["file_other"])][0]])
+    year = int(row["year"])
+    first = periods.describe(int(row["mask"]), year)
+    second = periods.describe(int(row["mask_other"]), year)
     raise DataError(
-        f"{names[0]} and {names[1]} both give {row['reporter']}'s {row['flow']}s "
-        f"({row['valuation']}) with {row['partner']} in {row['year']}, one for the year and "
-        f"the other by month; load only one of them, or the trade would be counted twice")
+        f"{frames[int(row['file'])][0]} and {frames[int(row['file_other'])][0]} both give "
+        f"{row['reporter']}'s {row['flow']}s ({row['valuation']}) with {row['partner']}: one "
+        f"for {first}, the other for {second}; load only one of them, or the months they "
+        f"share would be counted twice")
 
 
 def _period_text(period: tuple) -> str:
     """"Colombia's exports (FOB) in January 2023" for (reporter, flow, valuation, year,
-    month)."""
-    from pa_trade import countries
+    month, months)."""
+    from pa_trade import countries, periods
     from pa_trade.periods import MONTH_NAMES
 
-    reporter, flow, valuation, year, month = period
-    when = str(year) if _missing(month) else f"{MONTH_NAMES[int(month)]} {year}"
+    reporter, flow, valuation, year, month, months = period
+    if not _missing(month):
+        when = f"{MONTH_NAMES[int(month)]} {year}"
+    elif not _missing(months):
+        when = periods.describe(periods.parse_spec(months), int(year))
+    else:
+        when = str(year)
     return f"{countries.name(reporter)}'s {flow}s ({valuation}) in {when}"
 
 
@@ -514,7 +527,7 @@ def _difference(twice: pd.DataFrame, differing: pd.Series, frames) -> str:
     from pa_trade import countries
     from pa_trade.render import human_number
 
-    period = ["reporter", "flow", "valuation", "year", "month"]
+    period = ["reporter", "flow", "valuation", "year", "month", "months"]
     gaps = differing.reset_index(name="gap")
     worst_period = gaps.groupby(period, dropna=False)["gap"].sum().idxmax()
     def within(frame):
