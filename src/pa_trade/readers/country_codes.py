@@ -24,6 +24,7 @@ from pa_trade.errors import DataError
 
 SYSTEMS = ("dian", "iso")
 SYSTEM_NAMES = {"dian": "DIAN's country codes", "iso": "ISO 3166 numeric codes"}
+SHORT = {"dian": "DIAN codes", "iso": "ISO numeric codes"}
 # a reading is decided when the other leaves at least this share of the value unplaced more
 DECISIVE_SHARE = 0.05
 
@@ -97,9 +98,9 @@ def decide(totals: dict[tuple[str, str], float], column: str, alpha_column: str 
         other = next(s for s in SYSTEMS if s != best)
         if agree[best] >= 0.5 and agree[best] > agree[other]:
             return Decision(best, (
-                f"{column} read as {SYSTEM_NAMES[best]}: it agrees with the alpha-3 codes of "
-                f"{alpha_column} on {agree[best]:.1%} of the value ({SYSTEM_NAMES[other]}: "
-                f"{agree[other]:.1%}); the partner is {alpha_column}'s code where it is given"))
+                f"{column} read as {SYSTEM_NAMES[best]}, as {alpha_column} confirms (they "
+                f"agree on {agree[best]:.1%} of the value; {SHORT[other]}: {agree[other]:.1%})"
+                f"; the partner is {alpha_column}'s code where it is given"))
         if len(with_alpha) == len(totals):
             return Decision(best, (
                 f"{column} agrees with neither code system; every row's partner is its "
@@ -111,9 +112,8 @@ def decide(totals: dict[tuple[str, str], float], column: str, alpha_column: str 
     other = next(s for s in SYSTEMS if s != best)
     if unplaced[other] - unplaced[best] >= DECISIVE_SHARE:
         return Decision(best, (
-            f"{column} read as {SYSTEM_NAMES[best]}: read as {SYSTEM_NAMES[other]}, "
-            f"{unplaced[other]:.1%} of the value would be on codes no country has "
-            f"({unplaced[best]:.1%} as {SYSTEM_NAMES[best].split(' ')[0]})"))
+            f"{column} read as {SYSTEM_NAMES[best]} (read as {SHORT[other]}, "
+            f"{unplaced[other]:.1%} of the value would fall on no country)"))
     raise DataError(
         f"{name}: cannot tell whether {column} holds DIAN's country codes or ISO 3166 "
         f"numeric codes: {_example(totals, readings)}, and both readings place "

@@ -636,12 +636,13 @@ def _periods_of_columns(name, lines, header, years, preamble, report):
             blocks[position] = current
     found: list[tuple[int, int, Period | None]] = []
     ignored: list[str] = []
+    not_years: list[str] = []
     for position, cell in enumerate(years[1:], start=1):
         year, rest = split_year(cell)
         own = period_of(rest) if year is not None and rest else None
         if year is None or (rest and own is None):
             if cell.strip():
-                ignored.append(f"column {cell.strip()!r} ignored (not a year)")
+                not_years.append(repr(cell.strip()))
             continue
         block = blocks.get(position)
         if own is None and block is not None and block[1] is None:
@@ -649,6 +650,11 @@ def _periods_of_columns(name, lines, header, years, preamble, report):
                            f"(not a period of the year)")
             continue
         found.append((position, year, own or (block[1] if block else None)))
+    not_years = list(dict.fromkeys(not_years))
+    if not_years:  # one note for them all: variation, contribution, participation ...
+        report.notes.append(f"column{'s' if len(not_years) > 1 else ''} "
+                            f"{', '.join(not_years)} ignored (not "
+                            f"{'years' if len(not_years) > 1 else 'a year'})")
     report.notes.extend(dict.fromkeys(ignored))
     if found and all(period is None for _, _, period in found):
         titled = _title_period(name, preamble, report)
