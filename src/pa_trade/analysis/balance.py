@@ -458,7 +458,11 @@ def _finish(table: pd.DataFrame) -> pd.DataFrame:
     # exports and imports of different months make no balance
     like = x.isna() | m.isna() | ((x == m) & (x != MIXED))
     table["balance_usd"] = table["balance_usd"].where(like)
-    table["months"] = [months_field(a, b) for a, b in zip(x.tolist(), m.tolist(), strict=True)]
+    fields: dict[tuple, str] = {}  # a few distinct pairs of masks among many rows
+    table["months"] = [
+        fields[key] if key in fields else fields.setdefault(key, months_field(a, b))
+        for a, b in zip(x.tolist(), m.tolist(), strict=True)
+        for key in [(None if a != a else a, None if b != b else b)]]
     # plain lists: a Python loop over a column of Arrow strings is slow
     table["status"] = [status_of(b) for b in table["balance_usd"].tolist()]
     given_names = (table["partner_name"].tolist() if "partner_name" in table

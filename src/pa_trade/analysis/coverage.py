@@ -46,27 +46,11 @@ def family(source: str) -> str:
     return source.rsplit(" (", 1)[0] if source.endswith(")") else source
 
 
-def _or(frame: pd.DataFrame, by: list[str], column: str = "mask") -> pd.Series:
-    """The OR of `column` over the groups of `by`, in bulk (one group-by per bit)."""
-    import numpy as np
-    import pandas as pd
-
-    values = frame[column].to_numpy(dtype=np.int64)
-    bits = pd.DataFrame({f"b{b}": (values >> b) & 1 for b in range(12)}, index=frame.index)
-    grouped = pd.concat([frame[by], bits], axis=1).groupby(by, dropna=False, observed=True)
-    present = grouped.max()
-    out = np.zeros(len(present), dtype=np.int64)
-    for b in range(12):
-        out |= present[f"b{b}"].to_numpy(dtype=np.int64) << b
-    return pd.Series(out, index=present.index, name=column)
-
-
 def partner_months(flows: pd.DataFrame) -> pd.Series:
     """The mask of months covered per (reporter, partner, year, flow): the months the
     partner's sources cover for that reporter, flow and year (see the module's docstring)."""
     import pandas as pd
 
-    columns = ["reporter", "partner", "year", "flow", "month", "months", "source"]
     keys = ["reporter", "partner", "year", "flow"]
     if flows.empty:
         index = pd.MultiIndex.from_tuples([], names=keys)
@@ -75,13 +59,36 @@ def partner_months(flows: pd.DataFrame) -> pd.Series:
         # yearly figures of whole years only (published figures, IMF, Comtrade): at once
         index = pd.MultiIndex.from_frame(flows[keys].drop_duplicates())
         return pd.Series(periods.ALL_MONTHS, index=index, dtype="int64", name="mask")
-    rows = flows[columns].drop_duplicates()
-    families = {s: family(s) for s in rows["source"].dropna().unique()}
-    rows = rows.assign(family=rows["source"].map(families).fillna(""), mask=row_masks(rows))
-    per_family = _or(rows, ["reporter", "flow", "year", "family"]).reset_index()
-    pairs = rows[["reporter", "partner", "year", "flow", "family"]].drop_duplicates()
-    pairs = pairs.merge(per_family, on=["reporter", "flow", "year", "family"])
-    return _or(pairs, ["reporter", "partner", "year", "flow"])
+    import numpy as np
+
+    # in integers: each column factorized once, groups found by np.unique on composite keys
+    codes, uniques = {}, {}
+    for column in ("reporter", "partner", "flow", "year"):
+        codes[column], uniques[column] = pd.factorize(flows[column])
+    sources, source_names = pd.factorize(flows["source"], use_na_sentinel=False)
+    family_codes, _ = pd.factorize(np.asarray(
+        [family(s) if isinstance(s, str) else "" for s in source_names], dtype=object))
+    families = family_codes[sources]
+    sizes = {column: len(uniques[column]) for column in codes}
+    masks = row_masks(flows)
+    per_family = ((codes["reporter"] * sizes["flow"] + codes["flow"]) * sizes["year"]
+                  + codes["year"]) * (family_codes.max() + 1) + families
+    found, inverse = np.unique(per_family, return_inverse=True)
+    family_masks = np.zeros(len(found), dtype=np.int64)
+    np.bitwise_or.at(family_masks, inverse, masks)
+    # a partner's figure covers what its sources cover for every partner of the reporter
+    pair = ((codes["reporter"] * sizes["partner"] + codes["partner"]) * sizes["year"]
+            + codes["year"]) * sizes["flow"] + codes["flow"]
+    pairs, at = np.unique(pair, return_inverse=True)
+    out = np.zeros(len(pairs), dtype=np.int64)
+    np.bitwise_or.at(out, at, family_masks[inverse])
+    rest, flow = np.divmod(pairs, sizes["flow"])
+    rest, year = np.divmod(rest, sizes["year"])
+    reporter, partner = np.divmod(rest, sizes["partner"])
+    index = pd.MultiIndex.from_arrays(
+        [uniques["reporter"][reporter], uniques["partner"][partner],
+         uniques["year"][year], uniques["flow"][flow]], names=keys)
+    return pd.Series(out, index=index, name="mask")
 
 
 def combined(masks) -> int:

@@ -294,6 +294,14 @@ def _cell(column, row: int) -> str:
         return raw.decode("cp1252", "replace")
 
 
+def _blank(count: int):
+    """`count` empty strings: the alpha-3 code of a file that has none."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.fill_null(pa.nulls(count, pa.string()), "")
+
+
 def _is_utf8(column) -> bool:
     """Whether text cells are valid UTF-8 (Arrow reads them unchecked, for speed)."""
     import pyarrow as pa
@@ -675,18 +683,18 @@ class _Batches:
             self.pairs.update(zip(unseen, found, strict=True))
         return [self.pairs[pair] for pair in pairs]
 
-    def _keys(self, columns: dict) -> dict:
+    def _keys(self, columns: dict, blank_alpha: bool = True) -> dict:
         """The raw code columns of a batch, as text: the numeric code and the alpha-3 code
         (empty when the file has none)."""
-        import pyarrow as pa
         import pyarrow.compute as pc
 
         code = _as_text(columns[self.layout.partner])
+        keys = {"code": pc.fill_null(code, "")}
         if self.alpha:
-            alpha = pc.fill_null(_as_text(columns[self.alpha]), "")
-        else:
-            alpha = pc.fill_null(pa.nulls(len(code), pa.string()), "")
-        return {"code": pc.fill_null(code, ""), "alpha": alpha}
+            keys["alpha"] = pc.fill_null(_as_text(columns[self.alpha]), "")
+        elif blank_alpha:
+            keys["alpha"] = _blank(len(code))
+        return keys
 
     def _take_typed(self, columns, count: int) -> None:
         """Sum a converted batch by (codes, date[, tariff code]) first, then check dates (and,
@@ -705,7 +713,8 @@ class _Batches:
                 raise _NeedsTextColumns("nan or inf")
             if pc.min(column).as_py() < 0:
                 raise _NeedsTextColumns("a negative value")  # counted for the report there
-        keys = {**self._keys(columns), "date": columns[layout.date]}
+        # without an alpha-3 column, grouping by one more (blank) key would cost for nothing
+        keys = {**self._keys(columns, blank_alpha=False), "date": columns[layout.date]}
         if layout.hs_code in columns:
             keys["hs"] = columns[layout.hs_code]
         table = pa.table({**keys, **{f"value_{v}": array for v, array in values.items()}})
@@ -714,12 +723,12 @@ class _Batches:
         year, month, good_date = _typed_dates(groups["date"])
         if not pc.all(good_date).as_py():
             raise _NeedsTextColumns("a date to check")
+        alpha = groups["alpha"] if self.alpha else _blank(len(groups))
         if not all(_is_utf8(groups[k]) for k in keys if k != "date"):
             # bytes that are no text in the file's encoding: the exact path decodes them
             raise _NeedsLineByLine("a code that is not text")
         if self.system is not None:
-            pairs = list(zip(groups["code"].to_pylist(), groups["alpha"].to_pylist(),
-                             strict=True))
+            pairs = list(zip(groups["code"].to_pylist(), alpha.to_pylist(), strict=True))
             if any(partner is None or why for partner, why in self._mapped(sorted(set(pairs)))):
                 raise _NeedsTextColumns("a code to check")
         if "hs" in keys:
@@ -730,7 +739,7 @@ class _Batches:
         self.report.rows_read += count
         self.report.rows_used += count
         self.partial.append(self._sum(pa.table({
-            "code": groups["code"], "alpha": groups["alpha"], "year": year, "month": month,
+            "code": groups["code"], "alpha": alpha, "year": year, "month": month,
             "hs_code": hs_code,
             **{f"value_{v}": groups[f"value_{v}_sum"] for v in values},
         })))
