@@ -129,14 +129,16 @@ def _with_months(table: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
 
     from pa_trade.analysis import coverage as months
 
-    masks = months.partner_months(rows).droplevel("reporter").unstack("flow")
-    masks = masks.reindex(columns=["export", "import"])
-    masks.columns = ["exports_mask", "imports_mask"]
-    table = table.merge(masks.reset_index(), on=["partner", "year"], how="left")
-    for side in ("exports", "imports"):
-        table[f"{side}_mask"] = table[f"{side}_mask"].where(
-            table[f"{side}_usd"].notna()).astype("Float64").astype("float64")
-    return pd.DataFrame(table)
+    masks = months.partner_months(rows).droplevel("reporter")
+    flows_of = masks.index.get_level_values("flow")
+    where = pd.MultiIndex.from_arrays([table["partner"], table["year"]])
+    table = table.copy()
+    for side, flow in (("exports", "export"), ("imports", "import")):
+        found = masks[flows_of == flow].droplevel("flow").reindex(where).to_numpy(
+            dtype="float64", na_value=float("nan"))
+        table[f"{side}_mask"] = found
+        table.loc[table[f"{side}_usd"].isna(), f"{side}_mask"] = float("nan")
+    return table
 
 
 def period_of(table: pd.DataFrame, years: list[int]) -> str:

@@ -390,11 +390,11 @@ def _value_columns(report: LoadReport) -> str:
 def _without_empty(read: list, loaded: Loaded) -> list:
     """The inputs read, less those with no values at all whose months other inputs give;
     DataError for one whose months nothing else gives."""
-    from pa_trade.readers.dane_microdata import LAYOUTS
-
     empty = [entry for entry in read if entry[2].no_values]
     if not empty:
         return read
+    from pa_trade.readers.dane_microdata import LAYOUTS
+
     full = [entry for entry in read if not entry[2].no_values]
     given: set[tuple[str, int, int]] = set()
     for _, frame, _ in full:

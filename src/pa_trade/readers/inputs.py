@@ -12,15 +12,17 @@ member of it (see readers.load).
 
 from __future__ import annotations
 
-import hashlib
-import zipfile
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from pa_trade.errors import DataError, InputError
 from pa_trade.textio import SourceFile, read_source
+
+if TYPE_CHECKING:  # zipfile is imported when an archive is met: a run on CSVs needs none
+    import zipfile
+    from contextlib import ExitStack
 
 SEPARATOR = " › "
 TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
@@ -162,6 +164,7 @@ def _expand_file(path: str, found: Expansion, stack: ExitStack, in_folder: bool)
         # plain text, or a name that says nothing (a file named by the user is read as text)
         found.inputs.append(Input(read_source(path), "text", in_folder))
         return
+    import zipfile
     p = Path(path)
     try:
         stat = p.stat()
@@ -194,6 +197,8 @@ def _position(kind: str) -> str:
 
 
 def _expand_stdin(found: Expansion, stack: ExitStack) -> None:
+    import zipfile
+
     source = read_source("-")
     kind = kind_of_content(source.head)
     if kind == "zip":
@@ -231,6 +236,7 @@ def _expand_zip(place: _Place, archive: zipfile.ZipFile, found: Expansion,
                 stack: ExitStack) -> None:
     """The members of an archive, nested archives opened in memory."""
     import io
+    import zipfile
 
     for info in sorted(archive.infolist(), key=lambda i: _member_name(i)):
         member = _member_name(info)
@@ -265,6 +271,8 @@ def _expand_zip(place: _Place, archive: zipfile.ZipFile, found: Expansion,
 
 def _fingerprint(info: zipfile.ZipInfo) -> str:
     """A member's content as the archive records it: its CRC-32 and size."""
+    import hashlib
+
     return hashlib.sha256(f"zip:{info.CRC}:{info.file_size}".encode()).hexdigest()
 
 
@@ -272,6 +280,7 @@ def _expand_gzip(place: _Place, opener: Callable, fingerprint: str, kind: str | 
                  found: Expansion, stack: ExitStack, in_folder: bool) -> None:
     """A gzip-compressed file: its content, decompressed as it is read."""
     import gzip
+    import zipfile
 
     def decompressed():
         return gzip.GzipFile(fileobj=opener(), mode="rb")
