@@ -144,14 +144,12 @@ def _with_months(table: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
 def period_of(table: pd.DataFrame, years: list[int]) -> str:
     """The period a balance table covers, for its title (see BalanceResult.period)."""
     from pa_trade import periods
-    from pa_trade.analysis.coverage import MIXED, combined
+    from pa_trade.analysis.coverage import MIXED, year_masks
 
     span = f"{years[0]}" if len(years) == 1 else f"{years[0]}–{years[-1]}"
     if "exports_mask" not in table:
         return span
-    per_year = {year: combined(pd_values(rows))
-                for year, rows in table.groupby("year")}
-    found = set(per_year.values())
+    found = set(year_masks(table).values())
     if len(found) != 1 or MIXED in found or periods.ALL_MONTHS in found:
         return span
     value = found.pop()
@@ -160,33 +158,17 @@ def period_of(table: pd.DataFrame, years: list[int]) -> str:
     return f"{span}, {periods.months_text(value)} of each year"
 
 
-def pd_values(rows: pd.DataFrame) -> list:
-    """The masks of both sides of some rows, sides without figures left out."""
-    return [m for side in ("exports_mask", "imports_mask") for m in rows[side].tolist()
-            if m == m]
-
 
 def _period_notes(table: pd.DataFrame) -> list[str]:
     """Notes on the months the figures cover: part years, and rows whose exports and imports
     cover different months (their balance is left empty)."""
     from pa_trade import periods
-    from pa_trade.analysis.coverage import MIXED, combined, part_year_note
+    from pa_trade.analysis.coverage import MIXED, part_year_notes, year_masks
 
-    notes = []
-    per_year = {year: combined(pd_values(rows)) for year, rows in table.groupby("year")}
-    shared = set(per_year.values())
-    if len(per_year) > 1 and len(shared) == 1 and not shared & {MIXED, periods.ALL_MONTHS}:
-        value = shared.pop()  # the title says '..., January–June of each year'
-        notes.append(f"each year covers {periods.months_text(value)} only "
-                     f"({len(periods.months_of(value))} of 12 months), not the whole year")
-        per_year = {}
-    for year, rows in table.groupby("year"):
-        value = per_year.get(year, periods.ALL_MONTHS)
-        if value not in (MIXED, periods.ALL_MONTHS):
-            if len(per_year) > 1:
-                notes.append(part_year_note(int(year), value))
-            continue
+    notes = part_year_notes(table, single=False)
+    for year, value in year_masks(table).items():
         if value == MIXED:
+            rows = table[table["year"] == year]
             found = {}
             for row in rows.itertuples(index=False):
                 for side in ("exports", "imports"):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pa_trade import countries, products
-from pa_trade.analysis.coverage import like
+from pa_trade.analysis.coverage import like, part_year_notes
 from pa_trade.errors import DataError
 
 if TYPE_CHECKING:
@@ -171,7 +171,7 @@ def composition(
         periods=periods,
     )
     if result.period == _span(result.years):  # the title names no months: the notes do
-        result.notes += _part_year_notes(periods)
+        result.notes += part_year_notes(periods)
     return result
 
 
@@ -443,19 +443,6 @@ def _unlike_notes(periods: pd.DataFrame, names: dict, gl: bool) -> list[str]:
                      f"{period_words(x, year)}, imports {period_words(m, year)}: {what}")
     return capped(notes, "partner-years without a balance for the same reason")
 
-
-def _part_year_notes(periods: pd.DataFrame) -> list[str]:
-    """Per year whose partner-years all cover one part year: which months."""
-    from pa_trade import periods as months
-    from pa_trade.analysis.balance import pd_values
-    from pa_trade.analysis.coverage import MIXED, combined, part_year_note
-
-    notes = []
-    for year, rows in periods.groupby("year"):
-        value = combined(pd_values(rows))
-        if value not in (MIXED, months.ALL_MONTHS):
-            notes.append(part_year_note(int(year), value))
-    return notes
 
 
 def _span(years: list[int]) -> str:

@@ -189,3 +189,30 @@ def side_months(flows: pd.DataFrame, reporters, years=None) -> pd.Series:
     if years is not None:
         rows = rows[rows["year"].isin(list(years))]
     return partner_months(rows)
+
+
+def side_masks(rows: pd.DataFrame) -> list:
+    """The masks of both sides (exports_mask, imports_mask) of some rows, sides without
+    figures left out."""
+    return [m for side in ("exports_mask", "imports_mask") for m in rows[side].tolist()
+            if m == m]
+
+
+def year_masks(table: pd.DataFrame) -> dict[int, int]:
+    """The months each year's figures cover: one mask, or MIXED where they differ."""
+    return {int(year): combined(side_masks(rows)) for year, rows in table.groupby("year")}
+
+
+def part_year_notes(table: pd.DataFrame, single: bool = True) -> list[str]:
+    """Notes on the years whose figures all cover one part year: one per year, or one for
+    all when several years cover the same months ('each year covers January–June only').
+    `single=False`: nothing for a lone year (the title says it)."""
+    masks = year_masks(table)
+    partial = {y: m for y, m in masks.items() if m not in (MIXED, periods.ALL_MONTHS)}
+    if len(masks) > 1 and len(partial) == len(masks) and len(set(partial.values())) == 1:
+        value = next(iter(partial.values()))
+        return [f"each year covers {periods.months_text(value)} only "
+                f"({len(periods.months_of(value))} of 12 months), not the whole year"]
+    if len(masks) == 1 and not single:
+        return []
+    return [part_year_note(year, value) for year, value in sorted(partial.items())]

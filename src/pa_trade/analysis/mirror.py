@@ -251,14 +251,13 @@ def _period_notes(result: MirrorResult) -> list[str]:
     """Part years the title cannot say (it says one period shared by every figure): per
     year, the months all its figures cover, or per direction where a year's differ."""
     from pa_trade import periods
-    from pa_trade.analysis.balance import pd_values
-    from pa_trade.analysis.coverage import MIXED, combined
+    from pa_trade.analysis.coverage import MIXED, combined, side_masks
 
     if _title_has_months(result):
         return []
     notes = []
     for year, rows in result.table.groupby("year"):
-        value = combined(pd_values(rows))
+        value = combined(side_masks(rows))
         if value == periods.ALL_MONTHS:
             continue
         if value != MIXED:

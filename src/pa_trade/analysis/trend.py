@@ -159,7 +159,13 @@ def trend(
     import pandas as pd
 
     from pa_trade.analysis.balance import coverage, period_of
-    from pa_trade.analysis.coverage import combined, like, months_field, side_months
+    from pa_trade.analysis.coverage import (
+        combined,
+        like,
+        months_field,
+        part_year_notes,
+        side_months,
+    )
     from pa_trade.analysis.mirror import reported
 
     valuation = valuation.upper()
@@ -236,7 +242,7 @@ def trend(
         consecutive & _same_months(table["trade_mask"]))
     shown = table[table["year"].isin(window)]
     if period_of(shown, window) == _span(window):  # the title names no months: say them here
-        notes += _part_year_notes(shown)
+        notes += part_year_notes(shown)
     notes += _months_notes(table, window, partner_name, consecutive)
     table["reporter"] = reporter
     table["partner"] = partner_code
@@ -313,19 +319,6 @@ def _months_notes(table: pd.DataFrame, window: list[int], partner_name: str,
                          f"{period_words(now, year)} against {period_words(then, year - 1)}")
     return notes
 
-
-def _part_year_notes(table: pd.DataFrame) -> list[str]:
-    """Per year whose figures all cover one part year: which months (balance's wording)."""
-    from pa_trade import periods
-    from pa_trade.analysis.balance import pd_values
-    from pa_trade.analysis.coverage import MIXED, combined, part_year_note
-
-    notes = []
-    for year, rows in table.groupby("year"):
-        value = combined(pd_values(rows))
-        if value not in (MIXED, periods.ALL_MONTHS):
-            notes.append(part_year_note(int(year), value))
-    return notes
 
 
 def _and(words: list[str]) -> str:
