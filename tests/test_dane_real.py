@@ -192,14 +192,12 @@ def test_a_real_month_rewritten_with_iso_codes_gives_every_partner(tmp_path, alp
     loaded = readers.load([str(path)], strict=True, use_cache=False)
     assert loaded_sums(loaded.flows) == direct_sums(original)
     assert loaded.reports[0].country_codes == "iso"
-    # read as DIAN's codes, value would go to the wrong countries: what a guess would do
-    forced = readers.load([str(path)], use_cache=False, codes="dian")
-    wrong = loaded_sums(forced.flows)
-    if alpha:  # the alpha-3 code still names the partner; the disagreement is reported
-        assert wrong == direct_sums(original)
-        assert any("name different partners" in n for n in forced.reports[0].notes)
-    else:
-        assert wrong.get("NGA", 0) > 0 and wrong != direct_sums(original)
+    # forcing DIAN's codes, which the codes contradict, is refused: a guess would send the
+    # Netherlands' exports to Nigeria
+    from pa_trade.errors import DataError
+
+    with pytest.raises(DataError, match="--country-codes dian contradicts the file's own codes"):
+        readers.load([str(path)], use_cache=False, codes="dian")
 
 
 def test_padded_numbers_and_dash_zeros_read_to_the_cent(tmp_path):

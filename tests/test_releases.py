@@ -68,7 +68,7 @@ def test_a_yearly_zip_of_monthly_zips_reads_each_month_once(run):
     assert febrero.position == "row"
     result = run("balance", "colombia", "-d", str(path), "-f", "csv", "--totals")
     assert result.exit_code == 0, result.stderr
-    assert "each read once: 2 from the CSV, 1 from the Stata (.dta)" in result.stderr
+    assert "compared and counted once: 2 from the CSV, 1 from the Stata (.dta)" in result.stderr
     world = next(line for line in result.stdout.splitlines() if line.startswith("COL,WLD,"))
     total = sum(v for (p, _, _), v in expected_sums("Expo_2022.zip").items() if p == "WLD")
     assert world.split(",")[4:6] == ["1-3", f"{total:.2f}".rstrip("0").rstrip(".")]
@@ -172,12 +172,12 @@ def test_strict_passes_on_clean_releases(run, fmt):
         assert result.exit_code == 0, result.stderr
 
 
-def test_strict_fails_on_a_member_of_no_known_layout_as_on_a_stray_file(run):
-    # a text file inside an archive is treated as one in a folder: named, or with --strict
-    # an error; the months and formats of the archive are no reason to fail
+def test_a_member_of_no_known_layout_is_named_and_does_not_fail_strict(run):
+    # a text file inside an archive is part of what was downloaded (a readme beside the
+    # months): named and skipped, never a reason for --strict to fail
     result = run("balance", "colombia", "-d", str(RELEASES / "Expo_2022.zip"), "--strict")
-    assert result.exit_code == 1
-    assert "LEAME.txt: line 1: unknown layout" in result.stderr
+    assert result.exit_code == 0, result.stderr
+    assert "skipped" in result.stderr and "LEAME.txt: line 1: unknown layout" in result.stderr
 
 
 def test_import_microdata_with_iso_codes_read_by_evidence(tmp_path):
@@ -212,3 +212,86 @@ def test_import_microdata_with_iso_codes_read_by_evidence(tmp_path):
     # DIAN's 999 'not declared' is no ISO code, and no ISO code is 999: read alike
     assert "ZZZ" in set(ours["partner"]) and not loaded.reports[0].set_aside
     pd.testing.assert_frame_equal(ours, theirs)
+
+
+# --- the same month in several formats: compared, never assumed ---------------------------
+
+def month_members(tmp_path, month: str = "01. Enero 2022.zip") -> dict[str, bytes]:
+    import io as _io
+
+    with zipfile.ZipFile(RELEASES / "Expo_2022.zip") as outer, zipfile.ZipFile(
+            _io.BytesIO(outer.read(month))) as inner:
+        return {name: inner.read(name) for name in inner.namelist()}
+
+
+def test_members_that_give_other_figures_are_said_by_how_much(tmp_path):
+    members = month_members(tmp_path)
+    lines = members["Enero.csv"].decode("latin-1").split("\r\n")
+    cells = lines[1].split(";")
+    value = cells[COLUMNS_INDEX["FOBDOL"]]
+    cells[COLUMNS_INDEX["FOBDOL"]] = str(int(value.split(",")[0]) + 1_000_000) + ",00"
+    lines[1] = ";".join(cells)
+    (tmp_path / "Enero.csv").write_bytes("\r\n".join(lines).encode("latin-1"))
+    (tmp_path / "Enero.dta").write_bytes(members["Enero.dta"])
+    loaded = readers.load([str(tmp_path)], use_cache=False)
+    (report,) = loaded.reports
+    (note,) = [n for n in report.notes if "gives other figures" in n]
+    assert note.startswith("Enero.dta, the same month in Stata (.dta), gives other figures")
+    assert "1 partner(s) differ, most United States (by US$ 1.0 M)" in note
+
+
+COLUMNS_INDEX = {name: i for i, name in enumerate(
+    "FECH ADUA PAIS COD_PAI4 COD_SAL1 COD_SAL DPTO2 VIA BANDERA REGIM MODAD FINALID CER_ORI1 "
+    "SISESP POSAR DPTO1 UNID CODUNI2 CANTI PBK PNK FOBDOL FOBPES AGRENA FLETES SEGURO "
+    "OTROSG".split())}
+
+
+def test_a_csv_with_some_values_missing_gives_way_to_a_complete_dta(tmp_path):
+    members = month_members(tmp_path)
+    lines = members["Enero.csv"].decode("latin-1").split("\r\n")
+    for index in range(1, 9):  # eight lines lost their FOBDOL
+        cells = lines[index].split(";")
+        cells[COLUMNS_INDEX["FOBDOL"]] = ""
+        lines[index] = ";".join(cells)
+    (tmp_path / "Enero.csv").write_bytes("\r\n".join(lines).encode("latin-1"))
+    (tmp_path / "Enero.dta").write_bytes(members["Enero.dta"])
+    loaded = readers.load([str(tmp_path)], use_cache=False)
+    (report,) = loaded.reports
+    assert report.file.endswith("Enero.dta") and not report.set_aside
+    assert any("Enero.csv, the same month in CSV, has no FOBDOL on 8 of its 24 rows" in n
+               for n in report.notes)
+    january = {k: v for k, v in expected_sums("Expo_2022.zip").items() if k[2] == 1}
+    assert by_partner_month(loaded.flows) == january
+
+
+def test_files_of_one_name_but_other_months_are_both_read(tmp_path):
+    (tmp_path / "expo.csv").write_bytes(month_members(tmp_path)["Enero.csv"])
+    (tmp_path / "expo.dta").write_bytes(month_members(tmp_path, "03. Marzo 2022.zip")[
+        "Marzo.dta"])
+    loaded = readers.load([str(tmp_path)], use_cache=False)
+    assert len(loaded.reports) == 2 and not loaded.bundles_read_once
+    assert set(loaded.flows["month"]) == {1, 3}
+
+
+def test_a_damaged_dta_in_a_folder_is_an_error_never_a_lost_month(run, tmp_path):
+    members = month_members(tmp_path)
+    (tmp_path / "Enero.csv").write_bytes(members["Enero.csv"])
+    (tmp_path / "Febrero.dta").write_bytes(month_members(tmp_path, "02. Febrero 2022.zip")[
+        "Febrero.dta"][:900])
+    result = run("balance", "colombia", "-d", str(tmp_path))
+    assert result.exit_code == 1
+    assert "Febrero.dta: not a Stata (.dta) file that can be read" in result.stderr
+
+
+def test_a_dta_that_holds_no_microdata_is_named_and_fails_strict(run, tmp_path):
+    import pandas as pd
+
+    (tmp_path / "Enero.csv").write_bytes(month_members(tmp_path)["Enero.csv"])
+    pd.DataFrame({"ciudad": ["Bogotá"], "poblacion": [7_900_000]}).to_stata(
+        tmp_path / "ciudades.dta", write_index=False)
+    loose = run("balance", "colombia", "-d", str(tmp_path), "-f", "csv")
+    assert loose.exit_code == 0
+    assert "skipped" in loose.stderr and "ciudades.dta: a Stata (.dta) file whose columns" in (
+        loose.stderr)
+    strict = run("balance", "colombia", "-d", str(tmp_path), "--strict")
+    assert strict.exit_code == 1 and "--strict: " in strict.stderr

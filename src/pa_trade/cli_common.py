@@ -115,16 +115,19 @@ def load_data(data_paths, layout, number_style, strict, quiet, products=True, va
                           codes=meta.get(COUNTRY_CODES))
     notes = []
     if meta.get(MONTHS):
-        from pa_trade.analysis.coverage import keep_months
         from pa_trade.errors import DataError
+        from pa_trade.flows import covered_text, keep_months
         from pa_trade.periods import months_text
 
         before = loaded.flows
         loaded.flows, notes = keep_months(before, meta[MONTHS])
         if loaded.flows.empty and not before.empty:
-            raise DataError(f"--months {months_text(meta[MONTHS])}: none of the loaded "
-                            f"figures is monthly for those months ({'; '.join(notes)})")
+            why = f" ({'; '.join(notes)})" if notes else ""
+            raise DataError(f"--months {months_text(meta[MONTHS])}: no figure of the loaded data "
+                            f"covers only those months; they cover {covered_text(before)}{why}")
     if not quiet:
+        from pa_trade.readers.report import report_lines
+
         for line in report_lines(loaded):
             click.echo(f"pa-trade: {line}", err=True)
         for note in notes:
@@ -135,63 +138,6 @@ def load_data(data_paths, layout, number_style, strict, quiet, products=True, va
     return loaded, builtin
 
 
-def _bundle_lines(bundles: list[tuple[str, list[str], str]]) -> list[str]:
-    """One line per archive or folder whose months come in several formats: how many, and
-    from which format each was read."""
-    from collections import Counter
-    from pathlib import Path
-
-    from pa_trade.readers.inputs import SEPARATOR
-
-    groups: dict[str, list[tuple[str, list[str], str]]] = {}
-    for chosen, others, read_as in bundles:
-        where = chosen.split(SEPARATOR)[0] if SEPARATOR in chosen else str(Path(chosen).parent)
-        groups.setdefault(where, []).append((chosen, others, read_as))
-    out = []
-    for where, entries in groups.items():
-        if len(entries) == 1:
-            chosen, others, read_as = entries[0]
-            out.append(f"{chosen}: read once, from its {read_as}; {', '.join(others)} "
-                       f"{'holds' if len(others) == 1 else 'hold'} the same data in other "
-                       f"formats")
-            continue
-        formats = Counter(read_as for _, _, read_as in entries)
-        read = ", ".join(f"{n} from the {fmt}" for fmt, n in formats.most_common())
-        out.append(f"{where}: {len(entries)} files come in several formats (CSV, Stata, "
-                   f"SPSS) with the same data; each read once: {read}")
-    return out
-
-
-def report_lines(loaded) -> list[str]:
-    """What the load report says on stderr: files skipped, then each file's account. A note
-    that several files of one archive or folder share (the number style, the code system)
-    is said once, for the first of them, with how many more it holds for."""
-    import re
-
-    out = [f"skipped {duplicate}" for duplicate in loaded.skipped_duplicates]
-    out += [f"skipped {why}" for why in loaded.skipped_files]
-    out += _bundle_lines(loaded.bundles_read_once)
-    shared: dict[str, list[str]] = {}
-    lines: list[tuple[str, str]] = []
-    for report in loaded.reports:
-        for note in report.notes:
-            shape = re.sub(r"\d[\d.,]*", "#", note)
-            shared.setdefault(shape, []).append(report.file)
-        for line in report.summary_lines():
-            lines.append((report.file, line))
-    said: set[str] = set()
-    for file, line in lines:
-        prefix = f"{file}: note: "
-        if line.startswith(prefix):
-            shape = re.sub(r"\d[\d.,]*", "#", line[len(prefix):])
-            files = shared.get(shape, [file])
-            if len(files) > 2:
-                if shape in said:
-                    continue
-                said.add(shape)
-                line += f" (and so in {len(files) - 1} more files)"
-        out.append(line)
-    return out
 
 
 @cache

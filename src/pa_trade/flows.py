@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pa_trade import periods
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -104,3 +106,75 @@ def to_tidy_csv(frame: pd.DataFrame, out) -> None:
     table = frame[columns].copy()
     table["value_usd"] = [format_usd(v) for v in frame["value_usd"]]
     table.to_csv(out, index=False, lineterminator="\n")
+
+
+def row_masks(frame: pd.DataFrame):
+    """The mask of the months each row covers (numpy array): its month, the months of a
+    yearly figure, or the whole year."""
+    import numpy as np
+
+    month = frame["month"].to_numpy(dtype="float64", na_value=np.nan)
+    out = np.full(len(frame), periods.ALL_MONTHS, dtype=np.int64)
+    monthly = ~np.isnan(month)
+    out[monthly] = np.left_shift(1, month[monthly].astype(np.int64) - 1)
+    if "months" in frame:
+        given = frame["months"]
+        some = given.notna().to_numpy() & ~monthly
+        if some.any():
+            specs = {text: periods.parse_spec(text) for text in given[some].unique()}
+            out[some] = given[some].map(specs).to_numpy(dtype=np.int64)
+    return out
+
+
+def source_family(source: str) -> str:
+    """'DANE export microdata' for 'DANE export microdata (Enero.csv)'."""
+    # the first bracket: a file may be named 'Enero (1).csv' by the browser that saved it
+    return source.split(" (", 1)[0] if source.endswith(")") else source
+
+
+def keep_months(flows: pd.DataFrame, wanted: int) -> tuple[pd.DataFrame, list[str]]:
+    """The flows of the months `wanted` only (--months), and notes on what could not be
+    narrowed: a figure covering some of those months and others too (a whole year, a
+    cumulative column) is left out, and its sources named. Monthly figures are kept for the
+    months asked."""
+    import numpy as np
+
+    if flows.empty:
+        return flows, []
+    masks = row_masks(flows)
+    inside = (masks & ~wanted) == 0
+    straddling = ~inside & ((masks & wanted) != 0)
+    notes = []
+    for cumulative in (False, True):
+        chosen = straddling & (flows["months"].notna().to_numpy() == cumulative)
+        if not chosen.any():
+            continue
+        dropped = flows[chosen]
+        sources = sorted(dropped["source"].dropna().unique())
+        named = "; ".join(sources[:3]) + (f" and {len(sources) - 3} more" if len(sources) > 3
+                                          else "")
+        if cumulative:
+            spans = sorted({periods.months_text(periods.parse_spec(m))
+                            for m in dropped["months"].unique()})
+            what = f"cumulative figures ({', '.join(spans)})"
+        else:
+            what = "whole-year figures"
+        notes.append(f"{what} of {named} cannot be narrowed to "
+                     f"{periods.months_text(wanted)}: left out "
+                     f"({int(np.count_nonzero(chosen)):,} rows)")
+    return flows[inside], notes
+
+
+def covered_text(flows: pd.DataFrame) -> str:
+    """'January–June 2023' or '2021-2022, January–June 2023': what some flows cover."""
+    import numpy as np
+
+    if flows.empty:
+        return "nothing"
+    masks = row_masks(flows)
+    years = flows["year"].to_numpy()
+    parts = []
+    for year in sorted(set(years.tolist())):
+        value = int(np.bitwise_or.reduce(masks[years == year]))
+        parts.append(periods.describe(value, int(year)))
+    return ", ".join(parts)

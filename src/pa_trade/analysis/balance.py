@@ -159,9 +159,10 @@ def period_of(table: pd.DataFrame, years: list[int]) -> str:
 
 
 
-def _period_notes(table: pd.DataFrame) -> list[str]:
+def _period_notes(table: pd.DataFrame, monthly: set[str] | None = None) -> list[str]:
     """Notes on the months the figures cover: part years, and rows whose exports and imports
-    cover different months (their balance is left empty)."""
+    cover different months (their balance is left empty). `monthly`: the sides ('exports',
+    'imports') whose figures are all monthly, which --months can narrow."""
     from pa_trade import periods
     from pa_trade.analysis.coverage import MIXED, part_year_notes, year_masks
 
@@ -169,14 +170,15 @@ def _period_notes(table: pd.DataFrame) -> list[str]:
     for year, value in year_masks(table).items():
         if value == MIXED:
             rows = table[table["year"] == year]
-            found = {}
+            found: dict[tuple[str, int], list[str]] = {}
             for row in rows.itertuples(index=False):
                 for side in ("exports", "imports"):
                     mask = getattr(row, f"{side}_mask")
                     if mask == mask and mask not in (MIXED,):
-                        found.setdefault(int(mask), []).append(row.partner_name)
-            parts = [f"{periods.describe(m, year)}: {_few(names)}"
-                     for m, names in sorted(found.items(), key=lambda i: -len(i[1]))]
+                        found.setdefault((side, int(mask)), []).append(row.partner_name)
+            parts = [f"{side} {periods.describe(m, year)}: {_few(names)}"
+                     for (side, m), names in sorted(found.items(),
+                                                    key=lambda i: (i[0][0], -len(i[1])))]
             notes.append(f"in {year} the figures do not all cover the same months ("
                          f"{'; '.join(parts)})")
     unlike = table[table["exports_mask"].notna() & table["imports_mask"].notna()
@@ -185,13 +187,30 @@ def _period_notes(table: pd.DataFrame) -> list[str]:
         first = unlike.iloc[0]
         x, m = int(first["exports_mask"]), int(first["imports_mask"])
         common = x & m if x != MIXED and m != MIXED else 0
-        hint = (f"; --months {periods.spec(common)} compares like with like" if common
-                else "")
+        fixed = sorted({"exports", "imports"} - (monthly if monthly is not None else set()))
+        if common and not fixed:
+            hint = f"; --months {periods.spec(common)} compares like with like"
+        elif common:
+            hint = (f"; the {' and '.join(fixed)} are yearly or cumulative figures, which "
+                    f"--months cannot narrow: load the other side for the same months")
+        else:
+            hint = ""
         notes.append(
             f"no balance where exports and imports cover different months: "
             f"{_few(sorted(set(unlike['partner_name'])))} (e.g. {first['year']}: exports "
             f"{_months_or_mixed(x)}, imports {_months_or_mixed(m)}){hint}")
     return notes
+
+
+def _monthly_sides(flows: pd.DataFrame, reporters) -> set[str]:
+    """'exports', 'imports': the sides whose figures of these reporters are all monthly."""
+    mine = flows[flows["reporter"].isin(list(reporters))]
+    out = set()
+    for flow, side in (("export", "exports"), ("import", "imports")):
+        rows = mine[mine["flow"] == flow]
+        if rows.empty or rows["month"].notna().all():
+            out.add(side)
+    return out
 
 
 def _months_or_mixed(value: int) -> str:
@@ -306,7 +325,7 @@ def balance(
         )
     finished = _finish(table)
     if period_notes:
-        notes += _period_notes(finished)
+        notes += _period_notes(finished, _monthly_sides(flows, [reporter]))
     return BalanceResult(finished, reporter, _years(table), valuation, notes)
 
 
@@ -377,7 +396,8 @@ def bloc_balance(
                       ignore_index=True)
     finished = _finish(table)
     result = BalanceResult(finished, bloc.code, _years(table), valuation,
-                           notes + _period_notes(finished))
+                           notes + _period_notes(finished,
+                                                 _monthly_sides(flows, bloc.members)))
     result.reporter_name = bloc.name_en
     return result
 

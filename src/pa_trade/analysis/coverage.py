@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pa_trade import periods
+from pa_trade.flows import row_masks, source_family
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -23,27 +24,8 @@ MIXED = -1  # a sum of figures that cover different months
 NOTES_SHOWN = 6  # notes of one kind listed one by one; the rest are counted
 
 
-def row_masks(frame: pd.DataFrame):
-    """The mask of the months each row covers (numpy array): its month, the months of a
-    yearly figure, or the whole year."""
-    import numpy as np
-
-    month = frame["month"].to_numpy(dtype="float64", na_value=np.nan)
-    out = np.full(len(frame), periods.ALL_MONTHS, dtype=np.int64)
-    monthly = ~np.isnan(month)
-    out[monthly] = np.left_shift(1, month[monthly].astype(np.int64) - 1)
-    if "months" in frame:
-        given = frame["months"]
-        some = given.notna().to_numpy() & ~monthly
-        if some.any():
-            specs = {text: periods.parse_spec(text) for text in given[some].unique()}
-            out[some] = given[some].map(specs).to_numpy(dtype=np.int64)
-    return out
 
 
-def family(source: str) -> str:
-    """'DANE export microdata' for 'DANE export microdata (Enero.csv)'."""
-    return source.rsplit(" (", 1)[0] if source.endswith(")") else source
 
 
 def partner_months(flows: pd.DataFrame) -> pd.Series:
@@ -67,7 +49,7 @@ def partner_months(flows: pd.DataFrame) -> pd.Series:
         codes[column], uniques[column] = pd.factorize(flows[column])
     sources, source_names = pd.factorize(flows["source"], use_na_sentinel=False)
     family_codes, _ = pd.factorize(np.asarray(
-        [family(s) if isinstance(s, str) else "" for s in source_names], dtype=object))
+        [source_family(s) if isinstance(s, str) else "" for s in source_names], dtype=object))
     families = family_codes[sources]
     sizes = {column: len(uniques[column]) for column in codes}
     masks = row_masks(flows)
@@ -117,30 +99,8 @@ def months_field(exports_mask, imports_mask) -> str:
     return "; ".join(f"{side} {periods.spec(int(mask))}" for side, mask in sides.items())
 
 
-def keep_months(flows: pd.DataFrame, wanted: int) -> tuple[pd.DataFrame, list[str]]:
-    """The flows of the months `wanted` only (--months), and notes on what could not be
-    narrowed: a figure covering some of those months and others too (a whole year, a
-    cumulative column) is left out, and its sources named. Monthly figures are kept for the
-    months asked."""
-    import numpy as np
 
-    if flows.empty:
-        return flows, []
-    masks = row_masks(flows)
-    inside = (masks & ~wanted) == 0
-    straddling = ~inside & ((masks & wanted) != 0)
-    notes = []
-    if straddling.any():
-        dropped = flows[straddling]
-        sources = sorted({family(s) for s in dropped["source"].dropna().unique()})
-        yearly = dropped["month"].isna().all()
-        what = "yearly figures" if yearly else "figures"
-        notes.append(
-            f"--months {periods.months_text(wanted)}: {what} of "
-            f"{', '.join(sources[:4])}{' and others' if len(sources) > 4 else ''} cover months "
-            f"outside those asked and cannot be narrowed; left out "
-            f"({int(np.count_nonzero(straddling)):,} rows)")
-    return flows[inside], notes
+
 
 
 def period_words(mask, year: int) -> str:

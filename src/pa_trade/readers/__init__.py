@@ -263,15 +263,12 @@ def load(
             else:
                 items.append(item)
         stdin = {"read": False}
-        bundles = _bundles(items)
-        for group in bundles:
-            chosen = _read_bundle(group, loaded, seen, asked, use_cache, strict, stdin)
-            if chosen is None:
-                continue
-            item, frame, report = chosen
-            if strict and report.set_aside:
-                raise DataError(f"--strict: {report.first_problem()}")
-            read.append(chosen)
+        for group in _bundles(items):
+            for chosen in _read_bundle(group, loaded, seen, asked, use_cache, strict, stdin):
+                item, frame, report = chosen
+                if strict and report.set_aside:
+                    raise DataError(f"--strict: {report.first_problem()}")
+                read.append(chosen)
     read = _without_empty(read, loaded)
     loaded.reports.extend(report for _, _, report in read)
     if not read:
@@ -283,16 +280,29 @@ def load(
 
 
 def _read_bundle(group: list[Input], loaded: Loaded, seen: dict[str, str], asked: dict,
-                 use_cache: bool, strict: bool, stdin: dict):
-    """(input, flows, report) of the member of a bundle that is read (the first with
-    values), or None when every member is skipped; a lone input is a bundle of one."""
+                 use_cache: bool, strict: bool, stdin: dict) -> list:
+    """[(input, flows, report)] of a bundle: the member counted, or every member when they
+    turn out to be different data; [] when every member is skipped. A lone input is a
+    bundle of one.
+
+    Every member of a bundle is read (each from the cache of parsed files once parsed), so
+    that they can be compared: the one with the fewest rows without a value is counted (the
+    CSV, the .dta, the .sav, in that order, among equals), the others are said, and where
+    two with values differ, by how much.
+    """
     import gzip
     import zipfile
     import zlib
 
-    tried: list[tuple[Input, LoadReport]] = []
+    from pa_trade.readers.dane_microdata import NotMicrodata
+    from pa_trade.readers.inputs import SEPARATOR
+
+    results = []
     for item in group:
         src = item.source
+        # a member of an archive (not a sheet of a workbook): what the download holds
+        member = item.name.rsplit(SEPARATOR, 1)[0].lower().endswith((".zip", ".gz")) if (
+            SEPARATOR in item.name) else False
         if item.name == "<stdin>":
             # standard input can be read once: a second '-' is the same input again
             if stdin["read"]:
@@ -301,47 +311,53 @@ def _read_bundle(group: list[Input], loaded: Loaded, seen: dict[str, str], asked
             stdin["read"] = True
         try:
             if src.digest in seen:
-                loaded.skipped_duplicates.append(
-                    f"{src.name} (same content as {seen[src.digest]})")
+                if seen[src.digest] != src.name:
+                    loaded.skipped_duplicates.append(
+                        f"{src.name} (same content as {seen[src.digest]})")
+                if len(group) > 1:
+                    return []  # the bundle it belongs to was read already
                 continue
             seen[src.digest] = src.name
             if item.in_folder and asked["layout"] is None:
-                # a stray file in a data folder (notes, a README as .txt) is named, not fatal
+                # a stray file in a data folder (notes, a README as .txt) is named, not fatal;
+                # in an archive it is part of what was downloaded, never a reason to fail
                 try:
                     _recognised(item)
                 except DataError as exc:
-                    if strict:
+                    if strict and not member:
                         raise DataError(f"--strict: {exc}") from None
                     loaded.skipped_files.append(str(exc))
                     continue
-            result = _read_cached(item, asked, use_cache)
-        except (zipfile.BadZipFile, zlib.error, EOFError, gzip.BadGzipFile) as exc:
-            raise DataError(f"{item.name}: damaged, cannot be decompressed ({exc})") from None
-        if result is None:  # a binary file of no known layout, found in a folder
-            continue
-        frame, report = result
-        if report.no_values and item is not group[-1]:
-            tried.append((item, report))
-            continue
-        _say_bundle(group, item, report, tried, loaded)
-        return item, frame, report
-    return None
+            try:
+                frame, report = _read_cached(item, asked, use_cache)
+            except NotMicrodata as exc:
+                if not item.in_folder or asked["layout"] is not None:
+                    raise
+                if strict and not member:
+                    raise DataError(f"--strict: {exc}") from None
+                loaded.skipped_files.append(str(exc))
+                continue
+        except (zipfile.BadZipFile, zlib.error, EOFError, gzip.BadGzipFile,
+                NotImplementedError, RuntimeError) as exc:
+            # damaged data, a compression method or an encryption zipfile cannot read
+            raise DataError(f"{item.name}: cannot be decompressed ({exc})") from None
+        results.append((item, frame, report))
+    if len(results) < 2:
+        return results
+    months = [_months_of(frame) for _, frame, report in results if not report.no_values]
+    if any(m != months[0] for m in months[1:]):
+        return results  # the same name, but not the same months: different data
+    return [_choose_member(results, loaded)]
 
 
 def _read_cached(item: Input, asked: dict, use_cache: bool):
-    """(flows, report) of one input, from the cache of parsed files when it is there; None
-    for a Stata or SPSS file found in a folder that holds no microdata."""
+    """(flows, report) of one input, from the cache of parsed files when it is there."""
     cache_key = cache.key(item.source, {**asked, "kind": item.kind}) if use_cache else None
     cached = cache.get(cache_key, item.name)
     if cached:
         return cached
-    try:
-        frame, report = read_input(item, asked["layout"], asked["number_style"],
-                                   asked["products"], asked["valuations"], asked["codes"])
-    except DataError:
-        if item.in_folder and item.kind in ("stata", "spss") and asked["layout"] is None:
-            return None
-        raise
+    frame, report = read_input(item, asked["layout"], asked["number_style"],
+                               asked["products"], asked["valuations"], asked["codes"])
     cache.put(cache_key, frame, report)
     return frame, report
 
@@ -358,26 +374,69 @@ def _bundles(items: list[Input]) -> list[list[Input]]:
             groups.values()]
 
 
-def _say_bundle(group: list[Input], chosen: Input, report: LoadReport,
-                tried: list[tuple[Input, LoadReport]], loaded: Loaded) -> None:
-    """Say which member of a bundle was read and why, in the chosen report's notes."""
+def _months_of(frame: pd.DataFrame) -> set:
+    return set(zip(frame["year"].tolist(), frame["month"].tolist(), strict=True))
+
+
+def _choose_member(results: list, loaded: Loaded):
+    """The member of a bundle to count: the fewest rows without a value; the others said in
+    its report (and how much they differ where they have values too)."""
     from pa_trade.readers.inputs import FORMAT_NAMES, SEPARATOR
 
-    if len(group) < 2:
-        return
+    def missing(report: LoadReport) -> int:
+        return sum(r.reason == "missing-value" for r in report.set_aside)
+
     def short(item: Input) -> str:
         return item.name.rsplit(SEPARATOR, 1)[-1].replace("\\", "/").rsplit("/", 1)[-1]
 
-    for item, empty in tried:
-        report.notes.append(
-            f"read from {short(chosen)}: {short(item)}, the same month in "
-            f"{FORMAT_NAMES[item.kind]}, has no {_value_columns(empty)} on any of its "
-            f"{empty.rows_read:,} rows (DANE ships some months' CSVs so)")
-    unread = [item for item in group if item is not chosen
-              and item not in [t for t, _ in tried]]
-    if unread:
-        loaded.bundles_read_once.append(
-            (chosen.name, [short(i) for i in unread], FORMAT_NAMES[chosen.kind]))
+    chosen = min(results, key=lambda r: (missing(r[2]), results.index(r)))
+    item, frame, report = chosen
+    for other, other_frame, other_report in results:
+        if other is item:
+            continue
+        what = f"{short(other)}, the same month in {FORMAT_NAMES[other.kind]},"
+        if other_report.no_values:
+            report.notes.append(
+                f"read from {short(item)}: {what} has no {_value_columns(other_report)} on "
+                f"any of its {other_report.rows_read:,} rows (DANE ships some months' CSVs so)")
+        elif missing(other_report):
+            report.notes.append(
+                f"read from {short(item)}: {what} has no {_value_columns(other_report)} on "
+                f"{missing(other_report):,} of its {other_report.rows_read:,} rows")
+        gap = _figures_gap(frame, other_frame)
+        if gap and not other_report.no_values:
+            report.notes.append(f"{what} gives other figures: {gap}; {short(item)} is counted")
+    others = [short(o) for o, _, _ in results if o is not item]
+    loaded.bundles_read_once.append((item.name, others, FORMAT_NAMES[item.kind]))
+    return chosen
+
+
+def _figures_gap(mine: pd.DataFrame, theirs: pd.DataFrame) -> str:
+    """'' when two readings of the same data give the same figures per partner and month to
+    the cent; else how much they differ: 'US$ 3,696.2 M and 3,697.2 M in all; 1 partner(s)
+    differ, most United States (by US$ 1.0 M)'."""
+    import pandas as pd
+
+    from pa_trade import countries
+    from pa_trade.render import human_number
+
+    keys = ["partner", "year", "month", "flow", "valuation"]
+    a = mine.groupby(keys, dropna=False)["value_usd"].sum()
+    b = theirs.groupby(keys, dropna=False)["value_usd"].sum()
+    both = pd.concat([a.rename("a"), b.rename("b")], axis=1).fillna(0.0)
+    gaps = (both["a"] - both["b"]).abs()
+    differing = gaps[gaps >= 0.005]
+    if differing.empty:
+        return ""
+    partners = differing.groupby(level="partner").sum()
+    countries_only = partners.drop(index="WLD", errors="ignore")
+    worst = (countries_only if len(countries_only) else partners).idxmax()
+    world = both.xs("WLD", level="partner") if "WLD" in both.index.get_level_values(
+        "partner") else both
+    return (f"US$ {human_number(world['a'].sum(), 'millions')} M and "
+            f"{human_number(world['b'].sum(), 'millions')} M in all; "
+            f"{len(countries_only) or len(partners)} partner(s) differ, most "
+            f"{countries.name(worst)} (by US$ {human_number(partners[worst], 'millions')} M)")
 
 
 def _value_columns(report: LoadReport) -> str:
@@ -485,7 +544,7 @@ def _refuse_overlapping_periods(shared: pd.DataFrame, key: list[str], frames) ->
     without being the same (a year and its months, January-June and the year): some months
     would be counted twice."""
     from pa_trade import periods
-    from pa_trade.analysis.coverage import row_masks
+    from pa_trade.flows import row_masks
 
     rows = shared.assign(mask=row_masks(shared))
     both = rows.merge(rows, on=key, suffixes=("", "_other"))

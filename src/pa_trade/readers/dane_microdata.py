@@ -69,6 +69,11 @@ IMPO = Layout("dane-impo", "import", "FECH", "PAISGEN", "NABAN", {"CIF": "VACID"
 LAYOUTS = {EXPO.name: EXPO, IMPO.name: IMPO}
 
 
+class NotMicrodata(DataError):
+    """A Stata or SPSS file whose columns are no microdata layout (found in a folder or an
+    archive, it is named and skipped, as a stray text file is)."""
+
+
 class _NeedsLineByLine(Exception):
     """The fast path met a line it cannot place; the exact path will account for it."""
 
@@ -216,7 +221,7 @@ def read_binary(src: SourceFile, kind: str, layout_name: str | None = None,
     else:
         layout = layout_of(set(header))
         if layout is None:
-            raise DataError(f"{src.name}: {what} file whose columns are no microdata layout "
+            raise NotMicrodata(f"{src.name}: {what} file whose columns are no microdata layout "
                             f"(found: {', '.join(header[:12])}); expected DANE's EXPO or IMPO")
     layout = _narrowed(layout, valuations)
     _check_columns(src.name, "columns", layout, header)
@@ -432,7 +437,9 @@ class _Batches:
         if products and layout.hs_code in header:
             self.columns.append(layout.hs_code)
         self.forced = codes
-        self.system: str | None = codes  # None: decided from the whole file at the end
+        # decided from the whole file at the end, even when forced: a forced system the
+        # codes contradict is refused, never applied
+        self.system: str | None = None
         self.decision: country_codes.Decision | None = None
         self.frame = None  # the columns of a Stata or SPSS file, read whole
         self.partial = []
@@ -873,9 +880,23 @@ class _Batches:
                 totals[pairs[index]] = abs(total or 0.0)
             if not any(totals.values()):
                 totals = dict.fromkeys(pairs, 1.0)
-            self.decision = country_codes.decide(totals, self.layout.partner, self.alpha,
-                                                 self.src.name)
-            self.system = self.decision.system
+            try:
+                self.decision = country_codes.decide(totals, self.layout.partner, self.alpha,
+                                                     self.src.name)
+            except DataError:
+                if not self.forced:
+                    raise
+                self.decision = None  # the codes read alike: --country-codes settles it
+            if self.forced:
+                if self.decision is not None and self.decision.system != self.forced:
+                    raise DataError(
+                        f"{self.src.name}: --country-codes {self.forced} contradicts the "
+                        f"file's own codes: {self.decision.evidence}; leave the option out, "
+                        f"or give --country-codes {self.decision.system}")
+                self.decision = None
+                self.system = self.forced
+            else:
+                self.system = self.decision.system
             if any(p is None or why for p, why in self._mapped(pairs)):
                 raise _NeedsSecondPass(self.system)
         partner = [p for p, _ in self._mapped(pairs)]

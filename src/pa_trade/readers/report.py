@@ -87,3 +87,70 @@ class LoadReport:
         tail = f" ({more} more set-aside rows)" if more else ""
         return (f"{self.file}: {self.position} {row.line}: "
                 f"{REASONS.get(row.reason, row.reason)}{detail}{tail}")
+
+
+def _bundle_lines(bundles: list[tuple[str, list[str], str]]) -> list[str]:
+    """One line per archive or folder whose months come in several formats: how many, and
+    from which format each was read."""
+    from collections import Counter
+    from pathlib import Path
+
+    from pa_trade.readers.inputs import SEPARATOR
+
+    groups: dict[str, list[tuple[str, list[str], str]]] = {}
+    for chosen, others, read_as in bundles:
+        where = chosen.split(SEPARATOR)[0] if SEPARATOR in chosen else str(Path(chosen).parent)
+        groups.setdefault(where, []).append((chosen, others, read_as))
+    folders = [w for w in groups if not w.lower().endswith(".zip")]
+    if len(folders) > 1:  # months unpacked each in a folder of its own: one line for all
+        import os
+
+        common = os.path.commonpath(folders)
+        for where in folders:
+            groups.setdefault(common, []).extend(groups.pop(where))
+    out = []
+    for where, entries in groups.items():
+        if len(entries) == 1:
+            chosen, others, read_as = entries[0]
+            out.append(f"{chosen}: counted once, from its {read_as}; {', '.join(others)} "
+                       f"{'holds' if len(others) == 1 else 'hold'} the same data in other "
+                       f"formats")
+            continue
+        formats = Counter(read_as for _, _, read_as in entries)
+        read = ", ".join(f"{n} from the {fmt}" for fmt, n in formats.most_common())
+        out.append(f"{where}: {len(entries)} files come in several formats (CSV, Stata, "
+                   f"SPSS) with the same data, compared and counted once: {read}")
+    return out
+
+
+def report_lines(loaded) -> list[str]:
+    """What the load report says on stderr: files skipped, then each file's account. A note
+    that several files of one archive or folder share (the number style, the code system)
+    is said once, for the first of them, with how many more it holds for."""
+    import re
+
+    out = [f"skipped {duplicate}" for duplicate in loaded.skipped_duplicates]
+    out += [f"skipped {why}" for why in loaded.skipped_files]
+    out += _bundle_lines(loaded.bundles_read_once)
+    shared: dict[str, list[str]] = {}
+    lines: list[tuple[str, str]] = []
+    for report in loaded.reports:
+        for note in report.notes:
+            shared.setdefault(re.sub(r"\d[\d.,]*", "#", note), []).append(note)
+        for line in report.summary_lines():
+            lines.append((report.file, line))
+    said: set[str] = set()
+    for file, line in lines:
+        prefix = f"{file}: note: "
+        if line.startswith(prefix):
+            shape = re.sub(r"\d[\d.,]*", "#", line[len(prefix):])
+            notes = shared.get(shape, [])
+            if len(notes) > 2:
+                if shape in said:
+                    continue
+                said.add(shape)
+                same = all(n == notes[0] for n in notes)
+                line += (f" (and so in {len(notes) - 1} more files)" if same else
+                         f" (and in {len(notes) - 1} more files, with their own figures)")
+        out.append(line)
+    return out
