@@ -129,7 +129,7 @@ def test_the_same_file_twice_is_counted_once(run):
     once = run("balance", "colombia", "-d", str(SAMPLE_EXPO), "-f", "csv", "-q").stdout
     twice = run("balance", "colombia", "-d", str(SAMPLE_EXPO), "-d", str(SAMPLE_EXPO), "-f", "csv")
     assert twice.stdout == once
-    assert "same content" in twice.stderr
+    assert "given twice" in twice.stderr
 
 
 def test_stdin_is_read_with_a_dash(run):

@@ -251,6 +251,7 @@ def load(
     with ExitStack() as stack:
         expansion = inputs.expand(paths, stack)
         loaded.skipped_files.extend(expansion.skipped)
+        loaded.skipped_duplicates.extend(expansion.duplicates)
         items: list[Input] = []
         for item in expansion.inputs:
             if item.kind == "workbook":
@@ -311,9 +312,10 @@ def _read_bundle(group: list[Input], loaded: Loaded, seen: dict[str, str], asked
             stdin["read"] = True
         try:
             if src.digest in seen:
-                if seen[src.digest] != src.name:
-                    loaded.skipped_duplicates.append(
-                        f"{src.name} (same content as {seen[src.digest]})")
+                again = seen[src.digest]
+                loaded.skipped_duplicates.append(
+                    f"{src.name} (given twice)" if again == src.name
+                    else f"{src.name} (same content as {again})")
                 if len(group) > 1:
                     return []  # the bundle it belongs to was read already
                 continue
@@ -326,7 +328,10 @@ def _read_bundle(group: list[Input], loaded: Loaded, seen: dict[str, str], asked
                 except DataError as exc:
                     if strict and not member:
                         raise DataError(f"--strict: {exc}") from None
-                    loaded.skipped_files.append(str(exc))
+                    why = str(exc)
+                    if member:  # a readme beside the months: no advice on layouts
+                        why = why.split("; expected one of ")[0]
+                    loaded.skipped_files.append(why)
                     continue
             try:
                 frame, report = _read_cached(item, asked, use_cache)

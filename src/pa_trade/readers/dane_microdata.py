@@ -44,7 +44,6 @@ _VALID_NUMBER = {
     numbers.SPANISH: r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$",
     numbers.ENGLISH: r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$",
 }
-_PAIR = "\x1f"  # joins a numeric and an alpha-3 code into one key; in no code
 
 
 @dataclass(frozen=True)
@@ -297,6 +296,28 @@ def _cell(column, row: int) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         return raw.decode("cp1252", "replace")
+
+
+def _pair_codes(code, alpha):
+    """(distinct (numeric code, alpha-3 code) pairs, the pair of each row as an index into
+    them): both columns dictionary-encoded, their indices combined, no text joined."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def encoded(column):
+        found = pc.dictionary_encode(column)
+        if isinstance(found, pa.ChunkedArray):
+            found = found.combine_chunks()
+        return found.dictionary.to_pylist(), found.indices.to_numpy(zero_copy_only=False)
+
+    codes, code_at = encoded(code)
+    alphas, alpha_at = encoded(alpha)
+    width = max(len(alphas), 1)
+    distinct, inverse = np.unique(code_at.astype(np.int64) * width + alpha_at,
+                                  return_inverse=True)
+    pairs = [(codes[k // width], alphas[k % width]) for k in distinct.tolist()]
+    return pairs, inverse
 
 
 def _blank(count: int):
@@ -776,16 +797,11 @@ class _Batches:
         no = pc.fill_null(pc.and_(bad_date, False), False)
         unknown, disagree = no, no
         if self.system is not None:
-            joined = pc.binary_join_element_wise(keys["code"], keys["alpha"], _PAIR)
-            encoded = pc.dictionary_encode(joined)
-            if isinstance(encoded, pa.ChunkedArray):
-                encoded = encoded.combine_chunks()
-            pairs = [tuple(key.split(_PAIR)) for key in encoded.dictionary.to_pylist()]
+            pairs, at = _pair_codes(keys["code"], keys["alpha"])
             mapped = self._mapped(pairs)
-            unknown = pc.take(pa.array([p is None for p, _ in mapped], pa.bool_()),
-                              encoded.indices)
-            disagree = pc.take(pa.array([p is not None and why is not None
-                                         for p, why in mapped], pa.bool_()), encoded.indices)
+            unknown = pa.array(np.asarray([p is None for p, _ in mapped], dtype=bool)[at])
+            disagree = pa.array(np.asarray([p is not None and why is not None
+                                            for p, why in mapped], dtype=bool)[at])
         values, empty, bad, dash = {}, None, None, {}
         for valuation, column in layout.values.items():
             values[valuation], is_empty, is_bad, dash[column] = _numbers(
@@ -867,12 +883,10 @@ class _Batches:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        joined = pc.binary_join_element_wise(raw["code"], raw["alpha"], _PAIR)
-        encoded = pc.dictionary_encode(joined).combine_chunks()
-        pairs = [tuple(key.split(_PAIR)) for key in encoded.dictionary.to_pylist()]
+        pairs, at = _pair_codes(raw["code"], raw["alpha"])
         if self.system is None:
             value = f"value_{next(iter(self.layout.values))}"
-            per_pair = pa.table({"key": encoded.indices, "value": raw[value]}).group_by(
+            per_pair = pa.table({"key": pa.array(at), "value": raw[value]}).group_by(
                 "key").aggregate([("value", "sum")])
             totals = dict.fromkeys(pairs, 0.0)
             for index, total in zip(per_pair["key"].to_pylist(),
@@ -900,7 +914,7 @@ class _Batches:
             if any(p is None or why for p, why in self._mapped(pairs)):
                 raise _NeedsSecondPass(self.system)
         partner = [p for p, _ in self._mapped(pairs)]
-        return pc.take(pa.array(partner, pa.string()), encoded.indices)
+        return pc.take(pa.array(partner, pa.string()), pa.array(at))
 
     def _finish(self):
         import pandas as pd

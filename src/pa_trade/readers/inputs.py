@@ -78,6 +78,8 @@ class Expansion:
 
     inputs: list[Input] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)  # files named twice, read once
+    files: set[str] = field(default_factory=set)  # resolved paths of the files expanded
 
 
 def kind_of_name(name: str) -> str | None:
@@ -140,13 +142,26 @@ def expand(paths: Iterable[str], stack: ExitStack) -> Expansion:
                 raise InputError(f"{path}: folder has no data files (*.csv, *.txt, *.tsv, "
                                  f"*.zip, *.gz, *.dta, *.sav, *.xlsx, *.xls)")
             for file in files:
-                _expand_file(str(file), found, stack, in_folder=True)
+                if _first_time(file, str(file), found):
+                    _expand_file(str(file), found, stack, in_folder=True)
         elif p.exists():
-            _expand_file(path, found, stack, in_folder=False)
+            if _first_time(p, path, found):
+                _expand_file(path, found, stack, in_folder=False)
         else:
             raise InputError(f"{path}: no such file or folder")
     _mark_bundles(found.inputs)
     return found
+
+
+def _first_time(file: Path, name: str, found: Expansion) -> bool:
+    """False, said in `found.duplicates`, for a file already expanded under another spelling
+    of its path (Expo.zip and ./Expo.zip, or a folder and a file in it)."""
+    resolved = str(file.resolve())
+    if resolved in found.files:
+        found.duplicates.append(f"{name} (given twice)")
+        return False
+    found.files.add(resolved)
+    return True
 
 
 def _walk(folder: Path, found: Expansion) -> Iterator[Path]:
