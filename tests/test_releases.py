@@ -295,3 +295,21 @@ def test_a_dta_that_holds_no_microdata_is_named_and_fails_strict(run, tmp_path):
         loose.stderr)
     strict = run("balance", "colombia", "-d", str(tmp_path), "--strict")
     assert strict.exit_code == 1 and "--strict: " in strict.stderr
+
+
+def test_two_code_systems_in_one_file_are_refused_even_when_forced(run, tmp_path):
+    iso = (RELEASES / "expo_2025-12_iso_numeric.csv").read_text(encoding="latin-1")
+    dian = (RELEASES / "expo_2024-12_alpha_disagrees.csv").read_text(encoding="latin-1")
+    header = iso.splitlines()[0].split(";")
+    alpha = header.index("COD_PAI4")
+    rows = []
+    for line in dian.splitlines()[1:]:  # DIAN's codes with the alpha-3 column left empty
+        cells = line.split(";")
+        cells[alpha] = ""
+        rows.append(";".join(cells))
+    path = tmp_path / "mixed.csv"
+    path.write_text(iso.rstrip("\r\n") + "\r\n" + "\r\n".join(rows) + "\r\n", encoding="latin-1")
+    for forced in ([], ["--country-codes", "iso"], ["--country-codes", "dian"]):
+        result = run("balance", "colombia", "-d", str(path), *forced)
+        assert result.exit_code == 1, forced
+        assert "seems to mix two code systems" in result.stderr.splitlines()[-1]

@@ -29,6 +29,10 @@ SHORT = {"dian": "DIAN codes", "iso": "ISO numeric codes"}
 DECISIVE_SHARE = 0.05
 
 
+class MixedSystems(DataError):
+    """Codes of both systems in one file: no option can read them right."""
+
+
 @dataclass(frozen=True)
 class Decision:
     """The system a column is read in, and the evidence, as a sentence for the report."""
@@ -97,10 +101,14 @@ def decide(totals: dict[tuple[str, str], float], column: str, alpha_column: str 
         best = max(SYSTEMS, key=lambda s: agree[s])
         other = next(s for s in SYSTEMS if s != best)
         if agree[best] >= 0.5 and agree[best] > agree[other]:
+            _same_system_without_alpha(totals, with_alpha, readings, best, other, column,
+                                       alpha_column, name)
+            given = alpha_total / total
+            where = "" if given > 0.995 else f" where it is given ({given:.1%} of the value)"
             return Decision(best, (
-                f"{column} read as {SYSTEM_NAMES[best]}, as {alpha_column} confirms (they "
-                f"agree on {agree[best]:.1%} of the value; {SHORT[other]}: {agree[other]:.1%})"
-                f"; the partner is {alpha_column}'s code where it is given"))
+                f"{column} read as {SYSTEM_NAMES[best]}, which agree with {alpha_column}"
+                f"{where} on {agree[best]:.1%} of the value ({SHORT[other]} would on "
+                f"{agree[other]:.1%}); the partner is {alpha_column}'s code where it is given"))
         if len(with_alpha) == len(totals):
             return Decision(best, (
                 f"{column} agrees with neither code system; every row's partner is its "
@@ -119,6 +127,26 @@ def decide(totals: dict[tuple[str, str], float], column: str, alpha_column: str 
         f"numeric codes: {_example(totals, readings)}, and both readings place "
         f"{1 - unplaced['dian']:.0%} and {1 - unplaced['iso']:.0%} of the value; "
         f"say which with --country-codes dian or --country-codes iso")
+
+
+def _same_system_without_alpha(totals, with_alpha, readings, best: str, other: str,
+                               column: str, alpha_column: str, name: str) -> None:
+    """DataError when the rows without an alpha-3 code read better in the other system
+    than in the one their neighbours' alpha-3 codes decided: two systems in one file."""
+    rest = {pair: value for pair, value in totals.items() if pair not in with_alpha}
+    rest_total = sum(abs(v) for v in rest.values())
+    if not rest_total:
+        return
+    unplaced = {system: sum(abs(v) for (code, _), v in rest.items()
+                            if readings[system][code] is None) / rest_total
+                for system in (best, other)}
+    if unplaced[best] - unplaced[other] >= DECISIVE_SHARE:
+        raise MixedSystems(
+            f"{name}: {column} seems to mix two code systems: where {alpha_column} is given, "
+            f"{column} holds {SYSTEM_NAMES[best]}, but where it is empty, read so, "
+            f"{unplaced[best]:.1%} of their value would fall on no country "
+            f"({SHORT[other]}: {unplaced[other]:.1%}); no one reading places both: keep the "
+            f"lines of each release in files of their own")
 
 
 def _same(a: str | None, b: str | None) -> bool:

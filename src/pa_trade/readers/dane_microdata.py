@@ -897,6 +897,8 @@ class _Batches:
             try:
                 self.decision = country_codes.decide(totals, self.layout.partner, self.alpha,
                                                      self.src.name)
+            except country_codes.MixedSystems:
+                raise
             except DataError:
                 if not self.forced:
                     raise
