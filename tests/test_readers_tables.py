@@ -218,3 +218,32 @@ def test_the_source_line_outranks_a_comparison_in_the_notes(tmp_path):
     frame, report = read(path)
     assert set(frame["reporter"]) == {"COL"} and set(frame["partner"]) == {"USA", "MEX"}
     assert report.set_aside == []
+
+
+def test_a_year_column_under_no_period_of_the_line_above_is_refused(tmp_path):
+    from pa_trade.errors import DataError
+
+    path = tmp_path / "cuadro.csv"
+    path.write_text(
+        "Colombia. Exportaciones según país de destino\nMiles de dólares FOB\n"
+        ";;Junio;;Enero - junio\nPaís;2022;2023p;2022;2023p\nChile;100;110;600;650\n"
+        "Fuente: DANE - DIAN\n", encoding="utf-8")
+    with pytest.raises(DataError, match="stands under no period of the line above"):
+        readers.load([str(path)])
+
+
+def test_a_date_of_publication_in_the_title_names_no_period(tmp_path):
+    path = tmp_path / "cuadro.csv"
+    path.write_text(
+        "Colombia. Exportaciones según país de destino\nActualizado el 15 de junio de 2024\n"
+        "Millones de dólares FOB\nPaís;2021;2022\nChile;1.203,7;1.355,0\n"
+        "Fuente: DANE - DIAN\n", encoding="utf-8")
+    flows = readers.load([str(path)]).flows
+    assert flows["month"].isna().all() and flows["months"].isna().all()  # whole years
+
+
+def test_an_abbreviated_cumulative_label_is_read():
+    from pa_trade.readers.tables import period_of
+
+    period = period_of("Ene-jun acum.")
+    assert (period.first, period.last, period.monthly) == (1, 6, False)

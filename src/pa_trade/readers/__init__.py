@@ -408,8 +408,8 @@ def _choose_member(results: list, loaded: Loaded):
             report.notes.append(
                 f"read from {short(item)}: {what} has no {_value_columns(other_report)} on "
                 f"{missing(other_report):,} of its {other_report.rows_read:,} rows")
-        gap = _figures_gap(frame, other_frame)
-        if gap and not other_report.no_values:
+        gap = "" if missing(other_report) else _figures_gap(frame, other_frame)
+        if gap:
             report.notes.append(f"{what} gives other figures: {gap}; {short(item)} is counted")
     others = [short(o) for o, _, _ in results if o is not item]
     loaded.bundles_read_once.append((item.name, others, FORMAT_NAMES[item.kind]))

@@ -256,7 +256,7 @@ WHOLE_YEAR = Period(1, 12, False, "")
 _YEAR_INSIDE = re.compile(
     r"(?<!\d)((?:19|20)\d{2})(?!\d)\s*(?:\(\s*(?:p|pr|e|r)\s*\)|/p|p/|(?:pr|p|e|r)(?![a-z])\.?|\*+)?")
 _ROLLING = re.compile(r"\b(doce|12) meses\b|\bultimos? (doce|12)\b|\bano movil\b|\banualizad")
-_TO_DATE = {"corrido", "acumulado", "acumulada", "acumulados", "ytd"}
+_TO_DATE = {"corrido", "acumulado", "acumulada", "acumulados", "acum", "ytd"}
 _WHOLE = {"ano", "anual", "completo", "total"}
 _FILLER = {"de", "del", "a", "al", "hasta", "periodo", "mes", "el", "la"}
 # whole month names only, in running text (a title); abbreviations ('mar', 'set') are words too
@@ -327,7 +327,11 @@ def header_year(cell: str) -> int | None:
 def _periods_in_title(text: str) -> list[Period]:
     """The periods a title names ('Enero - junio 2023', 'junio de 2023', 'Año corrido a
     junio'), each once, in order."""
-    words = " ".join(re.findall(r"[a-z0-9]+", plain(text)))
+    # a date of publication or update ('Actualizado el 15 de junio de 2024') names no period
+    lines = [line for line in plain(text).splitlines()
+             if not re.search(r"actualiz|publica|fecha|corte|elaborad|generad|consulta", line)]
+    kept = re.sub(rf"\b\d{{1,2}} (?:de )?{_MONTH_WORD}\b", " ", "\n".join(lines))
+    words = " ".join(re.findall(r"[a-z0-9]+", kept))
     found: list[Period] = []
     spans: list[tuple[int, int]] = []
     patterns = (
@@ -645,6 +649,11 @@ def _periods_of_columns(name, lines, header, years, preamble, report):
                 not_years.append(repr(cell.strip()))
             continue
         block = blocks.get(position)
+        if own is None and header.period_row is not None and block is None:
+            raise DataError(
+                f"{name}: line {header.year_row + 1}: the column {cell.strip()!r} stands "
+                f"under no period of the line above (line {header.period_row + 1}), whose "
+                f"first period starts further right; cannot tell which months it covers")
         if own is None and block is not None and block[1] is None:
             ignored.append(f"column {cell.strip()!r} under {block[0]!r} ignored "
                            f"(not a period of the year)")
