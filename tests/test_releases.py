@@ -108,7 +108,7 @@ def test_a_csv_without_values_beside_a_month_that_has_them_is_skipped_and_said(t
                           use_cache=False)
     assert len(loaded.reports) == 1 and loaded.reports[0].file.endswith("Febrero.dta")
     said = [line for line in loaded.skipped_files if "other.csv" in line]
-    assert said and "February 2022 come from the other files loaded" in said[0]
+    assert said and "February 2022 comes from the other files loaded" in said[0]
 
 
 def test_codes_that_read_alike_in_both_systems_are_refused_and_can_be_settled(run):
@@ -313,3 +313,13 @@ def test_two_code_systems_in_one_file_are_refused_even_when_forced(run, tmp_path
         result = run("balance", "colombia", "-d", str(path), *forced)
         assert result.exit_code == 1, forced
         assert "seems to mix two code systems" in result.stderr.splitlines()[-1]
+
+
+def test_a_csv_without_values_outside_the_months_asked_does_not_stop_the_run(tmp_path):
+    shutil.copy(RELEASES / "expo_2022-02_fobdol_empty.csv", tmp_path / "Febrero.csv")
+    (tmp_path / "Enero.csv").write_bytes(month_members(tmp_path)["Enero.csv"])
+    with pytest.raises(DataError, match="February 2022 would have no figures"):
+        readers.load([str(tmp_path)], use_cache=False)
+    loaded = readers.load([str(tmp_path)], use_cache=False, months=1)
+    assert set(loaded.flows["month"]) == {1}
+    assert any("February 2022 is not among the months asked" in s for s in loaded.skipped_files)

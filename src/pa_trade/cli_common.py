@@ -112,25 +112,13 @@ def load_data(data_paths, layout, number_style, strict, quiet, products=True, va
     paths = list(data_paths) or readers.default_data_paths()
     loaded = readers.load(paths, layout=layout, number_style=number_style, strict=strict,
                           products=products, valuations=valuations, use_cache=use_cache,
-                          codes=meta.get(COUNTRY_CODES))
-    notes = []
-    if meta.get(MONTHS):
-        from pa_trade.errors import DataError
-        from pa_trade.flows import covered_text, keep_months
-        from pa_trade.periods import months_text
-
-        before = loaded.flows
-        loaded.flows, notes = keep_months(before, meta[MONTHS])
-        if loaded.flows.empty and not before.empty:
-            why = f" ({'; '.join(notes)})" if notes else ""
-            raise DataError(f"--months {months_text(meta[MONTHS])}: no figure of the loaded data "
-                            f"covers only those months; they cover {covered_text(before)}{why}")
+                          codes=meta.get(COUNTRY_CODES), months=meta.get(MONTHS))
     if not quiet:
         from pa_trade.readers.report import report_lines
 
         for line in report_lines(loaded):
             click.echo(f"pa-trade: {line}", err=True)
-        for note in notes:
+        for note in loaded.notes:
             click.echo(f"pa-trade: note: {note}", err=True)
     from pa_trade.paths import builtin_flows_dir
 

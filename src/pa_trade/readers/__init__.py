@@ -52,6 +52,7 @@ class Loaded:
     skipped_files: list[str] = field(default_factory=list)  # in folders, of no known layout
     # (member read, members of the same month not read, format read) per bundle
     bundles_read_once: list[tuple[str, list[str], str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # on the load as a whole (--months)
 
     @property
     def set_aside_count(self) -> int:
@@ -223,6 +224,7 @@ def load(
     valuations: tuple[str, ...] | None = None,
     use_cache: bool = True,
     codes: str | None = None,
+    months: int | None = None,
 ) -> Loaded:
     """Load every input under `paths` into one canonical table, each file once.
 
@@ -230,8 +232,9 @@ def load(
     binary formats (Stata, SPSS), and Excel workbooks, whose by-country cuadros are read.
     The same month in several formats (Enero.csv, Enero.dta, Enero.sav) is read once, from
     the first format that has the values. `products`, `valuations` and `codes`: what the
-    caller needs (see read_file). Big files are parsed once and kept in the user cache folder
-    (`use_cache=False` skips it).
+    caller needs (see read_file). `months` (a periods mask, --months): keep only the figures
+    of those months; figures that cover others too are left out, said in `notes`. Big files
+    are parsed once and kept in the user cache folder (`use_cache=False` skips it).
     Raises DataError when two files give different figures for the same flows, when a file
     has no values at all and nothing else gives its months, and, with `strict`, when any row
     was set aside.
@@ -270,13 +273,22 @@ def load(
                 if strict and report.set_aside:
                     raise DataError(f"--strict: {report.first_problem()}")
                 read.append(chosen)
-    read = _without_empty(read, loaded)
+    read = _without_empty(read, loaded, months)
     loaded.reports.extend(report for _, _, report in read)
     if not read:
         return loaded
     frames = _same_months_once([(item.name, frame) for item, frame, _ in read], loaded)
-    combined = pd.concat(frames, ignore_index=True)
-    loaded.flows = flows.normalise_frame(combined)
+    combined = flows.normalise_frame(pd.concat(frames, ignore_index=True))
+    loaded.flows = combined
+    if months:
+        from pa_trade.periods import months_text
+
+        loaded.flows, loaded.notes = flows.keep_months(combined, months)
+        if loaded.flows.empty and not combined.empty:
+            why = f" ({'; '.join(loaded.notes)})" if loaded.notes else ""
+            raise DataError(f"--months {months_text(months)}: no figure of the loaded data "
+                            f"covers only those months; they cover "
+                            f"{flows.covered_text(combined)}{why}")
     return loaded
 
 
@@ -451,9 +463,10 @@ def _value_columns(report: LoadReport) -> str:
     return " or ".join(layout.values.values()) if layout else "value"
 
 
-def _without_empty(read: list, loaded: Loaded) -> list:
-    """The inputs read, less those with no values at all whose months other inputs give;
-    DataError for one whose months nothing else gives."""
+def _without_empty(read: list, loaded: Loaded, months: int | None = None) -> list:
+    """The inputs read, less those with no values at all whose months other inputs give or
+    that lie outside the `months` asked; DataError for one whose months nothing else
+    gives."""
     empty = [entry for entry in read if entry[2].no_values]
     if not empty:
         return read
@@ -462,21 +475,28 @@ def _without_empty(read: list, loaded: Loaded) -> list:
     full = [entry for entry in read if not entry[2].no_values]
     given: set[tuple[str, int, int]] = set()
     for _, frame, _ in full:
-        months = frame[frame["month"].notna()][["flow", "year", "month"]].drop_duplicates()
-        given.update((f, int(y), int(m)) for f, y, m in months.itertuples(index=False))
+        dated = frame[frame["month"].notna()][["flow", "year", "month"]].drop_duplicates()
+        given.update((f, int(y), int(m)) for f, y, m in dated.itertuples(index=False))
     for item, _, report in empty:
         flow = LAYOUTS[report.layout].flow if report.layout in LAYOUTS else ""
         named = [(y, m) for y, m in report.months_named]
-        months = _months_text(named) or "its months"
+        when = _months_text(named) or "its months"
+        outside = bool(months) and not any(months >> (m - 1) & 1 for _, m in named)
+        if outside:
+            loaded.skipped_files.append(
+                f"{item.name}: no {_value_columns(report)} on any of its {report.rows_read:,} "
+                f"rows; {when} {'is' if len(named) == 1 else 'are'} not among the months asked")
+            continue
         if named and all((flow, y, m) in given for y, m in named):
             loaded.skipped_files.append(
                 f"{item.name}: no {_value_columns(report)} on any of its {report.rows_read:,} "
-                f"rows; {months} come from the other files loaded")
+                f"rows; {when} {'comes' if len(named) == 1 else 'come'} from the other files "
+                f"loaded")
             continue
         raise DataError(
             f"{item.name}: no {_value_columns(report)} on any of its {report.rows_read:,} rows, "
-            f"so {months} would have no figures (DANE ships some months' CSVs so); read the "
-            f".dta or .sav of the same month instead (DANE's ZIP of the month holds them)")
+            f"so {when} would have no figures (DANE ships some months' CSVs so); read the "
+            f".dta or .sav that DANE ships with the same month instead")
     return full
 
 

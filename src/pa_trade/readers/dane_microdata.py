@@ -342,6 +342,23 @@ def _is_utf8(column) -> bool:
     return True
 
 
+def _cells(column, rows):
+    """Some cells of a column as text, for messages; bytes that are not UTF-8 read as
+    Windows-1252."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    raw = pc.take(_as_text(column), pa.array(rows)).cast(pa.binary()).to_pylist()
+    out = []
+    for value in raw:
+        value = value or b""
+        try:
+            out.append(value.decode("utf-8"))
+        except UnicodeDecodeError:
+            out.append(value.decode("cp1252", "replace"))
+    return out
+
+
 def _trimmed(column):
     """Cells without surrounding spaces; trimming costs, so only when a space is there."""
     import pyarrow.compute as pc
@@ -870,11 +887,15 @@ class _Batches:
         found = []
         for reason, mask, shown in masks:
             rows = np.flatnonzero(mask.to_numpy(zero_copy_only=False) & ~taken)
+            if not len(rows):
+                continue
             taken[rows] = True
-            for row in rows.tolist():
-                line = int(lines[row]) if isinstance(lines, np.ndarray) else lines + row
-                detail = ", ".join(f"{c} {_cell(columns[c], row)!r}" for c in shown)
-                found.append((line, reason, detail))
+            # whole columns at once: a month whose CSV lost FOBDOL sets aside every row
+            where = (lines[rows] if isinstance(lines, np.ndarray) else lines + rows).tolist()
+            cells = [_cells(columns[c], rows) for c in shown]
+            for index, line in enumerate(where):
+                detail = ", ".join(f"{c} {cells[k][index]!r}" for k, c in enumerate(shown))
+                found.append((int(line), reason, detail))
         return found
 
     def _partners(self, raw):
