@@ -12,7 +12,7 @@ import zipfile
 import pytest
 
 from pa_trade import readers
-from pa_trade.errors import DataError
+from pa_trade.errors import DataError, InputError
 from pa_trade.readers import cache
 from tests.conftest import FIXTURES
 from tests.test_readers import sums
@@ -112,7 +112,7 @@ def test_a_damaged_archive_is_one_line_and_exit_1(run, tmp_path, damage):
 
 def test_an_archive_without_data_files_says_what_it_holds(tmp_path):
     path = make_zip(tmp_path / "docs.zip", {"Ficha metodológica.pdf": b"%PDF-1.4"})
-    with pytest.raises(DataError, match=r"holds no data file.*Ficha metodológica\.pdf"):
+    with pytest.raises(InputError, match=r"holds no data file.*Ficha metodológica\.pdf"):
         readers.load([str(path)])
 
 

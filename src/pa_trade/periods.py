@@ -117,3 +117,10 @@ def parse_months(values) -> int | None:
                 raise UsageError(f"--months {typed!r}: the range ends before it starts")
             value |= mask(range(first, last + 1))
     return value or None
+
+
+def span(years) -> str:
+    """'2023' or '2021–2023': the first and last of some years."""
+    years = sorted(int(y) for y in years)
+    return f"{years[0]}" if len(years) == 1 or years[0] == years[-1] else (
+        f"{years[0]}–{years[-1]}")

@@ -34,9 +34,6 @@ def _missing(value) -> bool:
     return value is None or value != value
 
 
-def _span(years: list[int]) -> str:
-    return f"{years[0]}" if len(years) == 1 else f"{years[0]}–{years[-1]}"
-
 
 def percent(value, decimals: int = 1) -> str:
     """+8.6% / -30.5% for people; '–' when undefined."""

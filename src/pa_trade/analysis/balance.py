@@ -40,6 +40,8 @@ class BalanceResult:
     def period(self) -> str:
         """The years shown, with the months they cover when not whole: '2023',
         'January–June 2023', '2022–2023', '2022–2023, January–June of each year'."""
+        from pa_trade.analysis.coverage import period_of
+
         return period_of(self.table, self.years)
 
 
@@ -139,23 +141,6 @@ def _with_months(table: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
         table[f"{side}_mask"] = found
         table.loc[table[f"{side}_usd"].isna(), f"{side}_mask"] = float("nan")
     return table
-
-
-def period_of(table: pd.DataFrame, years: list[int]) -> str:
-    """The period a balance table covers, for its title (see BalanceResult.period)."""
-    from pa_trade import periods
-    from pa_trade.analysis.coverage import MIXED, year_masks
-
-    span = f"{years[0]}" if len(years) == 1 else f"{years[0]}–{years[-1]}"
-    if "exports_mask" not in table:
-        return span
-    found = set(year_masks(table).values())
-    if len(found) != 1 or MIXED in found or periods.ALL_MONTHS in found:
-        return span
-    value = found.pop()
-    if len(years) == 1:
-        return periods.describe(value, years[0])
-    return f"{span}, {periods.months_text(value)} of each year"
 
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from pa_trade import countries, products
 from pa_trade.analysis.coverage import like, part_year_notes
 from pa_trade.errors import DataError
+from pa_trade.periods import span as span_of
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -65,7 +66,7 @@ class CompositionResult:
     def period(self) -> str:
         """The years shown, with the months they cover when every partner-year covers one
         same part year: '2022', 'January–June 2022', '2022–2023, January–June of each year'."""
-        from pa_trade.analysis.balance import period_of
+        from pa_trade.analysis.coverage import period_of
 
         if self.periods is None:
             return f"{self.years[0]}" if len(self.years) == 1 else (
@@ -170,7 +171,7 @@ def composition(
         sources=sorted(coded["source"].dropna().unique()),
         periods=periods,
     )
-    if result.period == _span(result.years):  # the title names no months: the notes do
+    if result.period == span_of(result.years):  # the title names no months: the notes do
         result.notes += part_year_notes(periods)
     return result
 
@@ -444,9 +445,6 @@ def _unlike_notes(periods: pd.DataFrame, names: dict, gl: bool) -> list[str]:
     return capped(notes, "partner-years without a balance for the same reason")
 
 
-
-def _span(years: list[int]) -> str:
-    return f"{years[0]}" if len(years) == 1 else f"{years[0]}–{years[-1]}"
 
 
 def _coarser(coded: pd.DataFrame, level: str, consequence: str) -> list[str]:

@@ -176,3 +176,19 @@ def part_year_notes(table: pd.DataFrame, single: bool = True) -> list[str]:
     if len(masks) == 1 and not single:
         return []
     return [part_year_note(year, value) for year, value in sorted(partial.items())]
+
+
+def period_of(table: pd.DataFrame, years: list[int]) -> str:
+    """The period a table of figures (with exports_mask and imports_mask) covers, for its
+    title: '2023', 'January–June 2023', '2022–2023, January–June of each year'."""
+    span = periods.span(years)
+    if "exports_mask" not in table:
+        return span
+    found = set(year_masks(table).values())
+    if len(found) != 1 or MIXED in found or periods.ALL_MONTHS in found:
+        return span
+    value = found.pop()
+    if len(years) == 1:
+        return periods.describe(value, years[0])
+    return f"{span}, {periods.months_text(value)} of each year"
+

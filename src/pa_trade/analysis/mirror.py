@@ -67,7 +67,7 @@ class MirrorResult:
     def period(self) -> str:
         """The years shown, with the months every figure covers when that is one part year:
         '2023', 'January–June 2023', '2022–2023, January–June of each year'."""
-        from pa_trade.analysis.balance import period_of
+        from pa_trade.analysis.coverage import period_of
 
         return period_of(self.table, self.years)
 
@@ -274,7 +274,7 @@ def _period_notes(result: MirrorResult) -> list[str]:
 
 def _title_has_months(result: MirrorResult) -> bool:
     """Whether the title's period names months (every figure covers one same part year)."""
-    from pa_trade.analysis.balance import period_of
+    from pa_trade.analysis.coverage import period_of
 
     span = (f"{result.years[0]}" if len(result.years) == 1
             else f"{result.years[0]}–{result.years[-1]}")

@@ -25,7 +25,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from pa_trade import countries
+from pa_trade import countries, periods
 from pa_trade.analysis.balance import years_text
 from pa_trade.errors import DataError, UsageError
 
@@ -84,7 +84,7 @@ class TrendResult:
     def period(self) -> str:
         """The years shown, with the months they cover when every year covers one same part
         year: '2023', 'January–June 2023', '2022–2023, January–June of each year'."""
-        from pa_trade.analysis.balance import period_of
+        from pa_trade.analysis.coverage import period_of
 
         return period_of(self.table, self.years)
 
@@ -158,12 +158,13 @@ def trend(
     """
     import pandas as pd
 
-    from pa_trade.analysis.balance import coverage, period_of
+    from pa_trade.analysis.balance import coverage
     from pa_trade.analysis.coverage import (
         combined,
         like,
         months_field,
         part_year_notes,
+        period_of,
         side_months,
     )
     from pa_trade.analysis.mirror import reported
@@ -241,7 +242,7 @@ def trend(
     table["balance_change_usd"] = table["balance_usd"].diff().where(
         consecutive & _same_months(table["trade_mask"]))
     shown = table[table["year"].isin(window)]
-    if period_of(shown, window) == _span(window):  # the title names no months: say them here
+    if period_of(shown, window) == periods.span(window):  # the title names no months: say them here
         notes += part_year_notes(shown)
     notes += _months_notes(table, window, partner_name, consecutive)
     table["reporter"] = reporter
@@ -271,9 +272,6 @@ def trend(
     return TrendResult(table, summary, reporter, partner_code, partner_name, members, window,
                        inside, valuation, notes)
 
-
-def _span(years: list[int]) -> str:
-    return f"{years[0]}" if len(years) == 1 else f"{years[0]}–{years[-1]}"
 
 
 def _same_months(masks: pd.Series) -> pd.Series:

@@ -204,16 +204,6 @@ def _recognised(item: Input) -> None:
         detect_layout(item.source)
 
 
-def expand_paths(paths: Iterable[str]) -> list[tuple[str, bool]]:
-    """(name, found in a folder or an archive) of every input under `paths`, as `load` would
-    read them (archives opened only to list their members)."""
-    from contextlib import ExitStack
-
-    from pa_trade.readers import inputs
-
-    with ExitStack() as stack:
-        return [(item.name, item.in_folder) for item in inputs.expand(paths, stack).inputs]
-
 
 def load(
     paths: Iterable[str],
@@ -643,12 +633,6 @@ def _missing(value) -> bool:
 
     return value is None or bool(pd.isna(value))
 
-
-def check_overlaps(frames: list[tuple[str, pd.DataFrame]]) -> None:
-    """Fail when two files (name, flows) give different figures for the same reporter,
-    partner, flow, valuation and period, or one a year and the other its months; the same
-    figures twice are counted once by `load`."""
-    _same_months_once(frames, Loaded(None))
 
 
 def _apart(frames: list[pd.DataFrame], key: list[str]) -> bool:

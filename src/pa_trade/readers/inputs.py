@@ -194,14 +194,15 @@ def _expand_file(path: str, found: Expansion, stack: ExitStack, in_folder: bool)
         try:
             archive = stack.enter_context(zipfile.ZipFile(p))
         except (zipfile.BadZipFile, OSError) as exc:
-            raise DataError(f"{path}: not a ZIP archive that can be read ({exc})") from None
+            raise DataError(f"{path}: cannot be opened as a ZIP archive: damaged, or a download "
+                            f"cut short? ({exc})") from None
         before = len(found.inputs)
         _expand_zip(place, archive, found, stack)
         if len(found.inputs) == before and not in_folder:
             held = [_member_name(i) for i in archive.infolist() if not i.is_dir()]
             shown = ", ".join(held[:5]) + (f" and {len(held) - 5} more" if len(held) > 5 else "")
-            raise DataError(f"{path}: the archive holds no data file (*.csv, *.txt, *.zip, "
-                            f"*.dta, *.sav, *.xlsx, *.xls){': it holds ' + shown if held else ''}")
+            raise InputError(f"{path}: the archive holds no data file (*.csv, *.txt, *.zip, "
+                             f"*.dta, *.sav, *.xlsx, *.xls){': it holds ' + shown if held else ''}")
     else:
         source = read_source(path)
         found.inputs.append(Input(source, kind, in_folder, position=_position(kind)))
@@ -212,25 +213,31 @@ def _position(kind: str) -> str:
 
 
 def _expand_stdin(found: Expansion, stack: ExitStack) -> None:
+    import gzip
+    import io
     import zipfile
 
     source = read_source("-")
-    kind = kind_of_content(source.head)
+    data, kind = source.held, kind_of_content(source.head)
+    if kind == "gzip":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise DataError(f"<stdin>: not a gzip stream that can be read ({exc})") from None
+        kind = kind_of_content(data[:64]) or "text"
     if kind == "zip":
-        import io
-
-        archive = stack.enter_context(zipfile.ZipFile(io.BytesIO(source.data)))
-        _expand_zip(_Place("<stdin>", ""), archive, found, stack)
-    elif kind == "gzip":
-        import gzip
-        import io
-
-        data = gzip.decompress(source.data)
-        inner = kind_of_content(data[:64]) or "text"
-        found.inputs.append(Input(SourceFile("<stdin>", data), inner,
-                                  position=_position(inner)))
-    else:
-        found.inputs.append(Input(source, kind or "text", position=_position(kind or "text")))
+        try:
+            archive = zipfile.ZipFile(io.BytesIO(data))
+        except zipfile.BadZipFile as exc:
+            raise DataError(f"<stdin>: not a ZIP archive that can be read ({exc})") from None
+        if "[Content_Types].xml" in archive.namelist():  # an Excel workbook is a ZIP too
+            kind = "workbook"
+        else:
+            _expand_zip(_Place("<stdin>", ""), stack.enter_context(archive), found, stack)
+            return
+    source = source if data is source.held else SourceFile("<stdin>", data)
+    kind = kind or "text"
+    found.inputs.append(Input(source, kind, position=_position(kind)))
 
 
 def _member_name(info: zipfile.ZipInfo) -> str:
@@ -269,8 +276,21 @@ def _expand_zip(place: _Place, archive: zipfile.ZipFile, found: Expansion,
             return archive.open(info)
 
         if member.lower().endswith(".gz"):
-            fingerprint = _fingerprint(info)
-            _expand_gzip(_Place(name, identity), opener, fingerprint, kind, found, stack, True)
+            import gzip
+
+            try:  # held in memory: a gzip inside a ZIP has no size to read cheaply
+                data = gzip.decompress(archive.read(info))
+            except (OSError, EOFError) as exc:
+                raise DataError(f"{name}: not a gzip file that can be read ({exc})") from None
+            if kind == "zip":
+                inner = zipfile.ZipFile(io.BytesIO(data))
+                stack.enter_context(inner)
+                _expand_zip(_Place(name, identity), inner, found, stack)
+            else:
+                kind = kind or "text"
+                source = SourceFile(name, data, fingerprint=_fingerprint(info),
+                                    identity=identity + ":gz")
+                found.inputs.append(Input(source, kind, True, position=_position(kind)))
         elif kind == "zip":
             try:
                 inner = zipfile.ZipFile(io.BytesIO(archive.read(info)))

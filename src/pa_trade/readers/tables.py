@@ -355,10 +355,6 @@ def _periods_in_title(text: str) -> list[Period]:
     return list(unique.values())
 
 
-def is_mexico_balanza(src: SourceFile) -> bool:
-    """True when the lines hold the two-row header of the SE balanza by country."""
-    return find_header(src).flow_row is not None
-
 
 def _body(lines: list[str], delimiter: str, header_end: int):
     """(rows, notes start): the table's rows after the header as (line number, stripped
