@@ -151,13 +151,19 @@ def test_the_yearly_zip_gives_every_partner_exactly(yearly_zip, run):
         result.stderr)
 
 
-def test_the_zip_and_its_cache_give_the_same_answer(yearly_zip):
-    cold = readers.load([str(yearly_zip)])
-    warm = readers.load([str(yearly_zip)])
-    assert loaded_sums(cold.flows) == loaded_sums(warm.flows)
+def test_the_zip_and_its_cache_give_the_same_answer(yearly_zip, monkeypatch):
     from pa_trade.readers import cache
 
+    cold = readers.load([str(yearly_zip)])
     assert len(list(cache.folder().glob("*.parquet"))) >= 5  # the members over 1 MB
+    parsed = []
+    real_read = readers.read_input
+    monkeypatch.setattr(readers, "read_input",
+                        lambda item, *a, **k: parsed.append(item.name) or real_read(item, *a,
+                                                                                    **k))
+    warm = readers.load([str(yearly_zip)])
+    assert loaded_sums(cold.flows) == loaded_sums(warm.flows)
+    assert parsed == []  # every member (over the cache's 1 MB floor) came from the cache
 
 
 def test_sav_and_dta_alone_read_like_the_csv(yearly_zip, tmp_path):

@@ -118,17 +118,17 @@ def test_yearly_figures_are_left_out_of_months_and_said():
 @pytest.mark.parametrize("typed, mask", [("1-6", 0b111111), ("ene-jun", 0b111111),
                                          ("Enero-Junio", 0b111111), ("7", 1 << 6),
                                          ("1,3", 0b101), ("oct-dic", 0b111 << 9),
-                                         ("setiembre", 1 << 8)])
+                                         ("setiembre", 1 << 8), ("q1", 0b111),
+                                         ("T4", 0b111 << 9), ("s2", 0b111111 << 6)])
 def test_months_as_analysts_type_them(typed, mask):
     assert periods.parse_months([typed]) == mask
 
 
-@pytest.mark.parametrize("typed", ["0", "13", "6-1", "junio-enero", "1-6-9", "q1", ""])
+@pytest.mark.parametrize("typed", ["0", "13", "6-1", "junio-enero", "1-6-9", "q5", "", " "])
 def test_months_that_are_no_months_are_a_usage_error(typed):
     from pa_trade.errors import UsageError
 
-    if typed == "":
-        assert periods.parse_months([typed]) is None
-        return
-    with pytest.raises(UsageError, match="--months"):
+    with pytest.raises(UsageError, match="--months") as caught:
         periods.parse_months([typed])
+    if typed == "13":
+        assert "there is no month 13" in str(caught.value)

@@ -102,16 +102,33 @@ def describe(value: int, year: int | None = None) -> str:
 
 
 def parse_months(values) -> int | None:
-    """--months as typed (repeatable): '1-6', '1,3', '7', 'ene-jun', 'enero-junio', 'jan-jun'
-    -> a mask; None when not given. UsageError for anything else."""
+    """--months as typed (repeatable): '1-6', '1,3', '7', 'ene-jun', 'enero-junio', 'jan-jun',
+    quarters 'q1' or 't1' (trimestre), halves 's1' or 'h1' (semestre) -> a mask; None when
+    not given. UsageError for anything else."""
     value = 0
     for typed in values:
+        if not str(typed).strip():
+            raise UsageError("--months '': expected months like 1-6, 1,3,5, ene-jun or q1")
         for part in [p for p in str(typed).split(",") if p.strip()]:
+            word = part.strip().lower()
+            if re.fullmatch(r"[qt][1-4]", word):  # a quarter, 'q' or 'trimestre'
+                first = 3 * (int(word[1]) - 1) + 1
+                value |= mask(range(first, first + 3))
+                continue
+            if re.fullmatch(r"[sh][12]", word):  # a half year, 'semestre'
+                first = 6 * (int(word[1]) - 1) + 1
+                value |= mask(range(first, first + 6))
+                continue
             ends = [e for e in re.split(r"\s*[-–:]\s*", part.strip())]
             numbers = [month_number(e) for e in ends]
             if len(ends) > 2 or not ends or any(n is None for n in numbers):
-                raise UsageError(f"--months {typed!r}: expected months like 1-6, 1,3,5 or "
-                                 f"ene-jun")
+                wrong = next((e for e, n in zip(ends, numbers, strict=True) if n is None),
+                             part.strip())
+                if wrong.isdigit():
+                    raise UsageError(f"--months {typed!r}: there is no month {wrong}; months "
+                                     f"are 1 to 12")
+                raise UsageError(f"--months {typed!r}: expected months like 1-6, 1,3,5, "
+                                 f"ene-jun or q1")
             first, last = numbers[0], numbers[-1]
             if last < first:
                 raise UsageError(f"--months {typed!r}: the range ends before it starts")

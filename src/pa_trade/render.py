@@ -73,9 +73,15 @@ def compact_sources(sources: list[str]) -> list[str]:
         (reader, archive), members = item, groups[item]
         if len(members) < 3:
             out += [f"{reader} ({archive}{SEPARATOR}{m})" for m in members]
-        else:
-            out.append(f"{reader} ({archive}: {len(members)} files, {members[0]} to "
-                       f"{members[-1]})")
+            continue
+        kinds: dict[str, int] = {}
+        for member in members:
+            kind = member.rsplit(".", 1)[-1].lower()
+            kinds[kind] = kinds.get(kind, 0) + 1
+        formats = "" if len(kinds) == 1 else " (" + ", ".join(
+            f"{n} .{k}" for k, n in sorted(kinds.items(), key=lambda i: -i[1])) + ")"
+        out.append(f"{reader} ({archive}: {len(members)} files{formats}, {members[0]} to "
+                   f"{members[-1]})")
     return out
 
 
@@ -237,7 +243,9 @@ def _people(result, fmt: str, units: str, footer: Footer | None, chart: str | No
     rows = []
     for record in table.itertuples(index=False):
         partner = record.partner_name
-        if record.kind in ("world", "group"):
+        if record.kind == "world" and "microdata" in record.sources:
+            partner = f"{partner} (all lines)"  # microdata: the sum of every line, as DANE's
+        elif record.kind in ("world", "group"):
             partner = f"{partner} (as reported)"
         rows.append(([record.reporter] if several else []) + [
             partner,

@@ -515,6 +515,15 @@ def _domestic_note(table: pd.DataFrame, reporter: str, year: int, who: str,
             f"inside the World row"]
 
 
+def _period_words(rows: pd.DataFrame, year: int) -> str:
+    """'2023', or 'January–June 2023' when the rows all cover that part of the year."""
+    from pa_trade import periods
+    from pa_trade.analysis.coverage import MIXED, combined, side_masks
+
+    value = combined(side_masks(rows))
+    return str(year) if value == MIXED else periods.describe(value, int(year))
+
+
 def with_total_rows(result: BalanceResult) -> BalanceResult:
     """Add, per reporter and year, a 'Total, N partners' row summing the country rows, and a
     note on how much of the reported World total those partners account for."""
@@ -550,13 +559,14 @@ def with_total_rows(result: BalanceResult) -> BalanceResult:
         if (reporter, year) not in world.index:
             continue
         shares = []
-        for side in ("exports", "imports"):
+        for side, way in (("exports", "to"), ("imports", "from")):
             total, shown = world.at[(reporter, year), f"{side}_usd"], row[f"{side}_usd"]
             if total == total and shown == shown and total:
-                shares.append(f"{shown / total:.1%} of {side}")
+                shares.append(f"{shown / total:.1%} of {side} {way}")
         if shares:
-            notes.append(f"{who}in {year} the partners shown account for "
-                         f"{' and '.join(shares)} to and from the World as reported")
+            when = _period_words(group, year)
+            notes.append(f"{who}in {when} the partners shown account for "
+                         f"{' and '.join(shares)} the World as reported")
     if not rows:
         return result
     table = pd.concat([table, pd.DataFrame(rows)], ignore_index=True)

@@ -40,7 +40,12 @@ def choose_style(
     if forced:
         report.number_style = f"{forced} (forced)"
         return forced
+    values = list(values)
     style = numbers.detect_style(values, report.file)
+    if style is None and not any("," in text or "." in text for _, text in values):
+        # whole numbers without separators read the same in either style: nothing to say
+        report.number_style = f"{convention} (no decimals or thousands marks)"
+        return convention
     if style is None:
         report.notes.append(
             f"no value decides the number style; read as {convention} ({publisher}'s convention)"
