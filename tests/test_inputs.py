@@ -134,3 +134,12 @@ def test_archive_members_are_cached_and_a_changed_archive_misses(tmp_path, monke
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
     readers.load([str(path)])
     assert len(list(cache.folder().glob("*.parquet"))) == 2  # the archive changed: read again
+
+
+def test_standard_input_may_be_an_excel_workbook(run):
+    workbook = FIXTURES / "anexos" / "anex-EXPORTACIONES-jun2023.xlsx"
+    piped = run("balance", "colombia", "-d", "-", "-f", "csv", "-q",
+                input=workbook.read_bytes())
+    direct = run("balance", "colombia", "-d", str(workbook), "-f", "csv", "-q")
+    assert piped.exit_code == 0, piped.stderr
+    assert len(piped.stdout.splitlines()) == len(direct.stdout.splitlines()) > 10

@@ -290,8 +290,11 @@ def balance(
         wanted = set(partners) - {reporter}
         table = full[full["partner"].isin(wanted)]
         for code in sorted(wanted - set(table["partner"])):
+            hint = ""
+            if code == "XZF" and (full["partner"] == "XCF").any():
+                hint = f"; did you mean {countries.name('XCF')} (XCF)?"
             notes.append(f"no data for {countries.name(reporter)} with {countries.name(code)} "
-                         f"in the years asked")
+                         f"in the years asked{hint}")
         if totals:  # the reported aggregates, to set the partners asked against
             table = pd.concat([table, full[full["kind"].isin(["world", "group"])
                                            & ~full["partner"].isin(wanted)]])
@@ -304,9 +307,12 @@ def balance(
     if table.empty:
         asked = ", ".join(countries.name(p) for p in partners or [])
         asked += ", ".join(b.name_en for b in blocs or [])
+        hint = ""
+        if "XZF" in (partners or []) and (full["partner"] == "XCF").any():
+            hint = f"; did you mean {countries.name('XCF')} (XCF)?"
         raise DataError(
             f"no data for {countries.name(reporter)} with {asked} in the years asked; "
-            f"{coverage(flows, reporter)}"
+            f"{coverage(flows, reporter)}{hint}"
         )
     finished = _finish(table)
     if period_notes:
