@@ -240,3 +240,23 @@ def test_three_digit_dates_of_old_releases(tmp_path):
     loaded = readers.load([str(path)], strict=True, use_cache=False)
     assert set(zip(loaded.flows["year"], loaded.flows["month"], strict=True)) == {(2003, 5)}
     assert loaded_sums(loaded.flows) == direct_sums(original)
+
+
+@pytest.mark.parametrize("command", [["mirror", "colombia", "mexico"],
+                                     ["trend", "colombia", "-p", "mexico"],
+                                     ["matrix", "--year", "2023"],
+                                     ["products", "colombia", "-p", "mexico", "--level",
+                                      "section"]])
+def test_no_command_shows_six_real_months_as_a_year(run, command):
+    import csv
+
+    folder = str(real_files()[0].parent)
+    people = run(*command, "-d", folder, "-q")
+    assert people.exit_code == 0, people.stderr
+    assert "January–June 2023" in people.stdout.splitlines()[0]
+    machine = run(*command, "-d", folder, "-q", "-f", "csv").stdout
+    months = {row["months"] for row in csv.DictReader(io.StringIO(machine))} - {""}
+    assert months == {"1-6"}
+    records = json.loads(run(*command, "-d", folder, "-q", "-f", "json").stdout)
+    found = records if isinstance(records, list) else next(iter(records.values()))
+    assert {r["months"] for r in found if r.get("months")} == {"1-6"}
