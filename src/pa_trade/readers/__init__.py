@@ -250,8 +250,7 @@ def load(
             if item.kind == "workbook":
                 from pa_trade.readers import workbook
 
-                sheets, skipped = workbook.sheets(item, strict=strict,
-                                                  number_style=number_style)
+                sheets, skipped = workbook.sheets(item, number_style=number_style)
                 items.extend(sheets)
                 loaded.skipped_files.extend(skipped)
             else:

@@ -75,8 +75,7 @@ _TITLE_SHOWN = 100  # characters of a sheet's title in a note
 _FORMATTED = re.compile(r"^[+-]?\(?\d[\d.,]*\)?$")  # a number as text, once spaces are gone
 
 
-def sheets(item: Input, strict: bool = False,
-           number_style: str | None = None) -> tuple[list[Input], list[str]]:
+def sheets(item: Input, number_style: str | None = None) -> tuple[list[Input], list[str]]:
     """The by-country cuadros of a workbook as text inputs, and a note for every other sheet.
 
     `item` is an input of kind 'workbook'. Each sheet read is an Input of kind 'text' named
@@ -89,9 +88,9 @@ def sheets(item: Input, strict: bool = False,
     `number_style` (--number-style): how numbers written as text are read; numeric cells
     are then written in it too, so that they read back as they are.
 
-    `strict` changes nothing here, on purpose: a sheet skipped as not by country is part of
-    what DANE publishes, not a data file of unknown layout, so --strict does not fail on it
-    (readers.load still fails under --strict on a by-country sheet it cannot read).
+    A sheet skipped as not by country is part of what DANE publishes, not a data file of
+    unknown layout: --strict does not fail on it (readers.load still fails under --strict on a
+    by-country sheet it cannot read).
 
     Raises DataError, one line naming the file, when the workbook cannot be opened or a sheet
     cannot be read.
