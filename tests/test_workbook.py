@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from pa_trade import readers
-from pa_trade.errors import DataError
 from pa_trade.readers import inputs, tables, workbook
 from pa_trade.textio import SourceFile, read_source
 from tests.conftest import FIXTURES
+from tests.test_readers_tables import one_line_error
 
 ANEXOS = FIXTURES / "anexos"
 EXPECTED = json.loads((ANEXOS / "expected.json").read_text(encoding="utf-8"))
@@ -60,14 +60,6 @@ def expected_figures(name: str) -> dict:
 
 def workbook_input(path: Path) -> inputs.Input:
     return inputs.Input(read_source(str(path)), "workbook", position="row")
-
-
-def one_line_error(call) -> str:
-    with pytest.raises(DataError) as caught:
-        call()
-    message = str(caught.value)
-    assert "\n" not in message
-    return message
 
 
 # --- the committed anexos ------------------------------------------------------------------
