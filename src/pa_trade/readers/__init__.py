@@ -296,7 +296,7 @@ def _read_bundle(group: list[Input], loaded: Loaded, seen: dict[str, str], asked
     import zipfile
     import zlib
 
-    from pa_trade.readers.dane_microdata import NotMicrodata
+    from pa_trade.readers.common import NotMicrodata
     from pa_trade.readers.inputs import SEPARATOR
 
     results = []

@@ -7,7 +7,13 @@ import os
 from collections.abc import Iterable
 
 from pa_trade import numbers
+from pa_trade.errors import DataError
 from pa_trade.readers.report import LoadReport
+
+
+class NotMicrodata(DataError):
+    """A Stata or SPSS file whose columns are no microdata layout (found in a folder or an
+    archive, it is named and skipped, as a stray text file is)."""
 
 
 def fields(line: str, delimiter: str) -> list[str]:

@@ -27,7 +27,13 @@ from dataclasses import dataclass
 from pa_trade import numbers
 from pa_trade.errors import DataError
 from pa_trade.readers import country_codes
-from pa_trade.readers.common import choose_style, fields, join_fields, short_name
+from pa_trade.readers.common import (
+    NotMicrodata,
+    choose_style,
+    fields,
+    join_fields,
+    short_name,
+)
 from pa_trade.readers.report import LoadReport
 from pa_trade.textio import SourceFile, delimiter_name, sniff_delimiter
 
@@ -66,11 +72,6 @@ class Layout:
 EXPO = Layout("dane-expo", "export", "FECH", "PAIS", "POSAR", {"FOB": "FOBDOL"}, "COD_PAI4")
 IMPO = Layout("dane-impo", "import", "FECH", "PAISGEN", "NABAN", {"CIF": "VACID", "FOB": "VAFODO"})
 LAYOUTS = {EXPO.name: EXPO, IMPO.name: IMPO}
-
-
-class NotMicrodata(DataError):
-    """A Stata or SPSS file whose columns are no microdata layout (found in a folder or an
-    archive, it is named and skipped, as a stray text file is)."""
 
 
 class _NeedsLineByLine(Exception):
