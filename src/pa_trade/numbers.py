@@ -8,6 +8,8 @@ from decimal import Decimal, InvalidOperation
 
 from pa_trade.errors import DataError
 
+# the largest amount a float holds to the cent: beyond it, a figure would be rounded
+MAX_EXACT_USD = 2**53 / 100  # about 90 trillion dollars, four times world trade in a year
 SPANISH = "spanish"
 ENGLISH = "english"
 STYLES = (SPANISH, ENGLISH)
@@ -19,20 +21,20 @@ MISSING_MARKS = frozenset({"", "-", "--", "—", "–", "..", "...", "n.d.", "n.
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 # Values that can be read only one way
 _ONLY_SPANISH = (
-    re.compile(r"^[+-]?\d{1,3}(\.\d{3})+,\d+$"),  # 1.234,5
-    re.compile(r"^[+-]?\d+,(\d{1,2}|\d{4,})$"),  # 12,5  1234,5678
-    re.compile(r"^[+-]?(\d{4,}|0),\d{3}$"),  # 1234,567  0,125
-    re.compile(r"^[+-]?\d{1,3}(\.\d{3}){2,}$"),  # 1.234.567
+    re.compile(r"^[+-]?[0-9]{1,3}(\.[0-9]{3})+,[0-9]+$"),  # 1.234,5
+    re.compile(r"^[+-]?[0-9]+,([0-9]{1,2}|[0-9]{4,})$"),  # 12,5  1234,5678
+    re.compile(r"^[+-]?([0-9]{4,}|0),[0-9]{3}$"),  # 1234,567  0,125
+    re.compile(r"^[+-]?[0-9]{1,3}(\.[0-9]{3}){2,}$"),  # 1.234.567
 )
 _ONLY_ENGLISH = (
-    re.compile(r"^[+-]?\d{1,3}(,\d{3})+\.\d+$"),  # 1,234.5
-    re.compile(r"^[+-]?\d+\.(\d{1,2}|\d{4,})$"),  # 12.5
-    re.compile(r"^[+-]?(\d{4,}|0)\.\d{3}$"),  # 1234.567  0.125
-    re.compile(r"^[+-]?\d{1,3}(,\d{3}){2,}$"),  # 1,234,567
+    re.compile(r"^[+-]?[0-9]{1,3}(,[0-9]{3})+\.[0-9]+$"),  # 1,234.5
+    re.compile(r"^[+-]?[0-9]+\.([0-9]{1,2}|[0-9]{4,})$"),  # 12.5
+    re.compile(r"^[+-]?([0-9]{4,}|0)\.[0-9]{3}$"),  # 1234.567  0.125
+    re.compile(r"^[+-]?[0-9]{1,3}(,[0-9]{3}){2,}$"),  # 1,234,567
 )
 _VALID = {
-    SPANISH: re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$"),
-    ENGLISH: re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$"),
+    SPANISH: re.compile(r"^[+-]?([0-9]{1,3}(\.[0-9]{3})+|[0-9]+)(,[0-9]+)?$"),
+    ENGLISH: re.compile(r"^[+-]?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)(\.[0-9]+)?$"),
 }
 
 
@@ -89,8 +91,14 @@ def normalise(text: str, style: str) -> str | None:
     return value.replace(",", "")
 
 
+def holds(value_usd: float | Decimal) -> bool:
+    """Whether an amount in dollars can be held to the cent (finite, below MAX_EXACT_USD)."""
+    return abs(float(value_usd)) < MAX_EXACT_USD
+
+
 def parse_decimal(text: str, style: str) -> Decimal | None:
-    """Exact value of a cell in the given style, or None when it cannot be read."""
+    """Exact value of a cell in the given style, or None when it cannot be read (digits of
+    other scripts included: every reader takes ASCII digits only)."""
     plain = normalise(text, style)
     if plain is None:
         return None

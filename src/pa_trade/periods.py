@@ -14,6 +14,8 @@ import re
 from pa_trade.errors import UsageError
 
 ALL_MONTHS = (1 << 12) - 1  # a whole year
+# the years a figure may be of, in every layout: 1900 to 2099 (a FECH of 185001 is a typo)
+FIRST_YEAR, LAST_YEAR = 1900, 2099
 MONTH_NAMES = {1: "January", 2: "February", 3: "March", 4: "April", 5: "May", 6: "June",
                7: "July", 8: "August", 9: "September", 10: "October", 11: "November",
                12: "December"}

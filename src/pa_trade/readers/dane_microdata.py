@@ -24,7 +24,7 @@ import io
 import sys
 from dataclasses import dataclass
 
-from pa_trade import numbers
+from pa_trade import numbers, periods
 from pa_trade.errors import DataError
 from pa_trade.readers import country_codes
 from pa_trade.readers.common import (
@@ -397,9 +397,10 @@ def _dates(date):
     century = pc.divide(number, 100)
     year = pc.if_else(short, _year_of_yy(century), century)
     month = pc.subtract(number, pc.multiply(century, 100))
-    bad = pc.invert(pc.fill_null(pc.and_(pc.greater_equal(month, 1),
-                                         pc.less_equal(month, 12)), False))
-    return year, month, bad
+    good = pc.and_(pc.and_(pc.greater_equal(month, 1), pc.less_equal(month, 12)),
+                   pc.and_(pc.greater_equal(year, periods.FIRST_YEAR),
+                           pc.less_equal(year, periods.LAST_YEAR)))
+    return year, month, pc.invert(pc.fill_null(good, False))
 
 
 def _typed_dates(date):
@@ -408,7 +409,8 @@ def _typed_dates(date):
     import pyarrow.compute as pc
 
     short = pc.and_(pc.greater_equal(date, 100), pc.less_equal(date, 9999))
-    long = pc.and_(pc.greater_equal(date, 190001), pc.less_equal(date, 209912))
+    long = pc.and_(pc.greater_equal(date, periods.FIRST_YEAR * 100 + 1),
+                   pc.less_equal(date, periods.LAST_YEAR * 100 + 12))
     century = pc.divide(date, 100)
     month = pc.subtract(date, pc.multiply(century, 100))
     good = pc.and_(pc.or_(short, long),
@@ -434,7 +436,11 @@ def _numbers(cells, style: str):
         # a stored NaN is no figure either
         empty = pc.or_(empty, pc.fill_null(pc.is_nan(values), False))
         no = pc.fill_null(pc.and_(empty, False), False)
-        return pc.if_else(empty, pa.scalar(None, pa.float64()), values), empty, no, no
+        too_large = pc.fill_null(pc.invert(pc.less(pc.abs(values), numbers.MAX_EXACT_USD)),
+                                 False)
+        too_large = pc.and_(too_large, pc.invert(empty))
+        kept = pc.if_else(pc.or_(empty, too_large), pa.scalar(None, pa.float64()), values)
+        return kept, empty, too_large, no
     empty = pc.fill_null(pc.equal(cells, ""), True)
     dash = pc.fill_null(pc.equal(cells, "-"), False)
     some_dash = pc.any(dash).as_py()
@@ -449,8 +455,10 @@ def _numbers(cells, style: str):
             values = pc.cast(plain, pa.float64())
         except pa.ArrowInvalid:
             values = None
-        # the bulk cast also takes 'nan' or 'inf', which no customs file means
-        if values is not None and pc.all(pc.is_finite(values)).as_py() is not False:
+        # the bulk cast also takes 'nan' or 'inf', which no customs file means, and amounts
+        # too large to hold to the cent: the cell by cell check sets them aside
+        if values is not None and pc.all(pc.is_finite(values)).as_py() is not False and (
+                _held(values)):
             return values, empty, pc.fill_null(pc.and_(empty, False), False), dash
     valid = pc.match_substring_regex(cells, _VALID_NUMBER[style])
     if style == numbers.SPANISH:
@@ -458,8 +466,18 @@ def _numbers(cells, style: str):
     else:
         plain = pc.replace_substring(cells, ",", "")
     values = pc.cast(pc.if_else(valid, plain, pa.scalar(None, pa.string())), pa.float64())
-    bad = pc.fill_null(pc.and_(pc.invert(valid), pc.invert(empty)), False)
+    too_large = pc.fill_null(pc.greater_equal(pc.abs(values), numbers.MAX_EXACT_USD), False)
+    values = pc.if_else(too_large, pa.scalar(None, pa.float64()), values)
+    bad = pc.or_(pc.fill_null(pc.and_(pc.invert(valid), pc.invert(empty)), False), too_large)
     return values, empty, bad, dash
+
+
+def _held(values) -> bool:
+    """Whether every amount can be held to the cent (numbers.MAX_EXACT_USD)."""
+    import pyarrow.compute as pc
+
+    largest = pc.max(pc.abs(values)).as_py()
+    return largest is None or largest < numbers.MAX_EXACT_USD
 
 
 class _Batches:
@@ -755,8 +773,8 @@ class _Batches:
             if column.null_count:
                 raise _NeedsTextColumns("an empty cell")
         for column in values.values():
-            if not pc.all(pc.is_finite(column)).as_py():
-                raise _NeedsTextColumns("nan or inf")
+            if not pc.all(pc.is_finite(column)).as_py() or not _held(column):
+                raise _NeedsTextColumns("nan, inf or an amount too large")
             if pc.min(column).as_py() < 0:
                 raise _NeedsTextColumns("a negative value")  # counted for the report there
         # without an alpha-3 column, grouping by one more (blank) key would cost for nothing

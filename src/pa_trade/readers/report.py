@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 
 # Why a row was set aside; the keys are stable, the texts are what users read.
 REASONS = {
-    "bad-number": "a value that is not a number",
+    "bad-number": "a value that is not a number (or too large to hold to the cent)",
     "missing-value": "no value in the value field",
     "unknown-country": "a country or area that is not recognised",
-    "bad-date": "a date that is not YYMM, YMM or YYYYMM",
+    "bad-date": "a date that is not YYMM, YMM or YYYYMM of 1900-2099",
     "bad-field": "a field with an invalid value",
     "bad-field-count": "a line with the wrong number of fields",
     "no-figures": "a table row with no figure in any year",

@@ -25,7 +25,7 @@ from pa_trade.readers.common import choose_style, fields, short_name
 from pa_trade.readers.report import LoadReport
 from pa_trade.textio import SourceFile, delimiter_name, sniff_delimiter
 
-YEAR_CELL = re.compile(r"^((?:19|20)\d{2})\s*(?:\(?\s*(?:p|pr|e|r|\*+)\s*\)?\.?|/p|p/)?$", re.I)
+YEAR_CELL = re.compile(r"^((?:19|20)[0-9]{2})\s*(?:\(?\s*(?:p|pr|e|r|\*+)\s*\)?\.?|/p|p/)?$", re.I)
 FOOTNOTE = re.compile(
     r"^(fuente|fuentes|nota|notas|source|sources|note|notes|elaborad|actualizad|cifras|"
     r"p\s*[:/]|p\)|\(p\)|pp\s*:|\*|\d+/|\(\d+\)|n\.d\.\s*:|-\s*:|\.\.\s*:)",
@@ -520,7 +520,7 @@ def read_table(src: SourceFile, layout: str, number_style: str | None = None):
     elif stated_valuation == "CIF" and any(c.flow == "export" for c in columns.values()):
         report.notes.append("the unit line says CIF; exports are FOB by definition and kept so")
 
-    rows = _checked_rows(body, columns, style, publisher, report)
+    rows = _checked_rows(body, columns, style, publisher, report, multiplier)
     itself = [r for r in report.set_aside if r.reason == "reporter-is-partner"]
     if itself and not rows:
         other = DANE if publisher is MEXICO else MEXICO
@@ -761,8 +761,9 @@ def _add_column(name: str, columns: dict, position: int, key: Column, year_row: 
     columns[position] = key
 
 
-def _checked_rows(body, columns, style, publisher, report) -> list[_Row]:
+def _checked_rows(body, columns, style, publisher, report, multiplier=1) -> list[_Row]:
     """The rows whose name and figures can be read; the others set aside in `report`.
+    A figure that, times the unit's `multiplier`, cannot be held to the cent is a bad number.
 
     Reasons, the first that applies: unknown-country, bad-number, no-figures,
     reporter-is-partner (the publisher's own country: no bilateral flow).
@@ -787,12 +788,14 @@ def _checked_rows(body, columns, style, publisher, report) -> list[_Row]:
             if numbers.is_missing(cell):
                 continue
             value = numbers.parse_decimal(cell, style)
-            if value is None:
+            if value is None or not numbers.holds(value * multiplier):
                 bad = cell
                 break
             row_values.append((column, value))
         if bad is not None:
-            report.add(line, "bad-number", f"{bad!r} in {name}")
+            why = "" if numbers.parse_decimal(bad, style) is None else (
+                ", too large to hold to the cent")
+            report.add(line, "bad-number", f"{bad!r} in {name}{why}")
             continue
         if not row_values:
             report.add(line, "no-figures", name)

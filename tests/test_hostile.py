@@ -1,0 +1,61 @@
+"""Hostile and damaged input (issue 11): nothing lost without a word, no value read wrong,
+no internal error. Each test drives the command line on a file in an office's layout."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import FIXTURES
+
+EXPO_HEADER = ("FECH;ADUA;PAIS;COD_SAL;DPTO2;VIA;POSAR;DPTO1;UNID;CANTI;PBK;PNK;FOBDOL;FOBPES;"
+               "FLETES;SEGURO")
+
+
+def expo_line(fech: str, pais: str, fobdol: str, posar: str = "0901110000") -> str:
+    return f"{fech};23;{pais};6;13;1;{posar};76;KG;1,5;2,5;1,5;{fobdol};1;0;0"
+
+
+def cuadro(rows: list[str]) -> str:
+    return ("Colombia. Exportaciones según país de destino\nMillones de dólares FOB\n"
+            "País;2021;2022p\n" + "\n".join(rows) + "\nFuente: DANE - DIAN\n")
+
+
+# --- values that cannot be held, digits of other scripts, implausible years -----------------
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "1e400", "١٢٣"])
+def test_a_table_figure_that_cannot_be_held_is_set_aside(run, tmp_path, value):
+    path = tmp_path / "cuadro.csv"
+    path.write_text(cuadro([f"Chile;{value};5", "Perú;3;4"]), encoding="utf-8")
+    result = run("flows", "-d", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert "[bad-number]" in result.stderr and "line 4" in result.stderr
+    assert "CHL" not in result.stdout and "inf" not in result.stdout.lower()
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "1e400", "١٢٣"])
+def test_a_microdata_value_that_cannot_be_held_is_set_aside(run, tmp_path, value):
+    path = tmp_path / "expo.csv"
+    path.write_text("\n".join([EXPO_HEADER, expo_line("2201", "493", value),
+                               expo_line("2201", "211", "100,5")]) + "\n", encoding="utf-8")
+    result = run("balance", "colombia", "-d", str(path), "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    assert "[bad-number]" in result.stderr and "line 2" in result.stderr
+    records = json.loads(result.stdout)  # valid JSON: no Infinity
+    assert {r["partner"] for r in records} == {"CHL"}
+
+
+def test_years_outside_1900_2099_are_bad_dates_in_microdata(run, tmp_path):
+    path = tmp_path / "expo.csv"
+    path.write_text("\n".join([EXPO_HEADER, expo_line("185001", "493", "10"),
+                               expo_line("229912", "493", "10"),
+                               expo_line("202201", "211", "10")]) + "\n", encoding="latin-1")
+    result = run("flows", "-d", str(path))
+    assert result.exit_code == 0
+    assert "set aside 2 rows [bad-date]" in result.stderr
+    assert ",1850," not in result.stdout and ",2299," not in result.stdout
+    back = tmp_path / "flows.csv"
+    back.write_text(result.stdout, encoding="utf-8")
+    again = run("flows", "-d", str(back), "-q")
+    assert again.exit_code == 0 and again.stdout == result.stdout  # every output reads back
