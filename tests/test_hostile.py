@@ -59,3 +59,36 @@ def test_years_outside_1900_2099_are_bad_dates_in_microdata(run, tmp_path):
     back.write_text(result.stdout, encoding="utf-8")
     again = run("flows", "-d", str(back), "-q")
     assert again.exit_code == 0 and again.stdout == result.stdout  # every output reads back
+
+
+# --- what a file is: every byte, not its size, head and tail --------------------------------
+
+def big_expo(path, middle: str) -> None:
+    """A file over 8 MB whose only difference from its twin is a value in the middle."""
+    rows = [expo_line("2201", "493", "100,5")] * 160_000
+    rows[80_000] = expo_line("2201", "493", middle)
+    path.write_text("\n".join([EXPO_HEADER, *rows]) + "\n", encoding="latin-1")
+    assert path.stat().st_size > 8 << 20
+
+
+def test_two_big_files_alike_but_in_the_middle_are_both_read(run, tmp_path):
+    big_expo(tmp_path / "a.csv", "100,5")
+    big_expo(tmp_path / "b.csv", "900,5")  # the same size, head and tail
+    result = run("balance", "colombia", "-d", str(tmp_path / "a.csv"), "-d",
+                 str(tmp_path / "b.csv"), "-f", "csv")
+    assert "same content" not in result.stderr
+    assert result.exit_code == 1 and "with different figures" in result.stderr
+
+
+def test_an_edit_in_the_middle_that_keeps_size_and_time_misses_the_cache(run, tmp_path):
+    import os
+
+    path = tmp_path / "expo.csv"
+    big_expo(path, "100,5")
+    before = run("balance", "colombia", "-d", str(path), "-f", "csv", "-q").stdout
+    stat = path.stat()
+    big_expo(path, "900,5")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the time put back
+    assert path.stat().st_size == stat.st_size and path.stat().st_mtime_ns == stat.st_mtime_ns
+    after = run("balance", "colombia", "-d", str(path), "-f", "csv", "-q").stdout
+    assert after != before and "16080800" in after  # 800 dollars more: read again

@@ -90,11 +90,11 @@ class SourceFile:
 
     @cached_property
     def digest(self) -> str:
-        """Content fingerprint: the same file given twice is loaded once.
+        """A quick fingerprint of the content: files that differ in it differ.
 
-        Small files are hashed whole; big ones by size, head and tail, which tells apart
-        any two statistics files an analyst would have; archive members by what the archive
-        says of them (`fingerprint`).
+        Small files are hashed whole; big ones by size, head and tail; archive members by
+        what the archive says of them (`fingerprint`, their CRC-32 and size). Two big files
+        with the same quick fingerprint are told apart by `content_digest`.
         """
         if self.fingerprint is not None:
             return self.fingerprint
@@ -108,6 +108,18 @@ class SourceFile:
             stream.seek(-FINGERPRINT_PART, io.SEEK_END)
             sha.update(stream.read(FINGERPRINT_PART))
         return sha.hexdigest()
+
+    @cached_property
+    def content_digest(self) -> str:
+        """A fingerprint of every byte (BLAKE2b, streamed), for when `digest` is not enough:
+        two big files of the same size, head and tail."""
+        if self.fingerprint is not None or self.size <= 8 * FINGERPRINT_PART:
+            return self.digest
+        blake = hashlib.blake2b(digest_size=32)
+        with self.open() as stream:
+            while block := stream.read(FINGERPRINT_PART * 4):
+                blake.update(block)
+        return blake.hexdigest()
 
     @cached_property
     def decoded(self) -> tuple[str, str]:

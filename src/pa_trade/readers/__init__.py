@@ -237,7 +237,7 @@ def load(
     from pa_trade.readers import inputs
 
     loaded = Loaded(flows.empty())
-    seen: dict[str, str] = {}
+    seen: dict[str, list[SourceFile]] = {}
     read: list[tuple[Input, pd.DataFrame, LoadReport]] = []
     asked = {"layout": layout, "number_style": number_style, "products": products,
              "valuations": valuations, "codes": codes}
@@ -281,7 +281,7 @@ def load(
     return loaded
 
 
-def _read_bundle(group: list[Input], loaded: Loaded, seen: dict[str, str], asked: dict,
+def _read_bundle(group: list[Input], loaded: Loaded, seen: dict, asked: dict,
                  use_cache: bool, strict: bool, stdin: dict) -> list:
     """[(input, flows, report)] of a bundle: the member counted, or every member when they
     turn out to be different data; [] when every member is skipped. A lone input is a
@@ -312,15 +312,14 @@ def _read_bundle(group: list[Input], loaded: Loaded, seen: dict[str, str], asked
                 continue
             stdin["read"] = True
         try:
-            if src.digest in seen:
-                again = seen[src.digest]
+            again = _seen_before(src, seen)
+            if again is not None:
                 loaded.skipped_duplicates.append(
                     f"{src.name} (given twice)" if again == src.name
                     else f"{src.name} (same content as {again})")
                 if len(group) > 1:
                     return []  # the bundle it belongs to was read already
                 continue
-            seen[src.digest] = src.name
             if item.in_folder and asked["layout"] is None:
                 # a stray file in a data folder (notes, a README as .txt) is named, not fatal;
                 # in an archive it is part of what was downloaded, never a reason to fail
@@ -378,6 +377,17 @@ def _bundles(items: list[Input]) -> list[list[Input]]:
         groups.setdefault(item.bundle if item.bundle is not None else index, []).append(item)
     return [sorted(group, key=lambda i: BUNDLE_ORDER.get(i.kind, 9)) for group in
             groups.values()]
+
+
+def _seen_before(src: SourceFile, seen: dict) -> str | None:
+    """The name of an input read before with the same content as `src`, else None (and
+    `src` is remembered). The quick fingerprint decides, and where it matches, every byte."""
+    earlier = seen.setdefault(src.digest, [])
+    for other in earlier:
+        if other.content_digest == src.content_digest:
+            return other.name
+    earlier.append(src)
+    return None
 
 
 def _months_of(frame: pd.DataFrame) -> set:

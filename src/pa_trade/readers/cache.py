@@ -1,6 +1,7 @@
 """A cache of parsed files: canonical flows (Parquet) and their load report (JSON).
 
-Keyed by the file (path, size, modification time and a fingerprint of its content; for a
+Keyed by the file (path, size, modification and change times, inode and a fingerprint of its
+content; for a
 member of an archive, the archive's path, size and time and the member's name, CRC and size),
 pa-trade's reader version and what was asked of the reader; a changed file or a new reader
 misses it. Only files big enough to be worth it are cached; a cache that cannot be written is
@@ -38,7 +39,9 @@ def key(src, asked: dict) -> str | None:
         where = [src.identity]
     elif src.path is not None:
         stat = src.path.stat()
-        where = [str(src.path.resolve()), stat.st_size, stat.st_mtime_ns]
+        # the inode's change time moves with any write, even one that keeps size and mtime
+        where = [str(src.path.resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns,
+                 stat.st_ino, stat.st_dev]
     else:
         return None  # standard input: nothing stays the same between runs
     parts = [READER_VERSION, __version__, *where, src.digest, sorted(asked.items())]
