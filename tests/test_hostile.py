@@ -92,3 +92,25 @@ def test_an_edit_in_the_middle_that_keeps_size_and_time_misses_the_cache(run, tm
     assert path.stat().st_size == stat.st_size and path.stat().st_mtime_ns == stat.st_mtime_ns
     after = run("balance", "colombia", "-d", str(path), "-f", "csv", "-q").stdout
     assert after != before and "16080800" in after  # 800 dollars more: read again
+
+
+def test_a_big_file_removed_while_it_is_read_in_pieces_is_read_whole(tmp_path, monkeypatch):
+    from pa_trade import readers
+    from pa_trade.readers import dane_microdata
+    from pa_trade.textio import read_source
+
+    path = tmp_path / "expo.csv"
+    rows = [expo_line("2201", "493", "100,5")] * 3000
+    path.write_text("\n".join([EXPO_HEADER, *rows]) + "\n", encoding="latin-1")
+    monkeypatch.setattr(dane_microdata, "CHUNK_BYTES", 20_000)  # many pieces, both cores
+    taken = dane_microdata._Batches._take_typed
+
+    def take_then_remove(self, *args, **kwargs):
+        if path.exists():
+            path.unlink()  # gone after the first piece: the open file is still read
+        return taken(self, *args, **kwargs)
+
+    monkeypatch.setattr(dane_microdata._Batches, "_take_typed", take_then_remove)
+    frame, report = readers.read_file(read_source(str(path)))
+    assert report.rows_read == report.rows_used == 3000
+    assert round(frame[frame["partner"] == "MEX"]["value_usd"].sum(), 2) == 301500.0

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import os
 import sys
 from dataclasses import dataclass
 
@@ -564,7 +565,6 @@ class _Batches:
     def chunks_typed(self):
         """Typed fast path for big files on disk: pieces of the file, cut at line ends, are
         parsed and summed on every core at once; memory holds a few pieces at a time."""
-        import os
         import threading
         from concurrent.futures import ThreadPoolExecutor
 
@@ -585,9 +585,10 @@ class _Batches:
 
         def take(piece: tuple[int, int]) -> None:
             start, end = piece
-            with open(self.src.path, "rb") as stream:
-                stream.seek(start)
-                data = stream.read(end - start)
+            data = read_at(start, end - start)
+            if len(data) != end - start:
+                raise DataError(f"{self.src.name}: the file changed while it was read "
+                                f"(shorter than it was); read it again")
             try:
                 table = csv.read_csv(pa.py_buffer(data), *options)
             except pa.ArrowInvalid as exc:
@@ -597,29 +598,40 @@ class _Batches:
                 self._take_typed(columns, table.num_rows)
 
         workers = os.cpu_count() or 1
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            pending = []
-            for piece in self._pieces():
-                pending.append(pool.submit(take, piece))
-                while len(pending) > workers:  # a few pieces in memory at a time
-                    pending.pop(0).result()
-            for future in pending:
-                future.result()
+        # opened once: a file removed or replaced while it is read is still the one read
+        with open(self.src.path, "rb") as stream:
+            if hasattr(os, "pread"):  # the one open file, read by any thread at any offset
+                def read_at(start: int, length: int) -> bytes:
+                    return os.pread(stream.fileno(), length, start)
+            else:  # Windows: one thread at a time moves the file's position
+                def read_at(start: int, length: int) -> bytes:
+                    with lock:
+                        stream.seek(start)
+                        return stream.read(length)
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                pending = []
+                for piece in self._pieces(stream):
+                    pending.append(pool.submit(take, piece))
+                    while len(pending) > workers:  # a few pieces in memory at a time
+                        pending.pop(0).result()
+                for future in pending:
+                    future.result()
         return self._finish()
 
-    def _pieces(self):
-        """(start, end) byte ranges of the rows, each about CHUNK_BYTES, cut after a newline."""
-        size = self.src.size
-        with open(self.src.path, "rb") as stream:
-            for _ in range(self.header_index + 1):
-                stream.readline()
-            start = stream.tell()
-            while start < size:
-                stream.seek(min(start + CHUNK_BYTES, size))
-                stream.readline()
-                end = min(stream.tell(), size)
-                yield start, end
-                start = end
+    def _pieces(self, stream):
+        """(start, end) byte ranges of the rows of the open `stream`, each about
+        CHUNK_BYTES, cut after a newline."""
+        size = os.fstat(stream.fileno()).st_size
+        stream.seek(0)
+        for _ in range(self.header_index + 1):
+            stream.readline()
+        start = stream.tell()
+        while start < size:
+            stream.seek(min(start + CHUNK_BYTES, size))
+            stream.readline()
+            end = min(stream.tell(), size)
+            yield start, end
+            start = end
 
     def start_again(self) -> None:
         """Forget what a path that gave up had counted."""
