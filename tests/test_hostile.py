@@ -114,3 +114,34 @@ def test_a_big_file_removed_while_it_is_read_in_pieces_is_read_whole(tmp_path, m
     frame, report = readers.read_file(read_source(str(path)))
     assert report.rows_read == report.rows_used == 3000
     assert round(frame[frame["partner"] == "MEX"]["value_usd"].sum(), 2) == 301500.0
+
+
+# --- inputs that are no regular files ---------------------------------------------------------
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
+def test_an_endless_device_is_refused_from_its_first_bytes(run, device):
+    import os
+
+    if not os.path.exists(device):
+        pytest.skip(f"{device} does not exist here")
+    result = run("balance", "colombia", "-d", device)
+    assert result.exit_code == 1 and "not a text file" in result.stderr
+
+
+def test_a_pipe_over_256_kb_is_read_once_from_its_start(run, tmp_path):
+    import os
+    import threading
+
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no named pipes here")
+    rows = [expo_line("2201", "493", "100,5")] * 6000  # about 400 KB
+    text = "\n".join([EXPO_HEADER, *rows]) + "\n"
+    assert len(text) > 256 * 1024
+    fifo = tmp_path / "expo.fifo"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_text(text, encoding="latin-1"))
+    writer.start()
+    result = run("balance", "colombia", "-d", str(fifo), "-f", "csv", "-q")
+    writer.join(timeout=10)
+    assert result.exit_code == 0, result.stderr
+    assert ",603000," in result.stdout  # 6,000 lines of 100.5 dollars to Mexico, all of them

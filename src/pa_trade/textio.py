@@ -21,6 +21,7 @@ _DELIMITER_NAMES = {";": "';'", ",": "','", "\t": "tab"}
 
 HEAD_BYTES = 256 * 1024  # enough to detect a layout, its delimiter and its number style
 FINGERPRINT_PART = 1 << 20
+STREAM_LIMIT = 4 << 30  # what a pipe may give: beyond it, no analyst's file
 
 
 @dataclass
@@ -159,6 +160,8 @@ def read_source(path: str) -> SourceFile:
         raise InputError(f"{path}: no such file or folder")
     if p.is_dir():
         raise InputError(f"{path}: is a folder, expected a file")
+    if not p.is_file():
+        return _read_stream(path, p)
     try:
         with open(p, "rb") as stream:
             head = stream.read(HEAD_BYTES + 1)
@@ -167,6 +170,25 @@ def read_source(path: str) -> SourceFile:
     if len(head) <= HEAD_BYTES:
         return SourceFile(str(path), head, p)
     return SourceFile(str(path), path=p)
+
+
+def _read_stream(path: str, p: Path) -> SourceFile:
+    """A pipe, a process substitution (`<(...)`) or a device, read once: it cannot be read
+    again from its start. Binary content is refused from its first bytes (/dev/zero would
+    never end); text is read up to STREAM_LIMIT."""
+    try:
+        with open(p, "rb") as stream:
+            head = stream.read(HEAD_BYTES)
+            if looks_binary(head):
+                raise DataError(f"{path}: not a text file (binary content); expected a CSV "
+                                f"table")
+            rest = stream.read(STREAM_LIMIT - len(head) + 1)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if len(head) + len(rest) > STREAM_LIMIT:
+        raise DataError(f"{path}: more than {STREAM_LIMIT >> 30} GB from a pipe or a device; "
+                        f"save it to a file and read that")
+    return SourceFile(str(path), head + rest)
 
 
 def looks_binary(data: bytes) -> bool:
