@@ -145,3 +145,41 @@ def test_a_pipe_over_256_kb_is_read_once_from_its_start(run, tmp_path):
     writer.join(timeout=10)
     assert result.exit_code == 0, result.stderr
     assert ",603000," in result.stdout  # 6,000 lines of 100.5 dollars to Mexico, all of them
+
+
+# --- folders --------------------------------------------------------------------------------
+
+def test_a_link_loop_in_a_data_folder_is_named_and_read_once(run, tmp_path):
+    import shutil
+
+    folder = tmp_path / "data"
+    (folder / "sub").mkdir(parents=True)
+    shutil.copy(FIXTURES / "dane_expo_yymm_latin1_semicolon.csv", folder / "sub")
+    (folder / "sub" / "back").symlink_to(folder)  # a loop
+    result = run("balance", "colombia", "-d", str(folder), "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    assert "a link to a folder read already, not followed" in result.stderr
+    once = run("balance", "colombia", "-d", str(FIXTURES / "dane_expo_yymm_latin1_semicolon.csv"),
+               "-f", "csv", "-q")
+    assert result.stdout.replace(str(folder / "sub") + "/", "") == once.stdout.replace(
+        str(FIXTURES) + "/", "")
+
+
+def test_an_unreadable_subfolder_is_an_input_error(run, tmp_path, monkeypatch):
+    import os
+    import shutil
+
+    folder = tmp_path / "data"
+    (folder / "locked").mkdir(parents=True)
+    shutil.copy(FIXTURES / "dane_expo_yymm_latin1_semicolon.csv", folder)
+    real_scandir = os.scandir
+
+    def scandir(path="."):  # what chmod 000 does for anyone but root
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    result = run("balance", "colombia", "-d", str(folder))
+    assert result.exit_code == 3
+    assert "locked: cannot read the folder (Permission denied)" in result.stderr

@@ -165,12 +165,33 @@ def _first_time(file: Path, name: str, found: Expansion) -> bool:
 
 
 def _walk(folder: Path, found: Expansion) -> Iterator[Path]:
-    """Files under `folder`, hidden ones left out."""
-    for file in folder.rglob("*"):
-        if any(part.startswith(".") for part in file.relative_to(folder).parts):
-            continue
-        if file.is_file():
-            yield file
+    """Files under `folder`, hidden ones left out. Links to folders are followed, each folder
+    once (a link back to one already read is named, not followed: no loop); a folder that
+    cannot be read is an InputError, as a file that cannot be read is."""
+    import os
+
+    def refuse(error: OSError) -> None:
+        raise InputError(f"{error.filename}: cannot read the folder "
+                         f"({error.strerror or error})")
+
+    visited = {os.path.realpath(folder)}
+    for top, dirs, names in os.walk(folder, onerror=refuse, followlinks=True):
+        kept = []
+        for name in sorted(dirs):
+            if name.startswith("."):
+                continue
+            real = os.path.realpath(os.path.join(top, name))
+            if real in visited:
+                found.skipped.append(f"{os.path.join(top, name)}: a link to a folder read "
+                                     f"already, not followed")
+                continue
+            visited.add(real)
+            kept.append(name)
+        dirs[:] = kept
+        for name in names:
+            path = Path(top, name)
+            if not name.startswith(".") and path.is_file():
+                yield path
 
 
 def _expand_file(path: str, found: Expansion, stack: ExitStack, in_folder: bool) -> None:
