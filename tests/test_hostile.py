@@ -183,3 +183,48 @@ def test_an_unreadable_subfolder_is_an_input_error(run, tmp_path, monkeypatch):
     result = run("balance", "colombia", "-d", str(folder))
     assert result.exit_code == 3
     assert "locked: cannot read the folder (Permission denied)" in result.stderr
+
+
+# --- one odd line never ends a table ------------------------------------------------------
+
+ODD_LINES = {
+    "a single cell": "Perú",
+    "a name starting (1)": "(1) Ecuador;1.203,7;1.355,0",
+    "an unclosed quote": '"Ecuador;1.203,7;1.355,0',
+    "a row split over two lines": 'Corea, "República\nde";1.203,7;1.355,0',
+    "a footnote in the middle": "Nota: cifras revisadas",
+}
+
+
+@pytest.mark.parametrize("odd", sorted(ODD_LINES))
+def test_one_odd_line_in_a_cuadro_is_set_aside_and_the_rows_after_it_are_read(run, tmp_path,
+                                                                               odd):
+    rows = ["Estados Unidos;11.081,5;14.758,2", ODD_LINES[odd], "México;1.203,7;1.355,0",
+            "Chile;903,7;955,0", "Total;41.389,6;57.115,2"]
+    path = tmp_path / "cuadro.csv"
+    path.write_text(cuadro(rows), encoding="utf-8")
+    result = run("balance", "colombia", "-d", str(path), "--totals", "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    partners = {line.split(",")[1] for line in result.stdout.splitlines()[1:]}
+    assert {"USA", "MEX", "CHL", "WLD"} <= partners  # the rows after the odd line, the World
+    assert "set aside" in result.stderr and "line 5" in result.stderr
+
+
+def test_a_truncated_last_line_is_set_aside_and_the_total_kept(run, tmp_path):
+    path = tmp_path / "cuadro.csv"
+    text = cuadro(["Estados Unidos;11.081,5;14.758,2", "Total;41.389,6;57.115,2",
+                   "México;1.203,7"])  # cut short: the download stopped
+    path.write_text(text.replace("\nFuente: DANE - DIAN\n", ""), encoding="utf-8")
+    result = run("balance", "colombia", "-d", str(path), "--totals", "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    assert "[bad-field-count]" in result.stderr and "line 6" in result.stderr
+    assert "COL,WLD," in result.stdout
+
+
+def test_a_row_with_an_extra_figure_is_set_aside(run, tmp_path):
+    path = tmp_path / "cuadro.csv"
+    path.write_text(cuadro(["Estados Unidos;11.081,5;14.758,2;99,0", "Chile;903,7;955,0"]),
+                    encoding="utf-8")
+    result = run("balance", "colombia", "-d", str(path), "-f", "csv")
+    assert "[bad-field-count]" in result.stderr and "4 fields, header has 3" in result.stderr
+    assert ",USA," not in result.stdout and ",CHL," in result.stdout

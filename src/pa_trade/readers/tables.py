@@ -358,16 +358,42 @@ def _periods_in_title(text: str) -> list[Period]:
 
 def _body(lines: list[str], delimiter: str, header_end: int):
     """(rows, notes start): the table's rows after the header as (line number, stripped
-    cells), up to the first footnote; and the index of the line where the notes start."""
+    cells), and the index of the line where the notes start.
+
+    The rows run to the last line that is a row (a name, then figures or marks of no
+    figure); a line among them that is no row (cut short, a broken quote, a note in the
+    middle) is a row too, for `_checked_rows` to set aside with its line: one odd line never
+    ends a table.
+    """
     body: list[tuple[int, list[str]]] = []
+    last = header_end
     for index in range(header_end + 1, len(lines)):
         cells = [c.strip() for c in fields(lines[index], delimiter)]
         if not any(cells):
             continue
-        if FOOTNOTE.match(cells[0]) or (len(cells) == 1 and body):
-            return body, index
+        if _is_row(cells):
+            last = index
+        elif not body and FOOTNOTE.match(cells[0]):
+            break  # notes right after the header: no rows
         body.append((index + 1, cells))
-    return body, len(lines)
+    rows = [(line, cells) for line, cells in body if line - 1 <= last]
+    return rows, last + 1
+
+
+def _is_row(cells: list[str]) -> bool:
+    """A table row: a name, and after it at least one figure or mark of no figure (the other
+    cells may be damaged: _checked_rows says so)."""
+    if len(cells) < 2 or not cells[0]:
+        return False
+    given = [c for c in cells[1:] if c]
+    if FOOTNOTE.match(cells[0]) and not any(_is_figure(c) for c in given):
+        return False
+    return any(_is_figure(c) or numbers.is_missing(c) for c in given)
+
+
+def _is_figure(cell: str) -> bool:
+    """A number in either style (a Saldo may be negative, in brackets)."""
+    return any(numbers.normalise(cell, style) is not None for style in numbers.STYLES)
 
 
 class Column(NamedTuple):
@@ -520,7 +546,8 @@ def read_table(src: SourceFile, layout: str, number_style: str | None = None):
     elif stated_valuation == "CIF" and any(c.flow == "export" for c in columns.values()):
         report.notes.append("the unit line says CIF; exports are FOB by definition and kept so")
 
-    rows = _checked_rows(body, columns, style, publisher, report, multiplier)
+    width = max(len(fields(lines[header.year_row], delimiter)), max(columns) + 1)
+    rows = _checked_rows(body, columns, style, publisher, report, multiplier, width)
     itself = [r for r in report.set_aside if r.reason == "reporter-is-partner"]
     if itself and not rows:
         other = DANE if publisher is MEXICO else MEXICO
@@ -761,16 +788,28 @@ def _add_column(name: str, columns: dict, position: int, key: Column, year_row: 
     columns[position] = key
 
 
-def _checked_rows(body, columns, style, publisher, report, multiplier=1) -> list[_Row]:
+def _checked_rows(body, columns, style, publisher, report, multiplier=1,
+                  width=0) -> list[_Row]:
     """The rows whose name and figures can be read; the others set aside in `report`.
     A figure that, times the unit's `multiplier`, cannot be held to the cent is a bad number.
 
-    Reasons, the first that applies: unknown-country, bad-number, no-figures,
+    Reasons, the first that applies: bad-field-count (a line that is no row, or whose cells
+    are more or fewer than the header's `width`), unknown-country, bad-number, no-figures,
     reporter-is-partner (the publisher's own country: no bilateral flow).
     """
     rows = []
+    last = max(columns) if columns else 0
     for line, cells in body:
         report.rows_read += 1
+        if not _is_row(cells):
+            shown = " ".join(c for c in cells if c)
+            shown = shown if len(shown) <= 40 else shown[:37] + "..."
+            report.add(line, "bad-field-count", f"no row of the table: {shown!r}")
+            continue
+        extra = [c for c in cells[width:] if c] if width else []
+        if extra or len(cells) <= last:
+            report.add(line, "bad-field-count", f"{len(cells)} fields, header has {width}")
+            continue
         name = NAME_MARK.sub("", cells[0]).strip()
         partner = countries.lookup(name) if name else None
         if partner is None:
