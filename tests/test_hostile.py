@@ -228,3 +228,54 @@ def test_a_row_with_an_extra_figure_is_set_aside(run, tmp_path):
     result = run("balance", "colombia", "-d", str(path), "-f", "csv")
     assert "[bad-field-count]" in result.stderr and "4 fields, header has 3" in result.stderr
     assert ",USA," not in result.stdout and ",CHL," in result.stdout
+
+
+# --- internal errors that belong to a clear error or a set-aside row ---------------------
+
+@pytest.mark.parametrize("command", [["flows"], ["balance", "colombia", "--gl", "chapter"],
+                                     ["products", "colombia"]])
+def test_a_latin1_byte_in_a_tariff_code_is_no_internal_error(run, tmp_path, command):
+    path = tmp_path / "expo.csv"
+    path.write_bytes("\n".join([EXPO_HEADER, expo_line("2201", "493", "100,5",
+                                                       posar="09011\xe90000"),
+                                expo_line("2201", "211", "100,5")]).encode("latin-1") + b"\n")
+    result = run(*command, "-d", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert "internal error" not in result.stderr
+
+
+@pytest.mark.parametrize("shape", ["a line over 128 KB", "100,000 columns"])
+def test_huge_lines_are_read_or_refused_in_one_line(run, tmp_path, shape):
+    path = tmp_path / "big.csv"
+    if shape == "a line over 128 KB":
+        path.write_text("\n".join([EXPO_HEADER, expo_line("2201", "493", "100,5") + "x" * 200_000,
+                                   expo_line("2201", "211", "100,5")]) + "\n",
+                        encoding="latin-1")
+    else:
+        path.write_text(";".join(f"c{i}" for i in range(100_000)) + "\n"
+                        + ";".join("1" for _ in range(100_000)) + "\n", encoding="latin-1")
+    result = run("flows", "-d", str(path))
+    assert result.exit_code in (0, 1) and "internal error" not in result.stderr
+    if shape == "a line over 128 KB":
+        assert "[bad-field-count]" in result.stderr or ",CHL," in result.stdout
+
+
+def test_a_quote_left_open_in_microdata_swallows_no_line(run, tmp_path):
+    path = tmp_path / "expo.csv"
+    path.write_text("\n".join([EXPO_HEADER,
+                               expo_line("2201", '"493', "100,5"),  # opens, never closes
+                               expo_line("2201", '"211"', "200,5"),
+                               expo_line("2213", "211", "300,5")]) + "\n", encoding="latin-1")
+    result = run("flows", "-d", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert "line 2" in result.stderr and "[bad-field-count]" in result.stderr
+    assert "line 4 (FECH '2213')" in result.stderr  # physical lines, counted from the top
+    assert ",CHL,2022,1,export,200.5," in result.stdout
+
+
+def test_years_outside_the_range_in_a_table_are_said_as_such(run, tmp_path):
+    path = tmp_path / "cuadro.csv"
+    path.write_text(cuadro(["Chile;1;2"]).replace("2021;2022p", "1850;2299"), encoding="utf-8")
+    result = run("flows", "-d", str(path))
+    assert result.exit_code == 1
+    assert "its years (1850, 2299) are outside 1900-2099" in result.stderr

@@ -16,6 +16,8 @@ from typing import BinaryIO
 from pa_trade.errors import DataError, InputError
 
 DELIMITERS = (";", ",", "\t")
+# a cell may be as long as a line: csv's default limit (128 KB) would fail on a long one
+csv.field_size_limit(2**31 - 1)
 _DELIMITER_NAMES = {";": "';'", ",": "','", "\t": "tab"}
 
 

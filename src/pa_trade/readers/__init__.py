@@ -142,12 +142,38 @@ def detect_layout(src: SourceFile) -> str:
         if publisher is not None:
             return publisher.layout
         raise DataError(tables.unattributed(src.name, said))
+    far = _years_out_of_range(src)
+    if far:
+        line, years = far
+        raise DataError(
+            f"{src.name}: line {line}: a table by year, but its years ({', '.join(years)}) "
+            f"are outside 1900-2099, the years pa-trade reads")
     shown = non_blank[0].strip()
     shown = shown if len(shown) <= 60 else shown[:57] + "..."
     raise DataError(
         f"{src.name}: line 1: unknown layout (starts {shown!r}); expected one of "
         f"{', '.join(LAYOUTS)} (see README, 'Input layouts'), or force one with --layout"
     )
+
+
+def _years_out_of_range(src: SourceFile) -> tuple[int, list[str]] | None:
+    """(line, cells) of a head line that heads columns of years outside 1900-2099 ('País;
+    1850;2299'), for the error of a table no layout takes; None when there is none."""
+    import re
+
+    from pa_trade import periods
+    from pa_trade.readers.common import fields
+    from pa_trade.textio import sniff_delimiter
+
+    lines = src.head_lines[:60]
+    delimiter = sniff_delimiter([line for line in lines if line.strip()])
+    for index, line in enumerate(lines):
+        cells = [c.strip() for c in fields(line, delimiter)]
+        years = [c for c in cells[1:] if re.fullmatch(r"[0-9]{4}[p*]?", c)]
+        if len(years) >= 1 and all(not periods.FIRST_YEAR <= int(y[:4]) <= periods.LAST_YEAR
+                                   for y in years) and cells[0] and not cells[0][0].isdigit():
+            return index + 1, years
+    return None
 
 
 def read_file(src: SourceFile, layout: str | None = None, number_style: str | None = None,

@@ -118,6 +118,12 @@ def decide(totals: dict[tuple[str, str], float], column: str, alpha_column: str 
                 for system in SYSTEMS}
     best = min(SYSTEMS, key=lambda s: unplaced[s])
     other = next(s for s in SYSTEMS if s != best)
+    if unplaced[best] > 1 - DECISIVE_SHARE:
+        # codes of neither system: no reading sends value to a wrong country; the unknown
+        # codes are set aside, each with its line
+        return Decision("dian", (
+            f"{column} holds codes of neither system on {unplaced[best]:.1%} of the value or "
+            f"more; read as {SYSTEM_NAMES['dian']}, the codes no country has are set aside"))
     if unplaced[other] - unplaced[best] >= DECISIVE_SHARE:
         return Decision(best, (
             f"{column} read as {SYSTEM_NAMES[best]} (read as {SHORT[other]}, "

@@ -322,6 +322,16 @@ def _pair_codes(code, alpha):
     return pairs, inverse
 
 
+def _spans_lines(column) -> bool:
+    """Whether a text cell holds a line break."""
+    import pyarrow.compute as pc
+
+    if not _is_text(column):
+        return False
+    return bool(pc.any(pc.match_substring(column, "\n")).as_py() or pc.any(
+        pc.match_substring(column, "\r")).as_py())
+
+
 def _blank(count: int):
     """`count` empty strings: the alpha-3 code of a file that has none."""
     import pyarrow as pa
@@ -803,6 +813,8 @@ class _Batches:
         if not all(_is_utf8(groups[k]) for k in keys if k != "date"):
             # bytes that are no text in the file's encoding: the exact path decodes them
             raise _NeedsLineByLine("a code that is not text")
+        if any(_spans_lines(groups[k]) for k in keys if k != "date"):
+            raise _NeedsLineByLine("a quote that runs over a line end")
         if self.system is not None:
             pairs = list(zip(groups["code"].to_pylist(), alpha.to_pylist(), strict=True))
             if any(partner is None or why for partner, why in self._mapped(sorted(set(pairs)))):
@@ -842,6 +854,10 @@ class _Batches:
         hs = text.get(layout.hs_code)
         if not all(_is_utf8(c) for c in (*keys.values(), hs) if c is not None):
             raise _NeedsLineByLine("a cell that is not UTF-8")  # the exact path decodes it
+        if isinstance(lines, int) and any(_spans_lines(c) for c in text.values()):
+            # a quote left open swallows the lines after it into one cell: DANE's files have
+            # no line breaks inside cells, so the exact path reads each line on its own
+            raise _NeedsLineByLine("a quote that runs over a line end")
         no = pc.fill_null(pc.and_(bad_date, False), False)
         unknown, disagree = no, no
         if self.system is not None:
