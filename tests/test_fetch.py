@@ -8,12 +8,14 @@ internet and nothing really waits: `sleep` is injected or replaced.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -56,6 +58,9 @@ class Reply:
     when: object = None  # callable(params) -> bool, or None for any request
     times: int | None = 1
     hold: threading.Event | None = None  # keep the client waiting until set
+    # writes the whole response itself (status line, headers, body) to the socket file, for
+    # answers no well-behaved server sends: dripped bytes, bodies without end
+    raw: Callable[[FakeComtrade, object], None] | None = None
 
 
 @dataclass
@@ -75,6 +80,7 @@ class FakeComtrade:
         self.cap = 500
         self.lock = threading.Lock()
         self.url = ""
+        self.stopped = threading.Event()  # set when the test ends: raw writers stop
 
     def script(self, *replies: Reply) -> None:
         self.replies.extend(replies)
@@ -82,7 +88,7 @@ class FakeComtrade:
     def periods_asked(self) -> list[str]:
         return [s.params.get("period") for s in self.seen]
 
-    def answer(self, path: str, params: dict) -> tuple[int, dict, bytes, threading.Event | None]:
+    def answer(self, path: str, params: dict) -> tuple[int, dict, bytes, Reply | None]:
         with self.lock:
             for reply in self.replies:
                 if reply.when is None or reply.when(params):
@@ -91,7 +97,7 @@ class FakeComtrade:
                         if reply.times == 0:
                             self.replies.remove(reply)
                     body = reply.body if isinstance(reply.body, bytes) else reply.body.encode()
-                    return reply.status, reply.headers, body, reply.hold
+                    return reply.status, reply.headers, body, reply
         if path not in (PREVIEW_PATH, KEYED_PATH):
             return 404, {}, b'{"error": "no such endpoint"}', None
         flows = params.get("flowCode", "X,M").split(",")
@@ -108,9 +114,9 @@ class FakeComtrade:
         return 200, {"Content-Type": "application/json"}, json.dumps(body).encode(), None
 
 
-@pytest.fixture
-def server(monkeypatch):
-    """A FakeComtrade listening on 127.0.0.1 (a free port), in a thread."""
+@contextlib.contextmanager
+def serving():
+    """A FakeComtrade listening on 127.0.0.1 (a free port), in a thread, while in use."""
     fake = FakeComtrade()
 
     class Handler(BaseHTTPRequestHandler):
@@ -119,10 +125,14 @@ def server(monkeypatch):
             params = dict(parse_qsl(parts.query, keep_blank_values=True))
             with fake.lock:
                 fake.seen.append(Seen(parts.path, params, dict(self.headers)))
-            status, headers, body, hold = fake.answer(parts.path, params)
-            if hold is not None:
-                hold.wait(5)
+            status, headers, body, reply = fake.answer(parts.path, params)
+            if reply is not None and reply.hold is not None:
+                reply.hold.wait(5)
             try:
+                if reply is not None and reply.raw is not None:
+                    self.close_connection = True
+                    reply.raw(fake, self.wfile)
+                    return
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
@@ -141,15 +151,30 @@ def server(monkeypatch):
                               daemon=True)
     thread.start()
     fake.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    try:
+        yield fake
+    finally:
+        fake.stopped.set()
+        for reply in fake.replies:
+            if reply.hold is not None:
+                reply.hold.set()
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def without_fetch_settings(monkeypatch) -> None:
+    """No proxy, key or server from the environment of the test run."""
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")  # a proxy in the environment
     monkeypatch.delenv("COMTRADE_API_KEY", raising=False)
     monkeypatch.delenv("PA_TRADE_COMTRADE_URL", raising=False)
-    yield fake
-    for reply in fake.replies:
-        if reply.hold is not None:
-            reply.hold.set()
-    httpd.shutdown()
-    httpd.server_close()
+
+
+@pytest.fixture
+def server(monkeypatch):
+    """A FakeComtrade on 127.0.0.1, with no proxy, key or server from the environment."""
+    without_fetch_settings(monkeypatch)
+    with serving() as fake:
+        yield fake
 
 
 def record(reporter: int, partner: int, year: int, flow: str, value: float,

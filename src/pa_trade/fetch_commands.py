@@ -6,6 +6,7 @@ command runs, so `pa-trade --help` stays instant.
 
 from __future__ import annotations
 
+import errno
 import sys
 
 import click
@@ -43,7 +44,14 @@ def fetch():
 @click.option("--retries", type=click.IntRange(min=0, max=20), default=4, show_default=True,
               help="Extra tries after a server error, a dropped connection or a rate limit.")
 @click.option("--timeout", type=click.FloatRange(min=1), default=120, show_default=True,
-              metavar="SECONDS", help="Longest wait for one answer.")
+              metavar="SECONDS",
+              help="Longest one call may take, from connecting to the answer's last byte.")
+@click.option("--deadline", type=click.FloatRange(min=1), default=3600, show_default=True,
+              metavar="SECONDS",
+              help="Longest the whole fetch may take, every call, retry and wait included.")
+@click.option("--max-answer", type=click.FloatRange(min=0.001), default=100, show_default=True,
+              metavar="MB", help="Largest answer accepted (a larger one fails, exit 4, and "
+                                 "nothing of it is cached).")
 @click.option("--strict", is_flag=True,
               help="Fail (exit 1) when any record of the answers is set aside.")
 @click.option("--quiet", "-q", is_flag=True,
@@ -53,7 +61,7 @@ def fetch():
               help="total: all products; chapter: one flow per HS chapter (cmdCode AG2), which "
                    "`products` and `balance --gl` need. Many more calls: ask few partners.")
 def comtrade(reporters, partners, years, out, api_key, api_url, refresh, max_age, retries,
-             timeout, strict, quiet, level):
+             timeout, deadline, max_answer, strict, quiet, level):
     """Annual total exports and imports from UN Comtrade, by partner.
 
     Without --out, writes one tidy CSV per reporter (comtrade-COL.csv, ...) into the user
@@ -66,6 +74,7 @@ def comtrade(reporters, partners, years, out, api_key, api_url, refresh, max_age
       pa-trade fetch comtrade -r peru -y 2022 --out peru-2022.csv
       pa-trade fetch comtrade -r peru -p korea -y 2022 --level chapter
     """
+    import io
     from datetime import timedelta
     from pathlib import Path
 
@@ -79,17 +88,23 @@ def comtrade(reporters, partners, years, out, api_key, api_url, refresh, max_age
     year_list = parse_years(years)
     if out and out != "-":
         store.check_out_path(Path(out))  # before any request: a typo costs no download
-    bar = ProgressBar(sys.stderr) if (not quiet and _is_terminal(sys.stderr)) else None
     client = ComtradeClient(
         base_url=(api_url or "").strip() or DEFAULT_API_URL,
         api_key=api_key,
-        timeout=(min(10.0, timeout), timeout),
+        timeout=timeout,
+        deadline=deadline,
+        max_answer_bytes=int(max_answer * 1024 * 1024),
         max_retries=retries,
         cache=AnswerCache(),
         refresh=refresh,
         max_age=timedelta(days=max_age),
-        progress=bar.update if bar else None,
     )
+    # nor does a folder that cannot keep what is downloaded
+    client.cache.check_writable()
+    if not out:
+        store.check_user_data_writable()
+    bar = ProgressBar(sys.stderr) if (not quiet and _is_terminal(sys.stderr)) else None
+    client.progress = bar.update if bar else None
     try:
         flows, report = client.fetch_totals(reporter_codes, partner_codes, year_list, level)
     finally:
@@ -107,7 +122,9 @@ def comtrade(reporters, partners, years, out, api_key, api_url, refresh, max_age
     if out == "-":
         from pa_trade import flows as flow_table
 
-        flow_table.to_tidy_csv(flows, sys.stdout)
+        text = io.StringIO()
+        flow_table.to_tidy_csv(flows, text)
+        _write_stdout(text.getvalue())
         return
     if out:
         store.write_flows(flows, Path(out))
@@ -122,6 +139,31 @@ def comtrade(reporters, partners, years, out, api_key, api_url, refresh, max_age
                    f"flows{replaced})")
     if not quiet:
         _warn_if_data_elsewhere()
+
+
+def _write_stdout(text: str) -> None:
+    """Write `text` to standard output now, unbuffered where it is a file: a full disk
+    (`> /dev/full`) is one line, exit 3, and nothing is left in a buffer to fail at exit."""
+    import io
+
+    from pa_trade.errors import InputError
+    from pa_trade.fetch import files
+
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, ValueError, io.UnsupportedOperation):
+        descriptor = None  # a stream in memory (tests, an embedding program)
+    try:
+        sys.stdout.flush()
+        if descriptor is None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        else:
+            files.write_all(descriptor, text.encode("utf-8"))  # the tidy CSV is UTF-8
+    except OSError as exc:
+        if exc.errno == errno.EPIPE:
+            raise  # the reader stopped reading: ended quietly, as everywhere
+        raise InputError(f"standard output: cannot write ({files.reason(exc)})") from None
 
 
 def _warn_if_data_elsewhere() -> None:

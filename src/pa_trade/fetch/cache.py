@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+from pa_trade.errors import InputError
+from pa_trade.fetch import files
 
 FORMAT = 1
 
@@ -40,6 +42,8 @@ def public_server(base_url: str) -> str:
     """The server part of a URL without user, password, query or fragment: safe to store."""
     parts = urlsplit(base_url.strip())
     host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 address keeps its brackets
     if parts.port:
         host = f"{host}:{parts.port}"
     return urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", ""))
@@ -93,7 +97,10 @@ class AnswerCache:
         retrieved: datetime,
         secrets: tuple[str, ...] = (),
     ) -> CachedAnswer:
-        """Store an answer; any of `secrets` found in it is blanked out before it is written."""
+        """Store an answer; any of `secrets` found in it is blanked out before it is written.
+
+        InputError (one line, exit 3) when the folder cannot be written or the disk is full;
+        no partial file stays behind."""
         document = {
             "format": FORMAT,
             "server": public_server(server),
@@ -104,16 +111,25 @@ class AnswerCache:
         }
         text = json.dumps(document, ensure_ascii=False)
         for secret in secrets:
-            if secret:
+            if secret and secret in text:
                 text = text.replace(secret, "[redacted]")
+                answer = json.loads(text)["answer"]
         path = self._file(server, url_path, params)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".part")
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, path)  # an interrupted write never leaves half a file behind
-        entry = _read(path, with_answer=True)
-        assert entry is not None
-        return entry
+        data = text.encode("utf-8")
+        self.check_writable()
+        # a temporary file renamed over the answer's: an interrupted write, a full disk or a
+        # concurrent fetch never leaves half a file behind
+        files.write_atomically(path, data)
+        return CachedAnswer(path=path, server=document["server"], url_path=url_path,
+                            params=document["params"],
+                            retrieved=datetime.fromisoformat(document["retrieved"]),
+                            answer=answer, records=len(answer.get("data") or []),
+                            size_bytes=len(data))
+
+    def check_writable(self) -> None:
+        """InputError (one line, exit 3) unless answers can be stored in the folder, which
+        is created if needed."""
+        files.ensure_writable_folder(self.folder, "the cache of UN Comtrade answers")
 
     def entries(self) -> list[CachedAnswer]:
         """Every readable stored answer (without its records loaded), oldest first."""
@@ -132,16 +148,22 @@ class AnswerCache:
         if not self.folder.is_dir():
             return 0, 0
         removed, freed = 0, 0
-        for path in sorted(self.folder.iterdir()):
-            if not path.is_file() or path.suffix not in (".json", ".part"):
-                continue
-            if older_than is not None:
-                entry = _read(path, with_answer=False)
-                if entry is None or entry.age(now) <= older_than:
+        try:
+            for path in sorted(self.folder.iterdir()):
+                if not path.is_file() or path.suffix not in (".json", ".part"):
                     continue
-            freed += path.stat().st_size
-            path.unlink()
-            removed += 1
+                if older_than is not None:
+                    entry = _read(path, with_answer=False)
+                    if entry is None or entry.age(now) <= older_than:
+                        continue
+                size = path.stat().st_size
+                path.unlink()
+                removed += 1
+                freed += size
+        except OSError as exc:
+            done = f"; removed {removed} before that" if removed else ""
+            raise InputError(f"cannot remove the cached answers in {self.folder} "
+                             f"({files.reason(exc, self.folder)}){done}") from None
         return removed, freed
 
 

@@ -34,6 +34,10 @@ PREVIEW_PATH = "/public/v1/preview/C/A/HS"
 KEYED_PATH = "/data/v1/get/C/A/HS"
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
 RECORD_CAP = 500  # the preview answers at most this many records a call
+MAX_ANSWER_BYTES = 100 * 1024 * 1024  # the largest answer accepted (--max-answer)
+DEFAULT_TIMEOUT = 120.0  # seconds one call may take, connecting to the last byte (--timeout)
+DEFAULT_DEADLINE = 3600.0  # seconds a whole fetch may take, waits included (--deadline)
+MAX_REDIRECTS = 5
 SOURCE = "UN Comtrade (retrieved {date})"
 
 # What keeps a record a total: every product, no second partner, all customs procedures,
@@ -128,8 +132,14 @@ class ComtradeClient:
 
     `base_url`: the server (default the UN's; a mirror or a test server). With `api_key`,
     the keyed endpoint is used and the key goes only into the `Ocp-Apim-Subscription-Key`
-    header. `timeout`: seconds to connect and to read, on every call. `max_retries`: extra
-    tries after a server error (5xx), a connection error or a rate limit (429).
+    header, only to that server (a redirect elsewhere is refused) and never over plain HTTP
+    except to this machine; every text the server sends is cleared of the key before it is
+    shown, cached or converted. `timeout`: seconds one call may take as a whole, from
+    connecting to the last byte of the answer (a `(connect, total)` pair sets the connect
+    timeout too). `deadline`: seconds the whole fetch may take, every call, retry and wait
+    included (None: no limit). `max_answer_bytes`: an answer larger than this is refused,
+    never cached. `max_retries`: extra tries after a server error (5xx), a connection
+    error, a call that timed out or a rate limit (429).
     `sleep` waits (injected by tests). `cache`: an AnswerCache, or None for none.
     `refresh`: ask the server even when the cache has the answer. `max_age`: cached answers
     older than this are asked again. `max_wait`: the longest a rate limit is waited out.
@@ -143,7 +153,7 @@ class ComtradeClient:
         base_url: str = DEFAULT_URL,
         api_key: str | None = None,
         session: requests.Session | None = None,
-        timeout: float | tuple[float, float] = (10.0, 120.0),
+        timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
         max_retries: int = 4,
         sleep: Callable[[float], None] | None = None,
         cache: AnswerCache | None = None,
@@ -154,17 +164,26 @@ class ComtradeClient:
         record_cap: int = RECORD_CAP,
         progress: Progress | None = None,
         clock: Callable[[], datetime] | None = None,
+        deadline: float | None = DEFAULT_DEADLINE,
+        max_answer_bytes: int = MAX_ANSWER_BYTES,
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise UsageError(f"--api-url {public_server(base_url)!r}: expected an http(s) URL")
         self.base_url = base_url.rstrip("/")
         self.server = public_server(self.base_url)
         self.api_key = (api_key or "").strip() or None
-        if self.api_key and base_url.startswith("http://") and not _loopback(self.server):
+        self._secret = _secret_pattern(self.api_key)
+        if self.api_key and base_url.startswith("http://") and not _loopback(self.base_url):
             raise UsageError(f"--api-url {self.server}: the API key would travel unencrypted; "
                              f"use an https:// address")
         self._session = session
-        self.timeout = timeout
+        if isinstance(timeout, tuple):
+            self.connect_timeout, self.timeout = float(timeout[0]), float(timeout[1])
+        else:
+            self.timeout = float(timeout)
+            self.connect_timeout = min(10.0, self.timeout)
+        self.deadline = deadline
+        self.max_answer_bytes = max_answer_bytes
         self.max_retries = max_retries
         self.sleep = sleep if sleep is not None else time.sleep
         self.cache = cache
@@ -178,6 +197,7 @@ class ComtradeClient:
         self.stats = FetchStats()
         self._done = 0
         self._total = 0
+        self._ends_at: float | None = None  # time.monotonic() when the fetch's deadline passes
 
     @property
     def url_path(self) -> str:
@@ -185,11 +205,14 @@ class ComtradeClient:
         return KEYED_PATH if self.api_key else PREVIEW_PATH
 
     def session(self) -> requests.Session:
-        """The requests session of every call (made on first use: requests loads late)."""
-        if self._session is None:
-            import requests
+        """The requests session of every call (made on first use: requests loads late).
 
-            self._session = requests.Session()
+        For a server on this machine, proxies and other settings from the environment are
+        ignored: a proxy would see the key in plain HTTP."""
+        if self._session is None:
+            from pa_trade.fetch import transport
+
+            self._session = transport.new_session(trust_env=not _loopback(self.base_url))
         return self._session
 
     # -- the question an analyst asks ------------------------------------------------------
@@ -219,6 +242,7 @@ class ComtradeClient:
         queries = [Query(r, y, "X,M", partner_codes, level)
                    for r in dict.fromkeys(reporter_codes) for y in sorted(set(years))]
         self._done, self._total = 0, len(queries)
+        self._start_deadline()
         report = LoadReport("UN Comtrade", "comtrade-api")
         answers: list[Answer] = []
         empty_years: dict[int, list[int]] = {}
@@ -272,8 +296,9 @@ class ComtradeClient:
                 self.stats.from_cache += 1
                 if self.stats.oldest_cached is None or cached.retrieved < self.stats.oldest_cached:
                     self.stats.oldest_cached = cached.retrieved
-                records = self._records(cached.answer, query)
-                return Answer(records, cached.retrieved, True, self._capped(cached.answer))
+                document = self._scrub(cached.answer)
+                records = self._records(document, query)
+                return Answer(records, cached.retrieved, True, self._capped(document))
         document = self.request(params, query.describe())
         retrieved = self.clock()
         records = self._records(document, query)
@@ -285,43 +310,58 @@ class ComtradeClient:
         return Answer(records, retrieved, False, self._capped(document))
 
     def request(self, params: dict[str, str], what: str) -> dict:
-        """GET the endpoint with `params` -> the decoded JSON answer.
+        """GET the endpoint with `params` -> the decoded JSON answer, cleared of the key.
 
         Waits out 429s (the time the answer names, else Retry-After, else backoff), retries
-        5xx and connection errors with exponential backoff and jitter: `max_retries` retries
-        in all, then NetworkError with one line saying why it gave up.
+        5xx, connection errors and calls that time out with exponential backoff and jitter:
+        `max_retries` retries in all, then NetworkError with one line saying why it gave up.
+        NetworkError at once for an answer over `max_answer_bytes`, a redirect the key may
+        not follow, or the fetch's deadline.
         """
         import requests
 
-        url = self.base_url + self.url_path
+        from pa_trade.fetch import transport
+
+        if self._ends_at is None:
+            self._start_deadline()
         headers = {"Accept": "application/json"}
         if self.api_key:
             headers[KEY_HEADER] = self.api_key
         failures = 0
         while True:
             try:
-                response = self.session().get(url, params=params, headers=headers,
-                                              timeout=self.timeout)
-            except requests.exceptions.RequestException as exc:
+                reply = self._get(self.base_url + self.url_path, params, headers, what)
+            except transport.AnswerTooLarge as exc:
+                size = f" ({_megabytes(exc.declared)} announced)" if exc.declared else ""
+                raise NetworkError(
+                    f"UN Comtrade's answer for {what} is larger than {_megabytes(exc.limit)}"
+                    f"{size}, the most pa-trade accepts (--max-answer); nothing of it was kept: "
+                    f"ask for fewer partners at a time, or raise --max-answer"
+                ) from None
+            except (transport.CallTimeout, requests.RequestException, OSError) as exc:
+                self._check_deadline(what)
                 failures += 1
                 if failures > self.max_retries:
+                    why = (f"no complete answer within {self.timeout:g} s"
+                           if isinstance(exc, transport.CallTimeout) else _reason(exc))
                     raise NetworkError(
-                        f"cannot reach UN Comtrade at {self.server} ({_reason(exc)}) for "
+                        f"cannot reach UN Comtrade at {self.server} ({why}) for "
                         f"{what}, {failures} tries; check the connection or --api-url"
                     ) from None
-                self._wait(self._backoff(failures))
+                self._wait(self._backoff(failures), what)
                 continue
-            status = response.status_code
+            status = reply.status_code
+            said = self._redact(reply.text)
             if status == 429:
                 failures += 1
-                wait = _rate_limit_wait(response)
+                wait = _rate_limit_wait(said, reply.headers)
                 if failures > self.max_retries or (wait or 0) > self.max_wait:
                     named = f", and asks to wait {wait:g} s" if wait else ""
                     raise NetworkError(
                         f"UN Comtrade refuses too many requests (HTTP 429) for {what} after "
                         f"{failures} tries{named}; try again later"
                     )
-                self._wait(wait if wait is not None else self._backoff(failures))
+                self._wait(wait if wait is not None else self._backoff(failures), what)
                 continue
             if status >= 500:
                 failures += 1
@@ -330,15 +370,75 @@ class ComtradeClient:
                         f"UN Comtrade failed with HTTP {status} for {what}, {failures} tries; "
                         f"try again later"
                     )
-                self._wait(self._backoff(failures))
+                self._wait(self._backoff(failures), what)
                 continue
             if status >= 400:
-                raise NetworkError(self._refusal(status, _server_message(response), what))
-            return self._decode(response, what)
+                raise NetworkError(self._refusal(status, _server_message(said), what))
+            if 300 <= status < 400:
+                raise NetworkError(f"UN Comtrade at {self.server} answered the request for "
+                                   f"{what} with HTTP {status} and no address to go to")
+            return self._decode(reply.text, what)
+
+    def _get(self, url: str, params: dict[str, str], headers: dict[str, str], what: str):
+        """One call, following redirects the key may follow -> transport.Reply."""
+        from urllib.parse import urljoin
+
+        from pa_trade.fetch import transport
+
+        asked: dict[str, str] | None = params
+        for _ in range(MAX_REDIRECTS + 1):
+            reply = transport.get(self.session(), url, params=asked, headers=headers,
+                                  deadline=self._call_deadline(what),
+                                  connect_timeout=self.connect_timeout,
+                                  max_bytes=self.max_answer_bytes)
+            location = reply.headers.get("Location")
+            if reply.status_code not in transport.REDIRECT_STATUSES or not location:
+                return reply
+            url, asked = urljoin(reply.url, location.strip()), None  # the address has the query
+            self._check_redirect(url, what)
+        raise NetworkError(f"UN Comtrade at {self.server} redirected the request for {what} "
+                           f"more than {MAX_REDIRECTS} times")
+
+    def _check_redirect(self, target: str, what: str) -> None:
+        """NetworkError unless a redirect to `target` may be followed: with a key, only to the
+        server configured (the key is meant for it alone); never to anything but http(s)."""
+        from urllib.parse import urlsplit
+
+        where = self._redact(_origin_text(target))
+        if urlsplit(target).scheme not in ("http", "https"):
+            raise NetworkError(f"UN Comtrade at {self.server} redirected the request for {what} "
+                               f"to {where!r}, which is not an http(s) address")
+        if self.api_key and _origin(target) != _origin(self.base_url):
+            raise NetworkError(
+                f"UN Comtrade at {self.server} redirected the request for {what} to another "
+                f"server ({where}); not followed, so that the API key goes to no other server "
+                f"(if you trust it, give it as --api-url)"
+            )
+
+    # -- deadlines -------------------------------------------------------------------------
+
+    def _start_deadline(self) -> None:
+        self._ends_at = None if self.deadline is None else time.monotonic() + self.deadline
+
+    def _call_deadline(self, what: str) -> float:
+        """When the next call must be over: its own timeout, or the fetch's deadline."""
+        self._check_deadline(what)
+        ends = time.monotonic() + self.timeout
+        return ends if self._ends_at is None else min(ends, self._ends_at)
+
+    def _check_deadline(self, what: str, wait: float = 0.0) -> None:
+        if self._ends_at is not None and time.monotonic() + wait >= self._ends_at:
+            waiting = f" (waiting {wait:g} s more would pass it)" if wait else ""
+            raise NetworkError(
+                f"the fetch reached its deadline of {self.deadline:g} s (--deadline) at "
+                f"{what}{waiting}; what was received is cached: run the same command again to "
+                f"go on"
+            )
 
     # -- pieces ----------------------------------------------------------------------------
 
-    def _wait(self, seconds: float) -> None:
+    def _wait(self, seconds: float, what: str = "") -> None:
+        self._check_deadline(what, seconds)  # a wait past the deadline fails now, not later
         self.stats.waits_seconds.append(seconds)
         self.sleep(seconds)
 
@@ -351,9 +451,24 @@ class ComtradeClient:
         return (self.api_key,) if self.api_key else ()
 
     def _redact(self, text: str) -> str:
-        for secret in self._secrets():
-            text = text.replace(secret, "[redacted]")
-        return text
+        """`text` with the key (in any case, or URL-encoded) replaced by [redacted]."""
+        return text if self._secret is None else self._secret.sub("[redacted]", text)
+
+    def _scrub(self, value):
+        """A decoded answer with the key redacted from every text in it (names and values):
+        what the server echoes reaches no report, message, file nor cache."""
+        if self._secret is None:
+            return value
+        if isinstance(value, str):
+            return self._redact(value)
+        if isinstance(value, dict):
+            return {self._scrub(k): self._scrub(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._scrub(v) for v in value]
+        if isinstance(value, int) and not isinstance(value, bool) \
+                and self._secret.search(str(value)):
+            return "[redacted]"  # a key of digits echoed as a number
+        return value
 
     def _refusal(self, status: int, message: str, what: str) -> str:
         said = f": {self._redact(message)}" if message else ""
@@ -368,18 +483,19 @@ class ComtradeClient:
             return f"UN Comtrade: {self._redact(message)} (HTTP {status}, {what})"
         return f"UN Comtrade refused the request for {what} (HTTP {status})"
 
-    def _decode(self, response: requests.Response, what: str) -> dict:
+    def _decode(self, text: str, what: str) -> dict:
         try:
-            document = json.loads(response.text)
+            document = json.loads(text)
         except ValueError:
-            start = " ".join(response.text[:60].split())
+            start = " ".join(self._redact(text)[:60].split())
             raise NetworkError(
                 f"UN Comtrade sent an answer that is not JSON for {what} "
-                f"(starts {self._redact(start)!r})"
+                f"(starts {start!r})"
             ) from None
         if not isinstance(document, dict):
             raise NetworkError(f"UN Comtrade sent an answer that is not a Comtrade answer "
                                f"for {what} (a JSON {type(document).__name__})")
+        document = self._scrub(document)
         error = document.get("error")
         if error:
             raise NetworkError(f"UN Comtrade: {self._redact(str(error))} ({what})")
@@ -618,9 +734,59 @@ def _code_for(iso3: str, option: str) -> int:
 
 
 def _loopback(server: str) -> bool:
+    """True for an address on this machine: localhost, 127.0.0.0/8, ::1."""
+    import ipaddress
     from urllib.parse import urlsplit
 
-    return urlsplit(server).hostname in ("127.0.0.1", "localhost", "::1")
+    host = (urlsplit(server).hostname or "").rstrip(".").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of a URL, the port filled in: what a key is bound to."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if port is None:
+        port = {"http": 80, "https": 443}.get(scheme, 0)
+    return scheme, (parts.hostname or "").rstrip(".").lower(), port
+
+
+def _secret_pattern(key: str | None) -> re.Pattern | None:
+    """What finds the key in a text the server sent: as given, in any case, URL-encoded."""
+    if not key:
+        return None
+    from urllib.parse import quote
+
+    forms = {key, quote(key, safe=""), quote(key)}
+    return re.compile("|".join(re.escape(form) for form in sorted(forms, key=len,
+                                                                  reverse=True)),
+                      re.IGNORECASE)
+
+
+def _megabytes(size: int) -> str:
+    value = size / (1024 * 1024)
+    return f"{value:,.0f} MB" if value >= 10 else f"{value:.3g} MB"
+
+
+def _origin_text(url: str) -> str:
+    """scheme://host:port of a URL, for messages (no path, query or credentials)."""
+    origin = _origin(url)
+    if origin is None:
+        return url[:80]
+    scheme, host, port = origin
+    host = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{host}:{port}"
 
 
 def _area_name(code: int) -> str:
@@ -655,20 +821,20 @@ def _years(years: list[int]) -> str:
 _TRY_AGAIN = re.compile(r"try again in\s+(\d+(?:\.\d+)?)\s*sec", re.IGNORECASE)
 
 
-def _rate_limit_wait(response: requests.Response) -> float | None:
+def _rate_limit_wait(text: str, headers) -> float | None:
     """Seconds a 429 asks to wait: "Try again in N seconds" in the body, else Retry-After."""
-    found = _TRY_AGAIN.search(response.text or "")
+    found = _TRY_AGAIN.search(text or "")
     if found:
         return float(found.group(1))
-    header = (response.headers.get("Retry-After") or "").strip()
+    header = (headers.get("Retry-After") or "").strip()
     if header.replace(".", "", 1).isdigit():
         return float(header)
     return None
 
 
-def _server_message(response: requests.Response) -> str:
+def _server_message(text: str) -> str:
     """The server's own words about a refusal, on one line: JSON error/message, else text."""
-    text = response.text or ""
+    text = text or ""
     try:
         document = json.loads(text)
     except ValueError:

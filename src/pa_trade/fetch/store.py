@@ -3,7 +3,6 @@ data folder, merged with what that file already holds."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,6 +77,11 @@ def check_out_path(path: Path, option: str = "--out") -> None:
     where = f"{option} {path}"
     if path.is_dir():
         raise InputError(f"{where}: is a folder; name a file, e.g. {path / 'flows.csv'}")
+    if path.exists() and not path.is_file():
+        # a device or a pipe (/dev/stdout, a FIFO) is written into, never replaced
+        if not os.access(path, os.W_OK):
+            raise InputError(f"{where}: cannot write (permission denied)")
+        return
     folder = path.parent
     if not folder.exists():
         # the nearest existing ancestor says whether a file stands in the way
@@ -97,22 +101,29 @@ def write_flows(frame: pd.DataFrame, path: Path, make_folder: bool = False) -> N
     """Write flows as tidy CSV, replacing `path` in one step (no half-written file).
 
     `make_folder`: create the folder first (the user data folder); a folder the user named
-    must exist. InputError when the file cannot be written.
+    must exist. InputError when the file cannot be written (a read-only folder, a full disk):
+    the file keeps what it held, and no partial file stays behind.
     """
+    import io
+
     from pa_trade import flows as flow_table
+    from pa_trade.fetch import files
 
     path = Path(path)
-    partial = path.with_name(f".{path.name}.part")
-    try:
-        if make_folder:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        with partial.open("w", encoding="utf-8", newline="") as handle:
-            flow_table.to_tidy_csv(frame, handle)
-        os.replace(partial, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):  # there may be no folder to hold a partial file
-            partial.unlink(missing_ok=True)
-        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    text = io.StringIO()
+    flow_table.to_tidy_csv(frame, text)
+    if make_folder:
+        files.ensure_writable_folder(path.parent, "fetched flows")
+    files.write_atomically(path, text.getvalue().encode("utf-8"))
+
+
+def check_user_data_writable() -> None:
+    """InputError unless fetched flows can be written into the user data folder: checked
+    before any request, so that nothing is downloaded that cannot be kept."""
+    from pa_trade.fetch import files
+    from pa_trade.paths import user_data_dir
+
+    files.ensure_writable_folder(user_data_dir(), "fetched flows")
 
 
 def save_to_user_data(fetched: pd.DataFrame, partners: list[str] | None) -> list[Written]:
