@@ -279,3 +279,23 @@ def test_years_outside_the_range_in_a_table_are_said_as_such(run, tmp_path):
     result = run("flows", "-d", str(path))
     assert result.exit_code == 1
     assert "its years (1850, 2299) are outside 1900-2099" in result.stderr
+
+
+@pytest.mark.parametrize("damage", ["a list", "cut short", "wrong fields"])
+def test_a_damaged_cache_entry_is_rebuilt_with_a_note(run, tmp_path, damage):
+    from pa_trade.readers import cache
+
+    path = tmp_path / "expo.csv"
+    rows = [expo_line("2201", "493", "100,5")] * 20_000
+    path.write_text("\n".join([EXPO_HEADER, *rows]) + "\n", encoding="latin-1")
+    first = run("balance", "colombia", "-d", str(path), "-f", "csv", "-q")
+    (entry,) = cache.folder().glob("*.json")
+    entry.write_text({"a list": "[1, 2]", "cut short": '{"file": "x", "lay',
+                      "wrong fields": '{"file": "x", "nonsense": 1, "set_aside": []}'}[damage],
+                     encoding="utf-8")
+    again = run("balance", "colombia", "-d", str(path), "-f", "csv")
+    assert again.exit_code == 0, again.stderr
+    assert again.stdout == first.stdout
+    assert "entry in the cache of parsed files was damaged" in again.stderr
+    third = run("balance", "colombia", "-d", str(path), "-f", "csv")
+    assert "cache of parsed files was damaged" not in third.stderr  # rebuilt

@@ -385,11 +385,14 @@ def _read_cached(item: Input, asked: dict, use_cache: bool):
     """(flows, report) of one input, from the cache of parsed files when it is there."""
     cache_key = cache.key(item.source, {**asked, "kind": item.kind}) if use_cache else None
     cached = cache.get(cache_key, item.name)
-    if cached:
+    if cached and cached is not cache.DAMAGED:
         return cached
     frame, report = read_input(item, asked["layout"], asked["number_style"],
                                asked["products"], asked["valuations"], asked["codes"])
     cache.put(cache_key, frame, report)
+    if cached is cache.DAMAGED:  # said this once: the entry rebuilt does not carry it
+        report.notes.append("its entry in the cache of parsed files was damaged: read again, "
+                            "and the entry rebuilt")
     return frame, report
 
 

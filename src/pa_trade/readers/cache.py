@@ -48,26 +48,40 @@ def key(src, asked: dict) -> str | None:
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:32]
 
 
+DAMAGED = "damaged"  # what get() answers for an entry that is there but cannot be read
+
+
 def get(cache_key: str | None, name: str):
-    """(flows, report) cached under `cache_key`, or None. The report keeps today's file name."""
+    """(flows, report) cached under `cache_key`; None when there is none; DAMAGED when an
+    entry is there but cannot be read (cut short, of another shape): it is removed, for the
+    caller to read the file again. The report keeps today's file name."""
     if cache_key is None:
         return None
     base = folder() / cache_key
+    paths = [base.with_suffix(".json"), base.with_suffix(".parquet")]
+    if not all(path.exists() for path in paths):
+        return None
     try:
         import pyarrow.parquet as pq
 
         from pa_trade import flows
 
-        meta = json.loads(base.with_suffix(".json").read_text(encoding="utf-8"))
+        meta = json.loads(paths[0].read_text(encoding="utf-8"))
         # one file, read by pyarrow directly: pandas' read_parquet and pyarrow's datasets
         # add a first-call cost that a warm run notices
-        table = pq.ParquetFile(base.with_suffix(".parquet")).read()
+        table = pq.ParquetFile(paths[1]).read()
         frame = flows.normalise_frame(table.to_pandas())
-    except (OSError, ValueError, KeyError):
-        return None
-    meta["set_aside"] = [SetAside(**row) for row in meta["set_aside"]]
-    meta["file"] = name
-    return frame, LoadReport(**meta)
+        meta["set_aside"] = [SetAside(**row) for row in meta["set_aside"]]
+        meta["file"] = name
+        report = LoadReport(**meta)
+    except Exception:  # noqa: BLE001 (anything a damaged entry may raise: it is rebuilt)
+        for path in paths:
+            try:
+                path.unlink()
+            except OSError:
+                pass
+        return DAMAGED
+    return frame, report
 
 
 def put(cache_key: str | None, frame, report: LoadReport) -> None:
