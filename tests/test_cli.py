@@ -364,8 +364,9 @@ def test_a_total_over_partners_with_one_side_says_so(run):
             "(exports only) have one side only") in " ".join(result.stdout.split())
 
 
-def test_a_run_with_standard_output_closed_ends_quietly(tmp_path):
+def test_a_run_with_standard_output_closed_fails_in_one_line(tmp_path):
     shell = f"{sys.executable} -m pa_trade balance colombia -f csv -q >&-"
     done = subprocess.run(shell, shell=True, capture_output=True, text=True, cwd=tmp_path,
                           env={**os.environ, "PA_TRADE_DATA": ""})
-    assert "Traceback" not in done.stderr and done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and done.returncode == 74, done.stderr
+    assert done.stderr.startswith("pa-trade: error: standard output is closed")

@@ -55,7 +55,7 @@ def _footer(builtin: bool, loaded) -> list[str]:
 @data_options
 @output_options()
 def mirror(country_a, country_b, years, valuation, data_paths, layout, number_style, strict,
-           quiet, fmt, units):
+           quiet, fmt, units, raw_text):
     """What A and B each report about their trade: exports against the partner's imports.
 
     \b
@@ -75,7 +75,7 @@ def mirror(country_a, country_b, years, valuation, data_paths, layout, number_st
     people = _people(fmt)
     units = units or ("millions" if people else "usd")
     footer = _footer(builtin, loaded) if people else []
-    click.echo(mirror_output(result, fmt, units, footer), nl=False)
+    click.echo(mirror_output(result, fmt, units, footer, raw_text=raw_text), nl=False)
     if not people:
         stderr_notes(result.notes, builtin, loaded, quiet)
 
@@ -103,7 +103,8 @@ def mirror(country_a, country_b, years, valuation, data_paths, layout, number_st
 @data_options
 @output_options()
 def trend(reporter, partner, years, valuation, summary, chart, plot_path, ftas_path,
-          blocs_path, data_paths, layout, number_style, strict, quiet, fmt, units):
+          blocs_path, data_paths, layout, number_style, strict, quiet, fmt, units,
+          raw_text):
     """Exports, imports and balance of REPORTER with a partner, year by year, and growth.
 
     \b
@@ -131,12 +132,14 @@ def trend(reporter, partner, years, valuation, summary, chart, plot_path, ftas_p
     units = units or ("millions" if people else "usd")
     drawn = trend_chart(result, units) if chart else None
     footer = _footer(builtin, loaded) if people else []
-    click.echo(trend_output(result, fmt, units, footer, summary=summary, chart=drawn),
-               nl=False)
+    click.echo(trend_output(result, fmt, units, footer, summary=summary, chart=drawn,
+                            raw_text=raw_text), nl=False)
     if plot_path:
         trend_plot(result, plot_path, "millions" if units == "usd" else units)
         if not quiet:
-            click.echo(f"pa-trade: wrote {plot_path}", err=True)
+            from pa_trade.cli_common import say
+
+            say(f"wrote {plot_path}")
     if not people:
         stderr_notes(result.notes, builtin, loaded, quiet)
 
@@ -157,7 +160,7 @@ def trend(reporter, partner, years, valuation, summary, chart, plot_path, ftas_p
 @data_options
 @output_options()
 def matrix(years, bloc_name, use_mirror, valuation, blocs_path, data_paths, layout,
-           number_style, strict, quiet, fmt, units):
+           number_style, strict, quiet, fmt, units, raw_text):
     """Who exports how much to whom inside a bloc in one year (exporters x importers).
 
     \b
@@ -186,7 +189,8 @@ def matrix(years, bloc_name, use_mirror, valuation, blocs_path, data_paths, layo
     people = _people(fmt)
     units = units or ("millions" if people else "usd")
     footer = _footer(builtin, loaded) if people else []
-    click.echo(matrix_output(result, fmt, units, footer, found.name_en), nl=False)
+    click.echo(matrix_output(result, fmt, units, footer, found.name_en, raw_text=raw_text),
+               nl=False)
     if not people:
         side = "imports as the importers" if use_mirror else "exports as the exporters"
         unit_text = "US dollars" if units == "usd" else f"{units} of US dollars"

@@ -21,9 +21,13 @@ from pa_trade.cli_common import (
     load_data,
     output_options,
     parse_years,
+    raw_text_option,
+    say,
     stderr_notes,
 )
 from pa_trade.errors import ExitCode, PaTradeError, UsageError
+
+# stdout closed (`>&-`): nothing can be written; EX_IOERR of sysexits.h (README, exit codes)
 
 
 class PaTradeGroup(click.Group):
@@ -32,6 +36,9 @@ class PaTradeGroup(click.Group):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         argv = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in argv or os.environ.get("PA_TRADE_DEBUG", "") not in ("", "0")
+        if sys.stdout is None:  # started with stdout closed: click would write nothing, say 0
+            _fail("standard output is closed: nothing can be written (pa-trade writes its "
+                  "results there; redirect it to a file or /dev/null instead)", ExitCode.OUTPUT)
         try:
             code = super().main(args=argv, prog_name=prog_name or "pa-trade",
                                 complete_var=complete_var, standalone_mode=False, **extra)
@@ -102,7 +109,7 @@ def cli(ctx, debug):
 @data_options
 @output_options()
 def balance(reporter, years, partners, valuation, totals, blocs_file, chart, plot_path,
-            gl_level, data_paths, layout, number_style, strict, quiet, fmt, units):
+            gl_level, data_paths, layout, number_style, strict, quiet, fmt, units, raw_text):
     """Exports, imports and balance of REPORTER per partner and year.
 
     REPORTER is a country (a name in Spanish or English, an ISO code) or a bloc (pa): then
@@ -152,13 +159,14 @@ def balance(reporter, years, partners, valuation, totals, blocs_file, chart, plo
     footer = _footer(result, builtin, loaded) if people else None
     shown_units = units or ("millions" if people else "usd")
     drawn = balance_chart(result, shown_units, markdown=fmt == "markdown") if chart else None
-    click.echo(balance_output(result, fmt, shown_units, footer, chart=drawn), nl=False)
+    click.echo(balance_output(result, fmt, shown_units, footer, chart=drawn,
+                              raw_text=raw_text), nl=False)
     if not people:
         stderr_notes(result.notes, builtin, loaded, quiet)
     if plot_path:
         balance_plot(result, plot_path, "millions" if shown_units == "usd" else shown_units)
         if not quiet:
-            click.echo(f"pa-trade: wrote {plot_path}", err=True)
+            say(f"wrote {plot_path}")
 
 
 def _reporter(text: str) -> str:
@@ -186,10 +194,12 @@ def _footer(result, builtin: bool, loaded):
 @data_options
 @click.option("--format", "-f", "fmt", type=click.Choice(["csv", "tsv", "json"]),
               default="csv", show_default=True, help="Output format.")
-def flows(reporters, years, data_paths, layout, number_style, strict, quiet, fmt):
+@raw_text_option
+def flows(reporters, years, data_paths, layout, number_style, strict, quiet, fmt, raw_text):
     """Write the canonical flows of the loaded files (pa-trade's tidy CSV, formats §5).
 
-    Turns DANE or SE files into one tidy table that every command reads back unchanged.
+    Turns DANE or SE files into one tidy table that every command reads back unchanged (the
+    ' before a text that starts like a formula is removed on reading).
     """
     import io
 
@@ -210,7 +220,8 @@ def flows(reporters, years, data_paths, layout, number_style, strict, quiet, fmt
 
         raise DataError(f"no flows match; {coverage(loaded.flows)}")
     buffer = io.StringIO()
-    flow_table.to_tidy_csv(frame, buffer)
+    # JSON is read by programs, not spreadsheets: its text stays as it is
+    flow_table.to_tidy_csv(frame, buffer, raw_text=raw_text or fmt == "json")
     text = buffer.getvalue()
     if fmt == "tsv":
         import csv
@@ -247,16 +258,18 @@ def country(names, codes):
     """Show how names or codes resolve: ISO3, English and Spanish names, DIAN and UN Comtrade
     codes."""
     from pa_trade import countries
+    from pa_trade.render import printable
 
     for text in names:
         found = countries.bloc(text)
         if found:
-            click.echo(f"{text}\t{found.code}\t{found.name_en}: {' '.join(found.members)}")
+            click.echo(printable(f"{text}\t{found.code}\t{found.name_en}: "
+                                 f"{' '.join(found.members)}"))
             continue
         code = countries.resolve(text, codes=codes)
         numbers = countries.numeric_codes(code)
         click.echo("\t".join([
-            text, code, countries.name(code), countries.name(code, "es"),
+            printable(text), code, countries.name(code), countries.name(code, "es"),
             "DIAN " + (" ".join(numbers["dian"]) or "-"),
             "Comtrade " + (" ".join(numbers["comtrade"]) or "-"),
         ]))
@@ -305,6 +318,7 @@ def _leave(code) -> None:
 
 
 def _fail(message: str, code: int) -> None:
+    """One line on stderr (when stderr is open), then exit with `code`."""
     message = " ".join(str(message).split())
-    click.echo(f"pa-trade: error: {message}", err=True)
+    say(f"error: {message}")
     sys.exit(int(code))

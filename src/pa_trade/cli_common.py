@@ -68,8 +68,20 @@ def data_options(command):
     return command
 
 
+RAW_TEXT_HELP = ("csv/tsv: text cells as they are, without the ' put before a text that "
+                 "starts with = + - @, a tab or a carriage return (which spreadsheets run as "
+                 "formulas). Numbers are never changed.")
+
+
+def raw_text_option(command):
+    """--raw-text: csv/tsv text cells without the "'" that keeps spreadsheets from formulas."""
+    return click.option("--raw-text", "raw_text", is_flag=True, help=RAW_TEXT_HELP)(command)
+
+
 def output_options(formats=("table", "csv", "tsv", "json", "markdown")):
+    """--format, --units and --raw-text, passed to the command as fmt, units, raw_text."""
     def decorate(command):
+        command = raw_text_option(command)
         command = click.option(
             "--units", type=click.Choice(["usd", "thousands", "millions", "billions"]),
             help="Units of money: tables default to millions, csv/tsv/json to full dollars.",
@@ -117,9 +129,9 @@ def load_data(data_paths, layout, number_style, strict, quiet, products=True, va
         from pa_trade.readers.report import report_lines
 
         for line in report_lines(loaded):
-            click.echo(f"pa-trade: {line}", err=True)
+            say(line)
         for note in loaded.notes:
-            click.echo(f"pa-trade: note: {note}", err=True)
+            say(f"note: {note}")
     from pa_trade.paths import builtin_flows_dir
 
     builtin = paths == [str(builtin_flows_dir())]
@@ -163,14 +175,25 @@ def load_blocs(path: str | None) -> None:
         raise DataError(f"--blocs {path}: not a blocs file like data/blocs.csv ({exc})") from None
 
 
+def say(text: str) -> None:
+    """One line for people on stderr, 'pa-trade: TEXT': the load report, notes, errors.
+
+    The text names files and quotes the input, so control characters other than tab are
+    shown escaped ('\\x1b'): nothing read can drive the terminal.
+    """
+    from pa_trade.render import printable
+
+    click.echo(f"pa-trade: {printable(text)}", err=True)
+
+
 def stderr_notes(notes: list[str], builtin: bool, loaded, quiet: bool) -> None:
     """Machine output stays clean: what a person should know goes to stderr."""
     if quiet:
         return
     for note in notes:
-        click.echo(f"pa-trade: note: {note}", err=True)
+        say(f"note: {note}")
     if builtin:
-        click.echo("pa-trade: note: " + BUILTIN_NOTE.format(n=len(loaded.flows)), err=True)
+        say("note: " + BUILTIN_NOTE.format(n=len(loaded.flows)))
 
 
 def check_chart_options(chart: bool, plot_path: str | None, people: bool) -> None:

@@ -13,6 +13,7 @@ class ExitCode(IntEnum):
     USAGE = 2  # a bad option or argument, an unknown country name
     INPUT = 3  # a file or folder that is missing or cannot be read
     NETWORK = 4  # a remote service cannot be reached or refuses
+    OUTPUT = 74  # standard output is closed: nothing can be written (EX_IOERR)
     INTERNAL = 70  # a bug in pa-trade: please report it with the --debug traceback
     INTERRUPTED = 130
 

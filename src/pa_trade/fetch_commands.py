@@ -111,8 +111,10 @@ def comtrade(reporters, partners, years, out, api_key, api_url, refresh, max_age
         if bar:
             bar.close()
     if not quiet:
+        from pa_trade.cli_common import say
+
         for line in report.summary_lines():
-            click.echo(f"pa-trade: {line}", err=True)
+            say(line)
     if strict and report.set_aside:
         raise DataError(f"--strict: {report.first_problem()}")
     if flows.empty:

@@ -85,11 +85,49 @@ def format_usd(value: float) -> str:
     return "0" if text == "-0" else text
 
 
-def to_tidy_csv(frame: pd.DataFrame, out) -> None:
+# What a spreadsheet takes for the start of a formula (OWASP, "CSV Injection"): these
+# characters, and tab or carriage return, since a spreadsheet that trims a cell then sees
+# what follows them
+FORMULA_CHARS = ("=", "+", "-", "@")
+FORMULA_STARTS = (*FORMULA_CHARS, "\t", "\r")
+# looked past before a formula character: spaces (a spreadsheet may trim them) and the "'"
+# of text already quoted (so that quoting is undone exactly, see needs_quote)
+_LOOKED_PAST = "'" + "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+
+
+def needs_quote(text: str) -> bool:
+    """True for text a spreadsheet could run as a formula: after any leading "'" it starts
+    with a tab or a carriage return, or its first character past spaces and "'" is one of
+    = + - @. Leading "'" are looked past so that a text that already starts with "'" before
+    a formula start is quoted once more, and unquote_text gives every text back exactly."""
+    return (text.lstrip("'").startswith(FORMULA_STARTS[len(FORMULA_CHARS):])
+            or text.lstrip(_LOOKED_PAST).startswith(FORMULA_CHARS))
+
+
+def safe_text(text: str) -> str:
+    """A text cell for csv/tsv: with a leading "'" when needs_quote(text), else as it is."""
+    return "'" + text if needs_quote(text) else text
+
+
+def unquote_text(text: str) -> str:
+    """The inverse of safe_text on what it writes: one leading "'" less where it added one."""
+    return text[1:] if text.startswith("'") and needs_quote(text) else text
+
+
+def safe_column(values: pd.Series) -> pd.Series:
+    """safe_text over a text column (missing values kept), deciding once per distinct text."""
+    quoted = {text for text in values.dropna().unique() if needs_quote(text)}
+    if not quoted:
+        return values
+    return values.where(~values.isin(quoted), "'" + values)
+
+
+def to_tidy_csv(frame: pd.DataFrame, out, raw_text: bool = False) -> None:
     """Write flows as pa-trade's tidy CSV (formats.md §5): UTF-8, comma, plain numbers.
 
     month, months and hs_code are written only when some row has them. `out` is a path or a
-    text stream.
+    text stream. Text cells that a spreadsheet would run as formulas get a leading "'"
+    (safe_text), which the tidy reader removes, unless `raw_text`; numbers are never touched.
     """
     frame = normalise_frame(frame)
     columns = ["reporter", "partner", "year"]
@@ -105,6 +143,10 @@ def to_tidy_csv(frame: pd.DataFrame, out) -> None:
                                "hs_code", "source"], na_position="first", kind="stable")
     table = frame[columns].copy()
     table["value_usd"] = [format_usd(v) for v in frame["value_usd"]]
+    if not raw_text:
+        for column in columns:
+            if column not in ("year", "month", "value_usd"):
+                table[column] = safe_column(table[column])
     table.to_csv(out, index=False, lineterminator="\n")
 
 

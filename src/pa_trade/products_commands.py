@@ -36,7 +36,7 @@ from pa_trade.products import LEVELS
 @data_options
 @output_options()
 def products(reporter, partners, years, level, top, flow, show_gl, gl_level, valuation,
-             data_paths, layout, number_style, strict, quiet, fmt, units):
+             data_paths, layout, number_style, strict, quiet, fmt, units, raw_text):
     """Exports, imports, shares and balance of REPORTER per product, with each partner.
 
     \b
@@ -76,7 +76,7 @@ def products(reporter, partners, years, level, top, flow, show_gl, gl_level, val
     if people:
         click.echo(products_people(result, fmt, units, builtin, len(loaded.flows)), nl=False)
         return
-    click.echo(products_machine(result, fmt, units), nl=False)
+    click.echo(products_machine(result, fmt, units, raw_text=raw_text), nl=False)
     notes = [unit_note(result, units)] + result.notes
     stderr_notes(notes, builtin, loaded, quiet)
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from pa_trade.flows import format_usd
+from pa_trade.flows import format_usd, safe_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -25,6 +26,23 @@ MACHINE_COLUMNS = [
 ]
 
 
+# C0 controls but tab, DEL and C1: ESC (0x1b) and CSI (0x9b) start terminal sequences
+CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Text for a terminal: control characters other than tab shown escaped ('\\x1b'), so
+    that a file name or a cell of the input cannot move the cursor, recolour or retitle the
+    terminal, or hide what follows."""
+    return CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", str(text))
+
+
+def printable_rows(rows: list) -> list:
+    """printable() over the text cells of table rows (tabulate's separating lines kept)."""
+    return [[printable(cell) if isinstance(cell, str) else cell for cell in row]
+            if isinstance(row, (list, tuple)) else row for row in rows]
+
+
 @dataclass
 class Footer:
     """What goes under a table for people: notes, the sources used, other remarks."""
@@ -34,16 +52,19 @@ class Footer:
     extra: list[str] = field(default_factory=list)
 
     def lines(self, markdown: bool = False) -> list[str]:
+        """The footer's lines, printable(): notes and sources name files and input text."""
         sources = compact_sources(self.sources)
         if markdown:
             out = [f"- Note: {n}" for n in self.notes]
             if sources:
                 out += ["- Sources:"] + [f"  - {s}" for s in sources]
-            return out + [f"- {e}" for e in self.extra]
-        out = [f"Note: {n}" for n in self.notes]
-        if sources:
-            out += ["Sources:"] + [f"  {s}" for s in sources]
-        return out + self.extra
+            out += [f"- {e}" for e in self.extra]
+        else:
+            out = [f"Note: {n}" for n in self.notes]
+            if sources:
+                out += ["Sources:"] + [f"  {s}" for s in sources]
+            out += self.extra
+        return [printable(line) for line in out]
 
 
 def compact_sources(sources: list[str]) -> list[str]:
@@ -127,10 +148,27 @@ def machine_table(table: pd.DataFrame, units: str) -> tuple[list[str], list[list
     return header, [list(row) for row in zip(*cells, strict=True)]
 
 
-def to_delimited(header: list[str], rows: list[list], delimiter: str) -> str:
+def to_delimited(header: list[str], rows: list[list], delimiter: str,
+                 numeric: set[str] | None = None, raw_text: bool = False) -> str:
+    """csv or tsv of (header, rows). `numeric` columns (default: money) are numbers, written
+    as they are; in every other column a text cell that a spreadsheet would run as a formula
+    gets a leading "'" (flows.safe_text) unless `raw_text`. Integer cells (years) are no text.
+    """
     import csv
     import io
 
+    if not raw_text:
+        text_columns = [index for index, column in enumerate(header)
+                        if not (column in numeric if numeric is not None
+                                else column.startswith(MONEY_COLUMNS))]
+        safe_rows = []
+        for row in rows:
+            row = list(row)
+            for index in text_columns:
+                if isinstance(row[index], str):
+                    row[index] = safe_text(row[index])
+            safe_rows.append(row)
+        rows = safe_rows
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
     writer.writerow(header)
@@ -167,11 +205,13 @@ def year_breaks(rows: list[list], years: list, fmt: str) -> list:
     return out
 
 
-def machine_output(header: list[str], rows: list[list], fmt: str, numeric: set[str]) -> str:
-    """csv, tsv or json of (header, rows) whose cells are text; `numeric` as in to_json."""
+def machine_output(header: list[str], rows: list[list], fmt: str, numeric: set[str],
+                   raw_text: bool = False) -> str:
+    """csv, tsv or json of (header, rows) whose cells are text; `numeric` as in to_json,
+    `raw_text` as in to_delimited (JSON text is always as it is)."""
     if fmt == "json":
         return to_json(header, rows, numeric)
-    return to_delimited(header, rows, "," if fmt == "csv" else "\t")
+    return to_delimited(header, rows, "," if fmt == "csv" else "\t", numeric, raw_text)
 
 
 def _chart_rows(result):
@@ -182,7 +222,7 @@ def _chart_rows(result):
     several_reporters = table["reporter"].nunique() > 1
     rows = []
     for record in table.itertuples(index=False):
-        label = record.partner_name
+        label = printable(record.partner_name)
         if several_reporters:
             label = f"{record.reporter} {label}"
         if several_years:
@@ -219,13 +259,14 @@ def balance_plot(result, path: str, units: str) -> None:
 
 
 def balance_output(result, fmt: str, units: str, footer: Footer | None = None,
-                   chart: str | None = None) -> str:
-    """Render a BalanceResult in one of FORMATS; `footer` lines go under people's formats."""
+                   chart: str | None = None, raw_text: bool = False) -> str:
+    """Render a BalanceResult in one of FORMATS; `footer` lines go under people's formats;
+    `raw_text`: csv/tsv text cells as they are (see to_delimited)."""
     if fmt in ("csv", "tsv", "json"):
         header, rows = machine_table(result.table, units)
         if fmt == "json":
             return to_json(header, rows)
-        return to_delimited(header, rows, "," if fmt == "csv" else "\t")
+        return to_delimited(header, rows, "," if fmt == "csv" else "\t", raw_text=raw_text)
     return _people(result, fmt, units, footer, chart)
 
 
@@ -235,11 +276,11 @@ def _people(result, fmt: str, units: str, footer: Footer | None, chart: str | No
     table = result.table
     name = result.reporter_name
     several = table["reporter"].nunique() > 1
-    title = f"{name}: trade balance by partner, {result.period}"
+    title = printable(f"{name}: trade balance by partner, {result.period}")
     exports_val = valuations_text(table["exports_valuation"])
     imports_val = valuations_text(table["imports_valuation"])
-    unit_line = (f"Values in {UNITS[units][1]}; exports {exports_val}, imports {imports_val} "
-                 f"(as each source states)")
+    unit_line = printable(f"Values in {UNITS[units][1]}; exports {exports_val}, imports "
+                          f"{imports_val} (as each source states)")
     rows = []
     for record in table.itertuples(index=False):
         partner = record.partner_name
@@ -256,7 +297,7 @@ def _people(result, fmt: str, units: str, footer: Footer | None, chart: str | No
             record.status,
             record.imports_valuation,
         ])
-    rows = year_breaks(rows, table["year"].tolist(), fmt)
+    rows = year_breaks(printable_rows(rows), table["year"].tolist(), fmt)
     headers = ["Partner", "Year", "Exports", "Imports", "Balance", "Status", "Imports val."]
     align = ("left", "right", "right", "right", "right", "left", "left")
     if several:

@@ -1,8 +1,9 @@
 """Rendering of the mirror, trend and matrix analyses: table, csv, tsv, json, markdown.
 
 Machine formats (csv, tsv, json) give full US dollars to the cent unless units are asked
-for, a missing figure as an empty cell (null in JSON); tables for people give names, units
-and valuations, and what a reader should know in the footer.
+for, a missing figure as an empty cell (null in JSON), text cells a spreadsheet would run as
+formulas quoted in csv/tsv unless `raw_text`; tables for people give names, units and
+valuations, and what a reader should know in the footer, control characters escaped.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from pa_trade.render import (
     human_number,
     machine_number,
     machine_output,
+    printable,
+    printable_rows,
     valuations_text,
     year_breaks,
 )
@@ -64,7 +67,8 @@ def _grid(rows, headers, fmt: str, colalign) -> str:
     from tabulate import tabulate
 
     # pipe, as balance's markdown: its rule says each column's alignment (---: for numbers)
-    return tabulate(rows, headers=headers, tablefmt="pipe" if fmt == "markdown" else "simple",
+    return tabulate(printable_rows(rows), headers=[printable(h) for h in headers],
+                    tablefmt="pipe" if fmt == "markdown" else "simple",
                     colalign=colalign, disable_numparse=True)
 
 
@@ -72,8 +76,12 @@ def _page(fmt: str, title: str, unit_line: str, blocks: list[str], footer: list[
     """Title, unit line, the blocks (tables, charts) and the footer, for table or markdown.
 
     Footer lines indented by two spaces (the sources under 'Sources:') belong to the line
-    above: in markdown they are its nested items, as in balance's footer.
+    above: in markdown they are its nested items, as in balance's footer. Title, unit line
+    and footer are made printable(); the blocks are grids (cells made printable by _grid) and
+    charts, whose colours stay.
     """
+    title, unit_line = printable(title), printable(unit_line)
+    footer = [printable(line) for line in footer]
     if fmt == "markdown":
         lines = [f"**{title}**", "", f"_{unit_line}_", ""]
         for block in blocks:
@@ -119,8 +127,10 @@ def mirror_band_line() -> str:
             f"for the same valuation on both sides; 'above'/'below' marks a ratio outside it.")
 
 
-def mirror_output(result: MirrorResult, fmt: str, units: str, footer: list[str]) -> str:
-    """Render a MirrorResult; `footer` lines go under people's formats after the notes."""
+def mirror_output(result: MirrorResult, fmt: str, units: str, footer: list[str],
+                  raw_text: bool = False) -> str:
+    """Render a MirrorResult; `footer` lines go under people's formats after the notes;
+    `raw_text`: csv/tsv text cells as they are (render.to_delimited)."""
     table = result.table
     if fmt in MACHINE:
         header = [_money_header(c, units) if c in MIRROR_MONEY else c for c in MIRROR_MACHINE]
@@ -135,7 +145,7 @@ def mirror_output(result: MirrorResult, fmt: str, units: str, footer: list[str])
                 record.flag, record.sources,
             ])
         numeric = {_money_header(c, units) for c in MIRROR_MONEY} | {"ratio"}
-        return machine_output(header, rows, fmt, numeric)
+        return machine_output(header, rows, fmt, numeric, raw_text)
 
     from pa_trade import countries
 
@@ -189,14 +199,16 @@ GROWTH_DEFINITION = (
 
 
 def trend_output(result: TrendResult, fmt: str, units: str, footer: list[str],
-                 summary: bool = False, chart: str | None = None) -> str:
+                 summary: bool = False, chart: str | None = None,
+                 raw_text: bool = False) -> str:
     """Render a TrendResult: the yearly table, or with `summary` the growth table (machine
-    formats); people's formats show both, then `chart` (terminal bars) if given."""
+    formats); people's formats show both, then `chart` (terminal bars) if given; `raw_text`:
+    csv/tsv text cells as they are (render.to_delimited)."""
     if fmt in MACHINE:
         if summary:
-            return _trend_summary_machine(result, fmt, units)
+            return _trend_summary_machine(result, fmt, units, raw_text)
         return _machine_frame(result.table, TREND_MACHINE, TREND_MONEY,
-                              dict.fromkeys(TREND_PCT, 4), ("year",), units, fmt)
+                              dict.fromkeys(TREND_PCT, 4), ("year",), units, fmt, raw_text)
 
     from pa_trade import countries
 
@@ -266,14 +278,15 @@ def _multiple(value) -> str:
     return "–" if _missing(value) else f"×{value:,.2f}"
 
 
-def _trend_summary_machine(result: TrendResult, fmt: str, units: str) -> str:
+def _trend_summary_machine(result: TrendResult, fmt: str, units: str,
+                           raw_text: bool = False) -> str:
     return _machine_frame(result.summary, SUMMARY_MACHINE, SUMMARY_MONEY,
                           {"multiple": 6, "cagr_pct": 6}, ("first_year", "last_year"), units,
-                          fmt)
+                          fmt, raw_text)
 
 
 def _machine_frame(frame, columns, money, decimals: dict[str, int], integers, units: str,
-                   fmt: str) -> str:
+                   fmt: str, raw_text: bool = False) -> str:
     """csv/tsv/json of `columns` of a frame: `money` in `units` (headers say which),
     `decimals` columns as plain numbers rounded so, `integers` as integers, the rest as text;
     a missing value is empty (null in JSON)."""
@@ -292,7 +305,7 @@ def _machine_frame(frame, columns, money, decimals: dict[str, int], integers, un
                 row.append("" if _missing(value) else value)
         rows.append(row)
     numeric = {_money_header(c, units) for c in money} | set(decimals)
-    return machine_output(header, rows, fmt, numeric)
+    return machine_output(header, rows, fmt, numeric, raw_text)
 
 
 def trend_chart(result: TrendResult, units: str, width: int | None = None,
@@ -338,13 +351,13 @@ def trend_plot(result: TrendResult, path: str, units: str) -> None:
 # --- matrix --------------------------------------------------------------------------------
 
 def matrix_output(result: MatrixResult, fmt: str, units: str, footer: list[str],
-                  bloc_name: str) -> str:
+                  bloc_name: str, raw_text: bool = False) -> str:
     """Render a MatrixResult. Machine formats: wide, first column `exporter`, then one column
     per importer ISO3, then `year` (as in every machine output: the year may have been chosen
     for the user) and `months` (the months of the row's cells: '1-12', or each importer's
     when they differ, 'COL 1-12; MEX 1-6'); people's formats add names, totals, units and
     valuation, and mark the cells over other months than the rest (left out of the
-    totals)."""
+    totals). `raw_text`: csv/tsv text cells as they are (render.to_delimited)."""
     wide = result.wide
     members = result.members
     if fmt in MACHINE:
@@ -354,7 +367,7 @@ def matrix_output(result: MatrixResult, fmt: str, units: str, footer: list[str],
             rows.append([exporter]
                         + [_money(wide.at[exporter, importer], units) for importer in members]
                         + [int(result.year), result.row_months(exporter)])
-        return machine_output(header, rows, fmt, set(members))
+        return machine_output(header, rows, fmt, set(members), raw_text)
 
     from pa_trade import countries
     from pa_trade.analysis.matrix import ODD_MARK, column_totals, row_totals

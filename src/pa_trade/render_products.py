@@ -13,10 +13,11 @@ NAME_WIDTH = 42  # product names in tables for people are cut to this many chara
 GL_MEANING = "0 = all trade one-way, 1 = exports equal imports in every product"
 
 
-def products_machine(result, fmt: str, units: str) -> str:
+def products_machine(result, fmt: str, units: str, raw_text: bool = False) -> str:
     """csv / tsv / json: one row per partner, year and product; the months the partner-year
     covers ('1-6', 'exports 1-6; imports 1-12'); money in `units` (full dollars by default),
-    shares as fractions, codes as text ("09", never 9)."""
+    shares as fractions, codes as text ("09", never 9); `raw_text`: csv/tsv text cells as
+    they are (render.to_delimited)."""
     from pa_trade.render import machine_number, machine_output
 
     gl_column = f"gl_{result.gl_level}" if result.gl_level else None
@@ -38,7 +39,7 @@ def products_machine(result, fmt: str, units: str) -> str:
         rows.append(row)
     numeric = {h for h, c in zip(header, columns, strict=True)
                if c in MONEY or c.startswith(("share_", "gl_"))}
-    return machine_output(header, rows, fmt, numeric)
+    return machine_output(header, rows, fmt, numeric, raw_text)
 
 
 def products_people(result, fmt: str, units: str, builtin: bool = False, flow_count: int = 0
@@ -47,7 +48,7 @@ def products_people(result, fmt: str, units: str, builtin: bool = False, flow_co
     balance, a total row and, with --gl, the Grubel-Lloyd index under it."""
     from pa_trade import countries, products
     from pa_trade.cli_common import BUILTIN_NOTE
-    from pa_trade.render import UNITS, Footer
+    from pa_trade.render import UNITS, Footer, printable
 
     markdown = fmt == "markdown"
     level = result.level
@@ -61,7 +62,8 @@ def products_people(result, fmt: str, units: str, builtin: bool = False, flow_co
     for (year, partner), block in table.groupby(["year", "partner"], sort=False):
         name = block["partner_name"].iloc[0]
         period = periods.get((partner, int(year)), str(year))
-        heading = f"With {name}, {period}" if partner != "WLD" else f"{name}, {period}"
+        heading = printable(f"With {name}, {period}" if partner != "WLD"
+                            else f"{name}, {period}")
         lines += [f"**{heading}**", ""] if markdown else [heading]
         lines += [_block_grid(block, result.flow, level, units, fmt), ""]
         if gl_column:
@@ -110,7 +112,7 @@ def _block_periods(result) -> dict:
 def _block_grid(block, flow: str | None, level: str, units: str, fmt: str) -> str:
     from tabulate import SEPARATING_LINE, tabulate
 
-    from pa_trade.render import human_number
+    from pa_trade.render import human_number, printable_rows
 
     code_header = {"section": "Section", "group": None}.get(level, "Code")
     sides = {"export": ["exports"], "import": ["imports"]}.get(flow or "", ["exports", "imports"])
@@ -147,7 +149,8 @@ def _block_grid(block, flow: str | None, level: str, units: str, fmt: str) -> st
     rows.append(total)
     names = 2 if code_header else 1
     align = ["left"] * names + ["right"] * (len(headers) - names)
-    return tabulate(rows, headers=headers, tablefmt="github" if fmt == "markdown" else "simple",
+    return tabulate(printable_rows(rows), headers=headers,
+                    tablefmt="github" if fmt == "markdown" else "simple",
                     colalign=align, disable_numparse=True)
 
 
@@ -179,13 +182,14 @@ def unit_note(result, units: str) -> str:
 # -- rendering: balance --gl -----------------------------------------------------------
 
 
-def balance_gl_output(result, fmt: str, units: str, footer=None, chart: str | None = None
-                      ) -> str:
+def balance_gl_output(result, fmt: str, units: str, footer=None, chart: str | None = None,
+                      raw_text: bool = False) -> str:
     """A balance with its Grubel-Lloyd column (`composition.with_gl`) in one of the formats.
 
-    Machine formats get the column `gl_<level>` after the balance columns; tables for people
-    get the index per partner and year in a block under the notes (render's balance table
-    has a fixed set of columns).
+    Machine formats get the column `gl_<level>` after the balance columns (`raw_text`:
+    csv/tsv text cells as they are, see render.to_delimited); tables for people get the index
+    per partner and year in a block under the notes (render's balance table has a fixed set
+    of columns).
     """
     from pa_trade.render import Footer, balance_output, machine_output, machine_table
 
@@ -196,7 +200,7 @@ def balance_gl_output(result, fmt: str, units: str, footer=None, chart: str | No
             row.append(_fraction(value))
         header.append(column)
         numeric = {h for h in header if h.startswith(MONEY) or h == column}
-        return machine_output(header, rows, fmt, numeric)
+        return machine_output(header, rows, fmt, numeric, raw_text)
     footer = footer or Footer()
     extra = gl_block(result.table, column, fmt == "markdown")
     footer = Footer(notes=footer.notes, sources=footer.sources, extra=extra + footer.extra)

@@ -47,6 +47,7 @@ REPORTER = "COL"  # DANE's microdata are Colombia's trade
 DOMESTIC = "XTN"  # lines whose partner is Colombia itself: national territory
 WORLD = "WLD"
 NUMERIC = "numeric"  # the style of a value column a binary file stores as numbers
+_TARIFF_CODE = r"^[0-9]{1,10}$"  # POSAR, NABAN: up to ten digits (leading zeros may be lost)
 _VALID_NUMBER = {
     numbers.SPANISH: r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$",
     numbers.ENGLISH: r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$",
@@ -516,6 +517,7 @@ class _Batches:
         self.dashes: dict[str, int] = {}  # rows whose value is a lone '-' (zero), per column
         self.disagreeing: list[tuple[int, str, float]] = []  # (line, why, value)
         self.empty_months: set[tuple[int, int]] = set()  # months of rows without a value
+        self.odd_codes: list[tuple[int, str]] = []  # (line, text) of tariff codes not digits
 
     @property
     def typed(self) -> bool:
@@ -652,6 +654,7 @@ class _Batches:
         self.dashes.clear()
         self.disagreeing.clear()
         self.empty_months.clear()
+        self.odd_codes.clear()
 
     def stream(self, typed: bool):
         """Fast path: Arrow's CSV reader over the file, blocks parsed in parallel.
@@ -821,6 +824,9 @@ class _Batches:
                 raise _NeedsTextColumns("a code to check")
         if "hs" in keys:
             hs = groups["hs"]
+            if not pc.all(pc.or_(pc.equal(hs, ""), pc.match_substring_regex(
+                    hs, _TARIFF_CODE))).as_py():
+                raise _NeedsTextColumns("a tariff code that is not digits")
             hs_code = pc.utf8_lpad(pc.if_else(pc.equal(hs, ""), None, hs), 10, "0")
         else:
             hs_code = pa.nulls(len(groups), pa.string())
@@ -904,6 +910,15 @@ class _Batches:
 
         if hs is not None:
             hs = _as_text(hs)
+            odd = pc.and_(pc.invert(pc.equal(hs, "")),
+                          pc.invert(pc.match_substring_regex(hs, _TARIFF_CODE)))
+            odd = pc.and_(pc.fill_null(odd, False), good)
+            if pc.any(odd).as_py():  # the trade is counted, without a code it cannot have
+                rows = np.flatnonzero(odd.to_numpy(zero_copy_only=False))
+                where = (lines[rows] if isinstance(lines, np.ndarray) else lines + rows)
+                self.odd_codes += [(int(line), code) for line, code in
+                                   zip(where.tolist(), _cells(hs, rows), strict=True)]
+                hs = pc.if_else(odd, pa.scalar("", pa.string()), hs)
             hs_code = pc.utf8_lpad(pc.if_else(pc.equal(hs, ""), None, hs), 10, "0")
         else:
             hs_code = pa.nulls(count, pa.string())
@@ -1052,6 +1067,13 @@ class _Batches:
                 f"{self.alpha} and {layout.partner} name different partners on {rows:,} "
                 f"row{'s' if rows > 1 else ''} (US$ {value:,.2f}); the alpha-3 code in "
                 f"{self.alpha} was used: {shown}{more}")
+        if self.odd_codes:
+            shown = ", ".join(f"{report.position} {line} ({code!r})"
+                              for line, code in self.odd_codes[:3])
+            more = f" and {len(self.odd_codes) - 3} more" if len(self.odd_codes) > 3 else ""
+            report.notes.append(
+                f"{len(self.odd_codes):,} row{'s' if len(self.odd_codes) > 1 else ''} whose "
+                f"{layout.hs_code} is not digits, counted without a tariff code: {shown}{more}")
         for column, count in self.dashes.items():
             report.notes.append(
                 f"{count:,} row{'s' if count > 1 else ''} with {column} written '-', read as "

@@ -47,6 +47,7 @@ def read_tidy(src: SourceFile, number_style: str | None = None):
         table, line_numbers = _read_line_by_line(src, header, header_index, delimiter, report)
     table = table.astype(TEXT)
     table = table.assign(**{name: table[name].str.strip(WHITESPACE) for name in table.columns})
+    table = _unquote(table)
     default_source = f"tidy file ({short_name(src.name)})"
     frame = _check_rows(table, line_numbers, report, default_source)
     report.set_aside.sort(key=lambda r: r.line)
@@ -82,6 +83,23 @@ def _read_whole(src: SourceFile, header, header_index: int, delimiter: str):
     if misfits:
         return None
     return table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+
+
+def _unquote(table):
+    """Free text as it was before pa-trade's csv output neutralised it: one leading "'" less
+    where flows.safe_text added one (a source that starts with '=, '+, '-, '@...); done after
+    trimming, so a text written "'\\t=x" comes back "\\t=x". Codes and numbers are not
+    touched: a cell there that starts with "'" is no code or number, and is set aside."""
+    for name in ("source", "source_url"):
+        if name not in table:
+            continue
+        cells = table[name]
+        quoted = cells.str.startswith("'").to_numpy(dtype=bool, na_value=False)
+        if quoted.any():
+            cells = cells.copy()
+            cells.loc[quoted] = [flows.unquote_text(text) for text in cells[quoted].tolist()]
+            table = table.assign(**{name: cells})
+    return table
 
 
 def _arrow_encoding(encoding: str) -> str:
@@ -161,6 +179,10 @@ def _check_rows(table, line_numbers, report: LoadReport, default_source: str):
     if bad_months.any() or months.ne("").any():
         bad_months |= _months_not_read(months, month)
     bad_flow = ~flow.isin(flows.FLOWS).to_numpy()
+    # a tariff code is 1 to 10 ASCII digits (kept as text: '09' is not 9)
+    hs_code = column["hs_code"]
+    bad_hs = (hs_code.ne("") & ~hs_code.str.fullmatch(r"[0-9]{1,10}")).to_numpy(
+        dtype=bool, na_value=True)
     bad_valuation = ~valuation.isin(["FOB", "CIF", "", "UNKNOWN"]).to_numpy()
     itself = reporter.eq(partner).to_numpy(dtype=bool, na_value=False)
 
@@ -170,10 +192,11 @@ def _check_rows(table, line_numbers, report: LoadReport, default_source: str):
                         else column["partner"].iat[i])),
         ("missing-value", empty, lambda i: "value_usd empty"),
         ("bad-number", not_number, lambda i: f"value_usd {value.iat[i]!r}"),
-        ("bad-field", bad_year | bad_month | bad_months | bad_flow | bad_valuation,
+        ("bad-field", bad_year | bad_month | bad_months | bad_flow | bad_valuation | bad_hs,
          lambda i: _bad_field_detail(year.iat[i], month.iat[i], column["flow"].iat[i],
                                      column["valuation"].iat[i], bad_year[i], bad_month[i],
-                                     bad_flow[i], months.iat[i] if bad_months[i] else None)),
+                                     bad_flow[i], months.iat[i] if bad_months[i] else None,
+                                     hs_code.iat[i] if bad_hs[i] else None)),
         ("reporter-is-partner", itself,
          lambda i: f"reporter {column['reporter'].iat[i]!r}, "
                    f"partner {column['partner'].iat[i]!r}"),
@@ -243,7 +266,7 @@ def _months_not_read(months, month):
 
 
 def _bad_field_detail(year, month, flow, valuation, bad_year, bad_month, bad_flow,
-                      months=None) -> str:
+                      months=None, hs_code=None) -> str:
     if bad_year:
         return f"year {year!r}"
     if bad_month:
@@ -252,4 +275,6 @@ def _bad_field_detail(year, month, flow, valuation, bad_year, bad_month, bad_flo
         return f"months {months!r} (expected months like 1-7, and no month beside them)"
     if bad_flow:
         return f"flow {flow!r} (expected export or import)"
+    if hs_code is not None:
+        return f"hs_code {hs_code!r} (expected 1 to 10 digits)"
     return f"valuation {valuation!r} (expected FOB, CIF or empty)"
