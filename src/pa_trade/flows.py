@@ -34,36 +34,48 @@ def empty() -> pd.DataFrame:
     return normalise_frame(None)
 
 
+DTYPES = {"reporter": "string", "partner": "string", "year": "int64", "month": "Int64",
+          "months": "string", "flow": "string", "value_usd": "float64",
+          "valuation": "string", "source": "string", "hs_code": "string"}
+
+
 def normalise_frame(frame) -> pd.DataFrame:
     """Give a frame the canonical columns, order and dtypes; values rounded to the cent."""
     import pandas as pd
 
     if frame is None:
-        frame = pd.DataFrame({c: [] for c in COLUMNS})
+        return _empty_frame().copy()
     missing = {column: pd.NA for column in ("month", "months", "hs_code")
                if column not in frame}
     if missing:  # the caller's frame is left as it was
         frame = frame.assign(**missing)
-    month = frame["month"].astype("Int64")
-    months = frame["months"].astype("string")
+
+    def typed(column: str):
+        # a column of the right type already is taken as it is: small frames are many
+        found = frame[column]
+        return found if str(found.dtype) == DTYPES[column] else found.astype(DTYPES[column])
+
+    month = typed("month")
+    months = typed("months")
     if months.notna().any():
         # a month's figure covers its month; a whole year is said by no months at all
         months = months.where(month.isna() & (months != WHOLE_YEAR))
-    out = pd.DataFrame(
-        {
-            "reporter": frame["reporter"].astype("string"),
-            "partner": frame["partner"].astype("string"),
-            "year": frame["year"].astype("int64"),
-            "month": month,
-            "months": months,
-            "flow": frame["flow"].astype("string"),
-            "value_usd": frame["value_usd"].astype("float64").round(2),
-            "valuation": frame["valuation"].astype("string"),
-            "source": frame["source"].astype("string"),
-            "hs_code": frame["hs_code"].astype("string"),
-        }
-    )
-    return out.reset_index(drop=True)
+    columns = {column: typed(column) for column in COLUMNS}
+    columns.update(month=month, months=months, value_usd=columns["value_usd"].round(2))
+    return pd.DataFrame(columns).reset_index(drop=True)
+
+
+def _empty_frame() -> pd.DataFrame:
+    """The canonical table with no rows, made once."""
+    import pandas as pd
+
+    global _EMPTY
+    if _EMPTY is None:
+        _EMPTY = pd.DataFrame({c: pd.Series([], dtype=t) for c, t in DTYPES.items()})
+    return _EMPTY
+
+
+_EMPTY = None
 
 
 def aggregate(frame: pd.DataFrame) -> pd.DataFrame:
