@@ -299,3 +299,55 @@ def test_a_damaged_cache_entry_is_rebuilt_with_a_note(run, tmp_path, damage):
     assert "entry in the cache of parsed files was damaged" in again.stderr
     third = run("balance", "colombia", "-d", str(path), "-f", "csv")
     assert "cache of parsed files was damaged" not in third.stderr  # rebuilt
+
+
+TIDY_HEADER = "reporter,partner,year,flow,value_usd,valuation,source"
+
+
+def tidy_file(tmp_path, *rows: str):
+    path = tmp_path / "flows.csv"
+    path.write_text("\n".join([TIDY_HEADER, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_quote_left_open_in_a_tidy_file_swallows_no_row(run, tmp_path):
+    path = tidy_file(tmp_path, 'COL,MEX,2022,export,100,FOB,"a source never closed',
+                     "COL,PER,2022,export,200,FOB,s", "COL,CHL,2022,export,300,FOB,s",
+                     "COL,USA,2022,export,400,FOB,s")
+    result = run("flows", "-d", str(path), "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert sorted(r["partner"] for r in rows) == ["CHL", "PER", "USA"]
+    assert "[damaged-quote]" in result.stderr and "line 2" in result.stderr
+    assert "the rest of the file" in result.stderr
+    strict = run("flows", "-d", str(path), "--strict")
+    assert strict.exit_code == 1 and "line 2" in strict.stderr
+
+
+def test_a_quote_closing_lines_later_past_whole_rows_is_a_damaged_quote(run, tmp_path):
+    path = tidy_file(tmp_path, 'COL,MEX,2022,export,100,FOB,"opens here',
+                     'COL,PER,2022,export,200,FOB,closes here"', "COL,CHL,2022,export,300,FOB,s")
+    result = run("flows", "-d", str(path), "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    assert sorted(r["partner"] for r in json.loads(result.stdout)) == ["CHL", "PER"]
+    assert "line 2 (a quote opened on this line swallows the next line)" in result.stderr
+
+
+def test_a_source_of_two_lines_in_quotes_is_read_as_one_row_numbered_by_its_first(run,
+                                                                                   tmp_path):
+    path = tidy_file(tmp_path, 'COL,MEX,2022,export,100,FOB,"DANE, cuadro 3\nsecond line"',
+                     "COL,CHL,2022,export,x,FOB,s")
+    result = run("flows", "-d", str(path), "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert [r["source"] for r in rows] == ["DANE, cuadro 3\nsecond line"]
+    assert "line 4 (value_usd 'x')" in result.stderr  # physical lines, counted from the top
+    assert "damaged-quote" not in result.stderr
+
+
+def test_a_quote_left_open_on_the_last_line_of_a_tidy_file_is_set_aside(run, tmp_path):
+    path = tidy_file(tmp_path, "COL,PER,2022,export,200,FOB,s", 'COL,MEX,2022,export,100,FOB,"cut')
+    result = run("flows", "-d", str(path), "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    assert [r["partner"] for r in json.loads(result.stdout)] == ["PER"]
+    assert "[damaged-quote]" in result.stderr and "line 3" in result.stderr

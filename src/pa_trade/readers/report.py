@@ -13,6 +13,7 @@ REASONS = {
     "bad-date": "a date that is not YYMM, YMM or YYYYMM of 1900-2099",
     "bad-field": "a field with an invalid value",
     "bad-field-count": "a line with the wrong number of fields",
+    "damaged-quote": "a quote that opens and does not close where it should",
     "no-figures": "a table row with no figure in any year",
     "duplicate-row": "a row repeating an earlier one (the same flow and figure twice)",
     "conflicting-row": "rows giving different figures for the same flow",

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import io
+import csv as csv_module
 
 from pa_trade import countries, flows
 from pa_trade.errors import DataError
-from pa_trade.readers.common import fields, join_fields, short_name
+from pa_trade.readers.common import fields, short_name
 from pa_trade.readers.report import LoadReport
 from pa_trade.textio import SourceFile, delimiter_name, sniff_delimiter
 
@@ -80,9 +80,18 @@ def _read_whole(src: SourceFile, header, header_index: int, delimiter: str):
         )
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return None
-    if misfits:
+    if misfits or _spans_lines(table):
         return None
     return table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+
+
+def _spans_lines(table) -> bool:
+    """Whether some cell holds a line break (a quoted one, or a quote left open): then rows
+    are no longer one per line, and the careful path numbers them and judges the quote."""
+    import pyarrow.compute as pc
+
+    return any(pc.any(pc.match_substring_regex(column, "[\r\n]")).as_py()
+               for column in table.columns)
 
 
 def _unquote(table):
@@ -109,32 +118,86 @@ def _arrow_encoding(encoding: str) -> str:
 
 def _read_line_by_line(src: SourceFile, header, header_index: int, delimiter: str,
                        report: LoadReport):
-    """(table, line numbers) keeping the lines that fit the header; the others set aside."""
+    """(table, line numbers) keeping the rows that fit the header; the others set aside.
+
+    A quoted cell may run over line ends (legitimate CSV: a source note of two lines). A quote
+    that opens and does not close where it should would swallow every later line into one
+    cell, so it is judged by evidence: a cell that runs to the end of the file, or holds a
+    line of the file's own row shape, is a damaged quote; its first line is set aside and the
+    lines after it are read as rows."""
     import pandas as pd
 
     lines = src.lines
-    kept, line_numbers = [lines[header_index]], []
-    for index in range(header_index + 1, len(lines)):
+    width = len(header)
+    year_at = header.index("year")
+    records, line_numbers = [], []
+    index = header_index + 1
+    while index < len(lines):
         line = lines[index]
         if not line.strip():
+            index += 1
             continue
         report.rows_read += 1
-        cells = fields(line, delimiter)
-        if len(cells) != len(header):
-            if len(cells) < len(header) or any(c.strip() for c in cells[len(header):]):
-                report.add(index + 1, "bad-field-count",
-                           f"{len(cells)} fields, header has {len(header)}")
+        if '"' not in line:
+            cells, taken = line.split(delimiter), 1
+        else:
+            cells, taken = _record_from(lines, index, delimiter)
+            if (cells is None or taken != 1) and _damaged_quote(cells, taken, lines, index,
+                                                                delimiter, width, year_at):
+                report.add(index + 1, "damaged-quote",
+                           "a quote opened on this line swallows "
+                           + _swallowed(cells, taken))
+                index += 1
                 continue
-            # trailing empty fields (a spreadsheet's habit): drop them
-            line = join_fields(cells[: len(header)], delimiter)
-        kept.append(line)
-        line_numbers.append(index + 1)
-    table = pd.read_csv(
-        io.StringIO("\n".join(kept)), sep=delimiter, dtype=str, keep_default_na=False,
-        skip_blank_lines=False, engine="c",
-    )
-    table.columns = [c.strip().lower() for c in table.columns]
+        index += taken
+        if len(cells) != width:
+            if len(cells) < width or any(c.strip() for c in cells[width:]):
+                report.add(index - taken + 1, "bad-field-count",
+                           f"{len(cells)} fields, header has {width}")
+                continue
+            cells = cells[:width]  # trailing empty fields (a spreadsheet's habit): dropped
+        records.append(cells)
+        line_numbers.append(index - taken + 1)
+    table = pd.DataFrame(records, columns=header, dtype=object) if records else \
+        pd.DataFrame({name: pd.Series([], dtype=object) for name in header})
     return table, line_numbers
+
+
+def _swallowed(cells, taken: int) -> str:
+    if cells is None:
+        return "the rest of the file"
+    return "the next line" if taken == 2 else f"the next {taken - 1} lines"
+
+
+def _record_from(lines: list[str], index: int, delimiter: str):
+    """(cells, physical lines taken) of the record starting at lines[index], as the csv module
+    reads it, a quoted cell running over line ends; cells None when a quote never closes."""
+    reader = csv_module.reader((line + "\n" for line in lines[index:]), delimiter=delimiter,
+                               strict=True)
+    try:
+        cells = next(reader)
+    except csv_module.Error as error:
+        if "unexpected end of data" in str(error):
+            return None, len(lines) - index
+        # a quote inside a cell where CSV has none (`"a"b`): the line alone, read leniently
+        return fields(lines[index], delimiter), 1
+    except StopIteration:
+        return [], 1
+    return [cell.replace("\r\n", "\n") for cell in cells], reader.line_num
+
+
+def _damaged_quote(cells, taken: int, lines: list[str], index: int, delimiter: str,
+                   width: int, year_at: int) -> bool:
+    """Whether a record over several lines is a quote gone wrong: it runs to the end of the
+    file, or a line it swallowed has the file's row shape (as many fields as the header and
+    a year where the year goes)."""
+    if cells is None:
+        return True
+    for line in lines[index + 1 : index + taken]:
+        parts = fields(line.replace('"', ""), delimiter)
+        if len(parts) == width and parts[year_at].strip().isdigit():
+            return True
+    return False
 
 
 def _check_rows(table, line_numbers, report: LoadReport, default_source: str):
