@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from pa_trade.errors import ExitCode, NetworkError, UsageError
+from pa_trade.errors import DataError, ExitCode, NetworkError, UsageError
 from pa_trade.fetch.cache import AnswerCache
 from pa_trade.fetch.comtrade import KEY_HEADER, KEYED_PATH, PREVIEW_PATH, ComtradeClient
 from tests.test_fetch import (
@@ -629,3 +629,16 @@ def test_output_to_a_full_standard_output_is_one_line(server, tmp_path):
                               timeout=60)
     assert (done.returncode, done.stderr) == (
         3, "pa-trade: error: standard output: cannot write (disk full)\n")
+
+
+def test_an_answer_whose_count_exceeds_what_it_sent_says_so_not_the_cap(server):
+    # under the cap of 500, but the server's count says it held 8: asked again by flow, and
+    # a one-partner, one-flow call cannot be split further
+    sent = [record(170, 484, 2022, "X", 1000.0), record(170, 484, 2022, "M", 2000.0, fob=1900.0)]
+    body = json.dumps({"elapsedTime": "0.01 secs", "count": 8, "data": sent, "error": ""})
+    server.script(Reply(200, body, times=None))
+    with pytest.raises(DataError) as raised:
+        client(server).fetch_totals(["COL"], ["MEX"], [2022])
+    message = str(raised.value)
+    assert "says it holds 8 records but sent 2" in message
+    assert "cap" not in message

@@ -351,3 +351,20 @@ def test_a_quote_left_open_on_the_last_line_of_a_tidy_file_is_set_aside(run, tmp
     assert result.exit_code == 0, result.stderr
     assert [r["partner"] for r in json.loads(result.stdout)] == ["PER"]
     assert "[damaged-quote]" in result.stderr and "line 3" in result.stderr
+
+
+def test_a_column_named_twice_in_a_tidy_file_is_refused_in_one_line(run, tmp_path):
+    path = tmp_path / "flows.csv"
+    path.write_text(TIDY_HEADER + ",source\nCOL,MEX,2022,export,100,FOB,a,b\n", encoding="utf-8")
+    result = run("flows", "-d", str(path))
+    assert result.exit_code == 1, result.stderr
+    assert "line 1: column source appears more than once" in result.stderr
+
+
+def test_a_value_column_named_twice_in_microdata_is_refused(run, tmp_path):
+    path = tmp_path / "expo.csv"
+    path.write_text(EXPO_HEADER + ";FOBDOL\n" + expo_line("2201", "493", "100,5") + ";5\n",
+                    encoding="latin-1")
+    result = run("balance", "colombia", "-d", str(path))
+    assert result.exit_code == 1, result.stderr
+    assert "column FOBDOL appears more than once" in result.stderr

@@ -115,6 +115,13 @@ class Answer:
     retrieved: datetime
     from_cache: bool = False
     capped: bool = False  # the server held more than it sent: ask again in smaller calls
+    count: int | None = None  # how many records the server says it holds
+
+
+
+def _count(document: dict) -> int | None:
+    count = document.get("count")
+    return count if isinstance(count, int) and not isinstance(count, bool) else None
 
 
 @dataclass
@@ -272,9 +279,14 @@ class ComtradeClient:
             return [answer]
         parts = query.split(_every_partner())
         if not parts:
+            if len(answer.records) >= self.record_cap:
+                cut = f"stops at its cap of {self.record_cap} records"
+            else:  # the server's count says it held more than it sent
+                cut = (f"says it holds {answer.count:,} records but sent "
+                       f"{len(answer.records):,}")
             raise DataError(
-                f"UN Comtrade's answer for {query.describe()} stops at its cap of "
-                f"{self.record_cap} records and cannot be split further"
+                f"UN Comtrade's answer for {query.describe()} {cut} and cannot be split "
+                f"further"
             )
         if report is not None and query.partners is None and "," not in query.flow_codes:
             report.notes.append(
@@ -298,7 +310,8 @@ class ComtradeClient:
                     self.stats.oldest_cached = cached.retrieved
                 document = self._scrub(cached.answer)
                 records = self._records(document, query)
-                return Answer(records, cached.retrieved, True, self._capped(document))
+                return Answer(records, cached.retrieved, True, self._capped(document),
+                              _count(document))
         document = self.request(params, query.describe())
         retrieved = self.clock()
         records = self._records(document, query)
@@ -307,7 +320,7 @@ class ComtradeClient:
             # empty answers are not kept: the next fetch asks again, in case data arrived
             self.cache.put(self.server, self.url_path, params, document, retrieved,
                            secrets=self._secrets())
-        return Answer(records, retrieved, False, self._capped(document))
+        return Answer(records, retrieved, False, self._capped(document), _count(document))
 
     def request(self, params: dict[str, str], what: str) -> dict:
         """GET the endpoint with `params` -> the decoded JSON answer, cleared of the key.

@@ -165,6 +165,13 @@ def _check_columns(name: str, where: str, layout: Layout, header: list[str]) -> 
             f"{name}: {where}: missing column(s) {', '.join(missing)} "
             f"for {layout.name} (found: {', '.join(header[:20])})"
         )
+    used = {*layout.required, layout.hs_code, *([layout.alpha] if layout.alpha else [])}
+    repeated = sorted(c for c in used if header.count(c) > 1)
+    if repeated:
+        raise DataError(
+            f"{name}: {where}: column {', '.join(repeated)} appears more than once; which one "
+            f"holds the figures cannot be told, so keep one of them"
+        )
 
 
 def _choose_styles(report: LoadReport, samples: dict[str, list[tuple[int, str]]],

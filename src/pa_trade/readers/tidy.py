@@ -33,6 +33,12 @@ def read_tidy(src: SourceFile, number_style: str | None = None):
     delimiter = sniff_delimiter(head[header_index : header_index + 50])
     report.delimiter = delimiter_name(delimiter)
     header = [h.strip().lower() for h in fields(head[header_index], delimiter)]
+    repeated = sorted({name for name in header if name and header.count(name) > 1})
+    if repeated:
+        raise DataError(
+            f"{src.name}: line {header_index + 1}: column {', '.join(repeated)} appears more "
+            f"than once in the header; which one holds the figures cannot be told"
+        )
     missing = [c for c in flows.TIDY_REQUIRED if c not in header and c != "source"]
     if missing:
         raise DataError(
