@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pa_trade import countries, flows
+from pa_trade import flows
 from pa_trade.analysis.balance import (
     balance,
     bloc_balance,
@@ -15,6 +15,7 @@ from pa_trade.analysis.balance import (
     years_text,
 )
 from pa_trade.errors import DataError
+from pa_trade.reference import countries
 
 MEMBERS = ["MEX", "PER", "CHL"]
 OTHERS = ["KOR", "USA", "CHN"]

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pa_trade.charts import AXIS, bars, check_plot_path, pair_bars, plot_bars
 from pa_trade.errors import UsageError
+from pa_trade.render.charts import AXIS, bars, check_plot_path, pair_bars, plot_bars
 from tests.test_mirror import imf_reference, line_with, tidy_file
 
 ESC = "\x1b["
@@ -64,7 +64,7 @@ def test_no_colour_unless_asked_or_on_a_terminal(monkeypatch):
                for line in coloured.splitlines())
     assert ESC not in bars(["x"], [1], 40)  # pytest's stdout is not a terminal
     monkeypatch.setenv("NO_COLOR", "1")
-    from pa_trade.charts import use_colour
+    from pa_trade.render.charts import use_colour
 
     class Terminal:
         def isatty(self):

@@ -14,10 +14,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pa_trade import countries, flows, readers
+from pa_trade import flows, readers
 from pa_trade.analysis.balance import balance
 from pa_trade.analysis.composition import composition, gl_table, grubel_lloyd, with_gl
 from pa_trade.errors import DataError
+from pa_trade.reference import countries
 from tests.conftest import FIXTURES
 
 EXPO = FIXTURES / "dane_expo_yymm_latin1_semicolon.csv"

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pa_trade import countries
-from pa_trade.countries import Bloc, lookup, resolve
 from pa_trade.errors import UnknownCountry, UsageError
+from pa_trade.reference import countries
+from pa_trade.reference.countries import Bloc, lookup, resolve
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT.parent / "shared" / "reference"  # ../shared/reference from the project root
@@ -561,7 +561,7 @@ def test_table_agrees_with_iso():
 
 def test_import_does_not_load_pandas_or_tables():
     code = (
-        "import sys, pa_trade.countries as c; "
+        "import sys, pa_trade.reference.countries as c; "
         "assert 'pandas' not in sys.modules, 'pandas'; "
         "assert c._tables.cache_info().currsize == 0, 'tables read at import'"
     )

@@ -181,7 +181,7 @@ def test_sav_and_dta_alone_read_like_the_csv(yearly_zip, tmp_path):
 def iso_rewrite(frame, alpha: bool):
     """The month as the 2025 releases write it: PAIS in ISO 3166 numeric (free-trade zones
     keep DIAN's codes, which no ISO code uses), with or without COD_PAI4."""
-    from pa_trade import countries
+    from pa_trade.reference import countries
 
     iso = {code: f"{number:03d}" for number, code in countries._tables().iso_numeric.items()}
     out = frame.copy()

@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pandas as pd
 import pytest
 
-from pa_trade import countries
+from pa_trade.cli.fetch import ProgressBar, format_age
 from pa_trade.errors import DataError, ExitCode, NetworkError, UsageError
 from pa_trade.fetch.cache import AnswerCache
 from pa_trade.fetch.codes import comtrade_code
@@ -37,8 +37,8 @@ from pa_trade.fetch.comtrade import (
     ComtradeClient,
     to_flows,
 )
-from pa_trade.fetch_commands import ProgressBar, format_age
 from pa_trade.readers.report import LoadReport
+from pa_trade.reference import countries
 
 SAMPLE = Path(__file__).parent / "fixtures" / "comtrade" / "preview_colombia_mexico_2022.json"
 KEY = "k3y-Sup3rSecret-0042"

@@ -141,7 +141,7 @@ def test_units_scale_the_cells(run, tmp_path):
 
 
 def test_a_bloc_of_ones_own(run, tmp_path, monkeypatch):
-    from pa_trade import countries
+    from pa_trade.reference import countries
 
     # blocs added from a file stay for the process: keep them out of the other tests
     monkeypatch.setattr(countries, "_user_blocs", {})

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from pa_trade import countries
+from pa_trade.reference import countries
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 HYPERLINK = '=HYPERLINK("http://evil.example/","click")'

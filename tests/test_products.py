@@ -12,9 +12,10 @@ import random
 import pandas as pd
 import pytest
 
-from pa_trade import flows, products, readers
+from pa_trade import flows, readers
 from pa_trade.readers import cache
 from pa_trade.readers.tidy import read_tidy
+from pa_trade.reference import products
 from pa_trade.textio import SourceFile
 from tests.conftest import FIXTURES
 from tests.test_composition import write_expo, write_impo

@@ -85,7 +85,7 @@ def test_import_partner_is_the_country_of_origin_not_provenance():
     gen, pro = header.index("PAISGEN"), header.index("PAISPRO")
     differing = [row for row in lines[1:] if row[gen] != row[pro]]
     assert differing, "the fixture must have rows whose provenance differs from origin"
-    from pa_trade import countries
+    from pa_trade.reference import countries
 
     origins = {countries.lookup(row[gen], codes="dian") for row in lines[1:]}
     assert set(frame["partner"]) - {"WLD"} == origins

@@ -11,9 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pa_trade import countries, periods, readers
+from pa_trade import periods, readers
 from pa_trade.errors import DataError
 from pa_trade.flows import keep_months
+from pa_trade.reference import countries
 from pa_trade.textio import SourceFile
 
 HEADER = ["FECH", "PAIS", "COD_PAI4", "POSAR", "FOBDOL"]

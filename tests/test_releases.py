@@ -183,7 +183,7 @@ def test_a_member_of_no_known_layout_is_named_and_does_not_fail_strict(run):
 def test_import_microdata_with_iso_codes_read_by_evidence(tmp_path):
     """IMPO's PAISGEN decided like EXPO's PAIS: the same file in ISO codes gives the same
     partners as in DIAN's."""
-    from pa_trade import countries
+    from pa_trade.reference import countries
 
     source = FIXTURES / "dane_impo_yymm_latin1_semicolon.csv"
     lines = source.read_text(encoding="latin-1").splitlines()

@@ -8,8 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pa_trade import countries, flows
-from pa_trade.analysis.trend import Agreement, cagr, read_ftas, trend
+from pa_trade import flows
+from pa_trade.analysis.trend import cagr, trend
+from pa_trade.reference import countries
+from pa_trade.reference.agreements import Agreement, read_ftas
 from tests.test_mirror import (
     HALF,
     WHOLE,

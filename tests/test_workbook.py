@@ -387,7 +387,7 @@ def real_anexo(exports: dict, tmp_path: Path, suffix: str):
     CAN/EU, and the cuadro by country in thousands of dollars (rounded as DANE shows them),
     June and January-June of 2023 and of '2022' (made up as 0.9 x 2023). Returns (path,
     {partner: (2022, 2023) year-to-date thousands written}, the planted row's number)."""
-    from pa_trade import countries
+    from pa_trade.reference import countries
 
     # the national territory as DANE names it in its tables, not 'Colombia' (the reporter)
     names = {"COL": "Territorio nacional (Colombia)"}

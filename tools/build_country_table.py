@@ -26,10 +26,10 @@ import pycountry
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from pa_trade.countries import COUNTRY_COLUMNS, normalize  # noqa: E402  (needs src above)
+from pa_trade.reference.countries import COUNTRY_COLUMNS, normalize  # noqa: E402  (needs src above)
 
 DEFAULT_REFERENCE = ROOT.parent / "shared" / "reference"
-COLUMNS = list(COUNTRY_COLUMNS)  # the layout pa_trade.countries reads
+COLUMNS = list(COUNTRY_COLUMNS)  # the layout pa_trade.reference.countries reads
 
 # Friendly display names where ISO's short name reads badly in a table ("Korea, Republic of").
 DISPLAY: dict[str, tuple[str, str]] = {

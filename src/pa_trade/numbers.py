@@ -119,3 +119,27 @@ def parse_series(series, style: str):
     else:
         plain = text.str.replace(",", "", regex=False)
     return pd.to_numeric(plain.where(valid), errors="coerce")
+
+
+# -- numbers for people ----------------------------------------------------------------------
+
+# units -> (divisor, words, decimals shown to people)
+UNITS = {
+    "usd": (1, "US dollars", 0),
+    "thousands": (1_000, "thousands of US dollars", 0),
+    "millions": (1_000_000, "millions of US dollars", 1),
+    "billions": (1_000_000_000, "billions of US dollars", 2),
+}
+
+
+def scaled(value: float, units: str) -> float:
+    return value / UNITS[units][0]
+
+
+def human_number(value, units: str) -> str:
+    """1,752.0 for people: thousands separators, the unit's decimals, '–' when missing."""
+    if value is None or value != value:
+        return "–"
+    decimals = UNITS[units][2]
+    text = f"{scaled(value, units):,.{decimals}f}"
+    return "0" + text[2:] if text.startswith("-0") and set(text[1:]) <= {"0", ".", ","} else text

@@ -6,6 +6,10 @@ import os
 import sys
 from pathlib import Path
 
+# what every answer from the built-in figures says of them
+BUILTIN_NOTE = ("Built-in data: {n} published figures, sparse (see README); load full data "
+                "with --data FILE or $PA_TRADE_DATA.")
+
 
 def data_dir() -> Path:
     """The folder of built-in tables: `pa_trade/data` when installed, `data/` in a checkout."""

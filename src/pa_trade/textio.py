@@ -23,6 +23,7 @@ _DELIMITER_NAMES = {";": "';'", ",": "','", "\t": "tab"}
 
 HEAD_BYTES = 256 * 1024  # enough to detect a layout, its delimiter and its number style
 FINGERPRINT_PART = 1 << 20
+SEPARATOR = " › "  # between an archive and a member in names: Expo_2023.zip › Enero.csv
 STREAM_LIMIT = 4 << 30  # what a pipe may give: beyond it, no analyst's file
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from pa_trade import countries
 from pa_trade.errors import DataError
+from pa_trade.reference import countries
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -16,10 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from pa_trade import countries, products
 from pa_trade.analysis.coverage import like, part_year_notes
 from pa_trade.errors import DataError
 from pa_trade.periods import span as span_of
+from pa_trade.reference import countries, products
 
 if TYPE_CHECKING:
     import pandas as pd

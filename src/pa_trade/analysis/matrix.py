@@ -15,9 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from pa_trade import countries
 from pa_trade.analysis.coverage import period_words
 from pa_trade.errors import DataError
+from pa_trade.reference import countries
 
 if TYPE_CHECKING:
     import pandas as pd

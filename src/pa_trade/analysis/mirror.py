@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from pa_trade import countries
 from pa_trade.analysis.balance import years_text
 from pa_trade.analysis.coverage import (
     capped,
@@ -29,6 +28,7 @@ from pa_trade.analysis.coverage import (
     side_months,
 )
 from pa_trade.errors import DataError, UsageError
+from pa_trade.reference import countries
 
 if TYPE_CHECKING:
     import pandas as pd

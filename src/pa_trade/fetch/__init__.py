@@ -6,4 +6,6 @@ tidy CSV into the user data folder, where every command finds them; `files` writ
 whole or not at all; `codes` gives the Comtrade area code to ask for a country.
 
 Importing this package imports nothing heavy: requests and pandas load when a fetch runs.
+Clients may import the core, `pa_trade.reference` and `pa_trade.readers` (to read back what
+they stored); never analysis, render or the CLI.
 """

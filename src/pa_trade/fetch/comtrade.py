@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
-from pa_trade import countries
 from pa_trade.errors import DataError, NetworkError, UsageError
 from pa_trade.fetch.cache import AnswerCache, public_server
 from pa_trade.fetch.codes import comtrade_code
 from pa_trade.readers.report import LoadReport
+from pa_trade.reference import countries
 
 if TYPE_CHECKING:
     import pandas as pd

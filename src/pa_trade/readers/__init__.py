@@ -3,6 +3,9 @@
 `load()` takes files, folders, '-' (stdin) and archives (readers.inputs), detects each
 file's layout from its content (or takes the one forced), reads every file once, the same
 month in several formats once, and checks that no two files give the same figure twice.
+
+Readers may import the core (flows, numbers, textio, periods, paths, errors) and
+`pa_trade.reference`; never analysis, render, fetch or the CLI.
 """
 
 from __future__ import annotations
@@ -462,8 +465,8 @@ def _figures_gap(mine: pd.DataFrame, theirs: pd.DataFrame) -> str:
     differ, most United States (by US$ 1.0 M)'."""
     import pandas as pd
 
-    from pa_trade import countries
-    from pa_trade.render import human_number
+    from pa_trade.numbers import human_number
+    from pa_trade.reference import countries
 
     keys = ["partner", "year", "month", "flow", "valuation"]
     a = mine.groupby(keys, dropna=False)["value_usd"].sum()
@@ -619,8 +622,9 @@ def _refuse_overlapping_periods(shared: pd.DataFrame, key: list[str], frames) ->
 def _period_text(period: tuple) -> str:
     """"Colombia's exports (FOB) in January 2023" for (reporter, flow, valuation, year,
     month, months)."""
-    from pa_trade import countries, periods
+    from pa_trade import periods
     from pa_trade.periods import MONTH_NAMES
+    from pa_trade.reference import countries
 
     reporter, flow, valuation, year, month, months = period
     if not _missing(month):
@@ -636,8 +640,8 @@ def _difference(twice: pd.DataFrame, differing: pd.Series, frames) -> str:
     """The one-line error for files that give different figures for the same flows: the
     period where they differ most, each file's total over the partners both give, and the
     partner that differs most."""
-    from pa_trade import countries
-    from pa_trade.render import human_number
+    from pa_trade.numbers import human_number
+    from pa_trade.reference import countries
 
     period = ["reporter", "flow", "valuation", "year", "month", "months"]
     gaps = differing.reset_index(name="gap")

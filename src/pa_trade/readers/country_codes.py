@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pa_trade import countries
 from pa_trade.errors import DataError
+from pa_trade.reference import countries
 
 SYSTEMS = ("dian", "iso")
 SYSTEM_NAMES = {"dian": "DIAN's country codes", "iso": "ISO 3166 numeric codes"}

@@ -18,13 +18,12 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from pa_trade.errors import DataError, InputError
-from pa_trade.textio import SourceFile, read_source
+from pa_trade.textio import SEPARATOR, SourceFile, read_source
 
 if TYPE_CHECKING:  # zipfile is imported when an archive is met: a run on CSVs needs none
     import zipfile
     from contextlib import ExitStack
 
-SEPARATOR = " › "
 TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
 # what each suffix holds; a .gz holds what its inner suffix says (Enero.csv.gz)
 KINDS = {

@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from pa_trade import countries, numbers, periods
+from pa_trade import numbers, periods
 from pa_trade.errors import DataError
 from pa_trade.readers.common import choose_style, fields, short_name
 from pa_trade.readers.report import LoadReport
+from pa_trade.reference import countries
 from pa_trade.textio import SourceFile, delimiter_name, sniff_delimiter
 
 YEAR_CELL = re.compile(r"^((?:19|20)[0-9]{2})\s*(?:\(?\s*(?:p|pr|e|r|\*+)\s*\)?\.?|/p|p/)?$", re.I)

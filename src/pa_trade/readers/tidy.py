@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import csv as csv_module
 
-from pa_trade import countries, flows
+from pa_trade import flows
 from pa_trade.errors import DataError
 from pa_trade.readers.common import fields, short_name
 from pa_trade.readers.report import LoadReport
+from pa_trade.reference import countries
 from pa_trade.textio import SourceFile, delimiter_name, sniff_delimiter
 
 # ASCII digits only: Python's \d would also take other scripts' digits, which no converter reads

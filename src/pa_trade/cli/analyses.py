@@ -1,15 +1,14 @@
 """The commands `mirror`, `trend` and `matrix`: parse options, call the analyses, render.
 
 Only click and light pa_trade modules load at import; pandas, the readers and matplotlib load
-when a command runs. The shared options come from `pa_trade.cli_common`.
+when a command runs. The shared options come from `pa_trade.cli.common`.
 """
 
 from __future__ import annotations
 
 import click
 
-from pa_trade.cli_common import (
-    BUILTIN_NOTE,
+from pa_trade.cli.common import (
     CONTEXT,
     check_chart_options,
     data_options,
@@ -27,7 +26,7 @@ BLOCS_HELP = "Add the blocs of FILE (the layout of data/blocs.csv) to the built-
 
 def _country(text: str, role: str) -> str:
     """A country's ISO3 code for a command argument; blocs and aggregates are usage errors."""
-    from pa_trade import countries
+    from pa_trade.reference import countries
 
     if countries.bloc(text):
         raise UsageError(f"{role} {text!r} is a bloc; {role} takes one country")
@@ -42,6 +41,8 @@ def _people(fmt: str) -> bool:
 
 
 def _footer(builtin: bool, loaded) -> list[str]:
+    from pa_trade.paths import BUILTIN_NOTE
+
     return [BUILTIN_NOTE.format(n=len(loaded.flows))] if builtin else []
 
 
@@ -64,7 +65,7 @@ def mirror(country_a, country_b, years, valuation, data_paths, layout, number_st
     is outside the normal band.
     """
     from pa_trade.analysis.mirror import mirror as compute_mirror
-    from pa_trade.render_analyses import mirror_output
+    from pa_trade.render.analyses import mirror_output
 
     a = _country(country_a, "A")
     b = _country(country_b, "B")
@@ -112,10 +113,10 @@ def trend(reporter, partner, years, valuation, summary, chart, plot_path, ftas_p
     window and, where a trade agreement between the two entered into force inside it, the
     growth before and after (see README, "trend").
     """
-    from pa_trade import countries
-    from pa_trade.analysis.trend import read_ftas
     from pa_trade.analysis.trend import trend as compute_trend
-    from pa_trade.render_analyses import trend_chart, trend_output, trend_plot
+    from pa_trade.reference import countries
+    from pa_trade.reference.agreements import read_ftas
+    from pa_trade.render.analyses import trend_chart, trend_output, trend_plot
 
     people = _people(fmt)
     check_chart_options(chart, plot_path, people)
@@ -137,7 +138,7 @@ def trend(reporter, partner, years, valuation, summary, chart, plot_path, ftas_p
     if plot_path:
         trend_plot(result, plot_path, "millions" if units == "usd" else units)
         if not quiet:
-            from pa_trade.cli_common import say
+            from pa_trade.cli.common import say
 
             say(f"wrote {plot_path}")
     if not people:
@@ -167,9 +168,9 @@ def matrix(years, bloc_name, use_mirror, valuation, blocs_path, data_paths, layo
     Rows are exporters, columns importers. csv/tsv/json are wide: first column `exporter`,
     then one column per importer ISO3 code, then `year`.
     """
-    from pa_trade import countries
     from pa_trade.analysis.matrix import matrix as compute_matrix
-    from pa_trade.render_analyses import matrix_output
+    from pa_trade.reference import countries
+    from pa_trade.render.analyses import matrix_output
 
     load_blocs(blocs_path)
     found = countries.bloc(bloc_name)

@@ -1,4 +1,4 @@
-"""The command `products`: what is traded, product by product (rendered by render_products).
+"""The command `products`: what is traded, product by product (rendered by render.products).
 
 Only click and light pa_trade modules load at import; pandas, the readers and tabulate load
 when a command runs, so `pa-trade --help` stays instant.
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import click
 
-from pa_trade.cli_common import CONTEXT, data_options, output_options
-from pa_trade.products import LEVELS
+from pa_trade.cli.common import CONTEXT, data_options, output_options
+from pa_trade.reference.products import LEVELS
 
 
 @click.command(context_settings=CONTEXT)
@@ -49,11 +49,11 @@ def products(reporter, partners, years, level, top, flow, show_gl, gl_level, val
       pa-trade products colombia -d expo.csv -d impo.csv --level chapter --top 10
       pa-trade products colombia -p mexico --level group --gl -d expo.csv -d impo.csv
     """
-    from pa_trade import countries
     from pa_trade.analysis.composition import composition
-    from pa_trade.cli_common import load_data, parse_years, stderr_notes
+    from pa_trade.cli.common import load_data, parse_years, stderr_notes
     from pa_trade.errors import UsageError
-    from pa_trade.render_products import products_machine, products_people, unit_note
+    from pa_trade.reference import countries
+    from pa_trade.render.products import products_machine, products_people, unit_note
 
     if countries.bloc(reporter):
         raise UsageError(f"REPORTER {reporter!r} is a bloc; products takes one country (trade "

@@ -156,14 +156,10 @@ def _settle_imports() -> None:
     gc.freeze()
 
 
-BUILTIN_NOTE = ("Built-in data: {n} published figures, sparse (see README); load full data "
-                "with --data FILE or $PA_TRADE_DATA.")
-
-
 def load_blocs(path: str | None) -> None:
     """Add the blocs of a user file (layout of data/blocs.csv), if one is given."""
-    from pa_trade import countries
     from pa_trade.errors import DataError, InputError
+    from pa_trade.reference import countries
 
     if not path:
         return
@@ -181,7 +177,7 @@ def say(text: str) -> None:
     The text names files and quotes the input, so control characters other than tab are
     shown escaped ('\\x1b'): nothing read can drive the terminal.
     """
-    from pa_trade.render import printable
+    from pa_trade.render.tables import printable
 
     click.echo(f"pa-trade: {printable(text)}", err=True)
 
@@ -193,6 +189,8 @@ def stderr_notes(notes: list[str], builtin: bool, loaded, quiet: bool) -> None:
     for note in notes:
         say(f"note: {note}")
     if builtin:
+        from pa_trade.paths import BUILTIN_NOTE
+
         say("note: " + BUILTIN_NOTE.format(n=len(loaded.flows)))
 
 
@@ -202,7 +200,7 @@ def check_chart_options(chart: bool, plot_path: str | None, people: bool) -> Non
         raise UsageError("--chart draws for people: use it with --format table or markdown "
                          "(or write a file with --plot)")
     if plot_path:
-        from pa_trade.charts import check_plot_path, require_matplotlib
+        from pa_trade.render.charts import check_plot_path, require_matplotlib
 
         check_plot_path(plot_path)
         require_matplotlib()

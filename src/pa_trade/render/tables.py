@@ -8,17 +8,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pa_trade.flows import format_usd, safe_text
+from pa_trade.numbers import UNITS, human_number, scaled  # noqa: F401 (used by render.*)
 
 if TYPE_CHECKING:
     import pandas as pd
 
 FORMATS = ("table", "csv", "tsv", "json", "markdown")
-UNITS = {
-    "usd": (1, "US dollars", 0),
-    "thousands": (1_000, "thousands of US dollars", 0),
-    "millions": (1_000_000, "millions of US dollars", 1),
-    "billions": (1_000_000_000, "billions of US dollars", 2),
-}
 MONEY_COLUMNS = ("exports_usd", "imports_usd", "balance_usd")
 MACHINE_COLUMNS = [
     "reporter", "partner", "partner_name", "year", "months", "exports_usd", "imports_usd",
@@ -73,7 +68,7 @@ def compact_sources(sources: list[str]) -> list[str]:
     12. Diciembre 2023.zip › Diciembre.csv)'); machine output keeps every source."""
     import re
 
-    from pa_trade.readers.inputs import SEPARATOR
+    from pa_trade.textio import SEPARATOR
 
     groups: dict[tuple[str, str], list[str]] = {}
     order: list[object] = []
@@ -104,19 +99,6 @@ def compact_sources(sources: list[str]) -> list[str]:
         out.append(f"{reader} ({archive}: {len(members)} files{formats}, {members[0]} to "
                    f"{members[-1]})")
     return out
-
-
-def scaled(value: float, units: str) -> float:
-    return value / UNITS[units][0]
-
-
-def human_number(value, units: str) -> str:
-    """1,752.0 for people: thousands separators, the unit's decimals, '–' when missing."""
-    if value is None or value != value:
-        return "–"
-    decimals = UNITS[units][2]
-    text = f"{scaled(value, units):,.{decimals}f}"
-    return "0" + text[2:] if text.startswith("-0") and set(text[1:]) <= {"0", ".", ","} else text
 
 
 def machine_number(value, units: str) -> str:
@@ -233,7 +215,7 @@ def _chart_rows(result):
 
 def balance_chart(result, units: str, markdown: bool = False) -> str:
     """Terminal bars of the balance per partner: surpluses right of the axis, deficits left."""
-    from pa_trade.charts import bars
+    from pa_trade.render.charts import bars
 
     rows = _chart_rows(result)
     drawn = bars([label for label, _ in rows],
@@ -246,7 +228,7 @@ def balance_chart(result, units: str, markdown: bool = False) -> str:
 
 def balance_plot(result, path: str, units: str) -> None:
     """The balance per partner as a PNG or SVG bar chart."""
-    from pa_trade.charts import plot_bars
+    from pa_trade.render.charts import plot_bars
 
     rows = _chart_rows(result)
     span = result.period

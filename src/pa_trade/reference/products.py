@@ -160,8 +160,8 @@ class _Tables:
 
 @cache
 def _tables() -> _Tables:
-    from pa_trade.countries import read_data_table  # the same CSV reading and errors
     from pa_trade.paths import data_dir
+    from pa_trade.reference.countries import read_data_table  # the same CSV reading and errors
 
     tables = _Tables()
     folder = data_dir()

@@ -78,7 +78,7 @@ def comtrade(reporters, partners, years, out, api_key, api_url, refresh, max_age
     from datetime import timedelta
     from pathlib import Path
 
-    from pa_trade.cli_common import parse_years
+    from pa_trade.cli.common import parse_years
     from pa_trade.fetch import store
     from pa_trade.fetch.cache import AnswerCache
     from pa_trade.fetch.comtrade import ComtradeClient
@@ -111,7 +111,7 @@ def comtrade(reporters, partners, years, out, api_key, api_url, refresh, max_age
         if bar:
             bar.close()
     if not quiet:
-        from pa_trade.cli_common import say
+        from pa_trade.cli.common import say
 
         for line in report.summary_lines():
             say(line)
@@ -186,7 +186,7 @@ def _warn_if_data_elsewhere() -> None:
 
 
 def _reporters(texts) -> list[str]:
-    from pa_trade import countries
+    from pa_trade.reference import countries
 
     codes: list[str] = []
     for text in texts:
@@ -198,7 +198,7 @@ def _reporters(texts) -> list[str]:
 
 
 def _partners(texts) -> list[str]:
-    from pa_trade import countries
+    from pa_trade.reference import countries
 
     codes: list[str] = []
     for text in texts:

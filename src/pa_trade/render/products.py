@@ -18,7 +18,7 @@ def products_machine(result, fmt: str, units: str, raw_text: bool = False) -> st
     covers ('1-6', 'exports 1-6; imports 1-12'); money in `units` (full dollars by default),
     shares as fractions, codes as text ("09", never 9); `raw_text`: csv/tsv text cells as
     they are (render.to_delimited)."""
-    from pa_trade.render import machine_number, machine_output
+    from pa_trade.render.tables import machine_number, machine_output
 
     gl_column = f"gl_{result.gl_level}" if result.gl_level else None
     columns = MACHINE_COLUMNS + ([gl_column] if gl_column else [])
@@ -46,9 +46,9 @@ def products_people(result, fmt: str, units: str, builtin: bool = False, flow_co
                     ) -> str:
     """A table per partner and year: code, product, exports and imports with their shares,
     balance, a total row and, with --gl, the Grubel-Lloyd index under it."""
-    from pa_trade import countries, products
-    from pa_trade.cli_common import BUILTIN_NOTE
-    from pa_trade.render import UNITS, Footer, printable
+    from pa_trade.paths import BUILTIN_NOTE
+    from pa_trade.reference import countries, products
+    from pa_trade.render.tables import UNITS, Footer, printable
 
     markdown = fmt == "markdown"
     level = result.level
@@ -112,7 +112,7 @@ def _block_periods(result) -> dict:
 def _block_grid(block, flow: str | None, level: str, units: str, fmt: str) -> str:
     from tabulate import SEPARATING_LINE, tabulate
 
-    from pa_trade.render import human_number, printable_rows
+    from pa_trade.render.tables import human_number, printable_rows
 
     code_header = {"section": "Section", "group": None}.get(level, "Code")
     sides = {"export": ["exports"], "import": ["imports"]}.get(flow or "", ["exports", "imports"])
@@ -155,7 +155,7 @@ def _block_grid(block, flow: str | None, level: str, units: str, fmt: str) -> st
 
 
 def _short_name(record: dict, level: str) -> str:
-    from pa_trade import products
+    from pa_trade.reference import products
 
     if record["kind"] == "other":
         text = record["product_name"]
@@ -191,7 +191,7 @@ def balance_gl_output(result, fmt: str, units: str, footer=None, chart: str | No
     per partner and year in a block under the notes (render's balance table has a fixed set
     of columns).
     """
-    from pa_trade.render import Footer, balance_output, machine_output, machine_table
+    from pa_trade.render.tables import Footer, balance_output, machine_output, machine_table
 
     column = next(c for c in result.table.columns if c.startswith("gl_"))
     if fmt in MACHINE:
@@ -211,7 +211,7 @@ def balance_gl_output(result, fmt: str, units: str, footer=None, chart: str | No
 
 def gl_block(table, column: str, markdown: bool) -> list[str]:
     """Lines naming the Grubel-Lloyd index of every row of a balance table that has one."""
-    from pa_trade import products
+    from pa_trade.reference import products
 
     level = column.removeprefix("gl_")
     title = (f"Intra-industry trade, Grubel–Lloyd index at {products.level_label(level)} "

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pa_trade.render import (
+from pa_trade.render.tables import (
     UNITS,
     compact_sources,
     human_number,
@@ -147,7 +147,7 @@ def mirror_output(result: MirrorResult, fmt: str, units: str, footer: list[str],
         numeric = {_money_header(c, units) for c in MIRROR_MONEY} | {"ratio"}
         return machine_output(header, rows, fmt, numeric, raw_text)
 
-    from pa_trade import countries
+    from pa_trade.reference import countries
 
     title = (f"Mirror statistics: {countries.name(result.a)} and {countries.name(result.b)}, "
              f"{result.period}")
@@ -210,7 +210,7 @@ def trend_output(result: TrendResult, fmt: str, units: str, footer: list[str],
         return _machine_frame(result.table, TREND_MACHINE, TREND_MONEY,
                               dict.fromkeys(TREND_PCT, 4), ("year",), units, fmt, raw_text)
 
-    from pa_trade import countries
+    from pa_trade.reference import countries
 
     table = result.table
     title = (f"{countries.name(result.reporter)}: trade with {result.partner_name}, "
@@ -312,7 +312,7 @@ def trend_chart(result: TrendResult, units: str, width: int | None = None,
                 colour: bool | None = None) -> str:
     """Imports left, exports right, one line per year; the balance after the bars; the year an
     agreement entered into force marked ◆."""
-    from pa_trade.charts import pair_bars
+    from pa_trade.render.charts import pair_bars
 
     table = result.table
     labels = [f"{year}{' ' + FTA_MARK if agreement else ''}"
@@ -330,8 +330,8 @@ def trend_chart(result: TrendResult, units: str, width: int | None = None,
 
 def trend_plot(result: TrendResult, path: str, units: str) -> None:
     """Write the trend as a PNG or SVG chart (matplotlib), FTA lines included."""
-    from pa_trade import countries
-    from pa_trade.charts import plot_trend
+    from pa_trade.reference import countries
+    from pa_trade.render.charts import plot_trend
 
     table = result.table
     sources = sorted({s for v in table["sources"] for s in str(v).split("; ") if s})
@@ -369,8 +369,8 @@ def matrix_output(result: MatrixResult, fmt: str, units: str, footer: list[str],
                         + [int(result.year), result.row_months(exporter)])
         return machine_output(header, rows, fmt, set(members), raw_text)
 
-    from pa_trade import countries
     from pa_trade.analysis.matrix import ODD_MARK, column_totals, row_totals
+    from pa_trade.reference import countries
 
     who = "importers" if result.mirror else "exporters"
     title = (f"{bloc_name}: trade between members, {result.period}, as the {who} report it")
