@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 # what every answer from the built-in figures says of them
@@ -25,33 +24,29 @@ def builtin_flows_dir() -> Path:
 
 
 def user_data_dir() -> Path:
-    """Where fetched data are kept: $PA_TRADE_HOME/data, else the platform's user data folder.
+    """Where fetched data are kept: $PA_TRADE_HOME/data, else the platform's user data folder
+    (platformdirs): Linux $XDG_DATA_HOME/pa-trade (~/.local/share/pa-trade); macOS
+    ~/Library/Application Support/pa-trade; Windows %LOCALAPPDATA%\\pa-trade."""
+    base = _pa_trade_home()
+    if base is not None:
+        return base / "data"
+    import platformdirs
 
-    Linux: $XDG_DATA_HOME/pa-trade (~/.local/share/pa-trade); macOS: ~/Library/Application
-    Support/pa-trade; Windows: %LOCALAPPDATA%/pa-trade.
-    """
-    return _home("data", "XDG_DATA_HOME", ".local/share")
+    return Path(platformdirs.user_data_dir("pa-trade", appauthor=False))
 
 
 def user_cache_dir() -> Path:
-    """Caches (raw API answers, parsed files): $PA_TRADE_HOME/cache, else the platform's.
+    """Caches (raw API answers, parsed files): $PA_TRADE_HOME/cache, else the platform's
+    (platformdirs): Linux $XDG_CACHE_HOME/pa-trade (~/.cache/pa-trade); macOS
+    ~/Library/Caches/pa-trade; Windows %LOCALAPPDATA%\\pa-trade\\Cache."""
+    base = _pa_trade_home()
+    if base is not None:
+        return base / "cache"
+    import platformdirs
 
-    Linux: $XDG_CACHE_HOME/pa-trade (~/.cache/pa-trade); macOS: ~/Library/Caches/pa-trade;
-    Windows: %LOCALAPPDATA%/pa-trade/cache.
-    """
-    return _home("cache", "XDG_CACHE_HOME", ".cache")
+    return Path(platformdirs.user_cache_dir("pa-trade", appauthor=False))
 
 
-def _home(kind: str, xdg: str, default: str) -> Path:
+def _pa_trade_home() -> Path | None:
     base = os.environ.get("PA_TRADE_HOME", "").strip()
-    if base:
-        return Path(base).expanduser() / kind
-    if sys.platform == "win32":
-        root = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
-        return root / "pa-trade" / ("" if kind == "data" else kind)
-    if sys.platform == "darwin":
-        library = Path.home() / "Library"
-        return (library / "Caches" if kind == "cache" else library / "Application Support") / (
-            "pa-trade"
-        )
-    return Path(os.environ.get(xdg, "") or Path.home() / default).expanduser() / "pa-trade"
+    return Path(base).expanduser() if base else None
