@@ -1,4 +1,4 @@
-"""The README is part of the product: its two commands work and its pasted output is real."""
+"""The README and docs/ are part of the product: the two commands work, pasted output is real."""
 
 import os
 import re
@@ -10,13 +10,17 @@ import sys
 import pytest
 
 from tests.conftest import FIXTURES, ROOT
+from tests.doc_examples import DOWNLOADS, downloads_named, pages
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+# the page that documents `pa-trade balance` and its options
+BALANCE_PAGE = (ROOT / "docs" / "balance.md").read_text(encoding="utf-8")
+EXAMPLES = ROOT / "examples"
 
 
-def code_blocks(runnable_only: bool = False) -> list[str]:
+def code_blocks(runnable_only: bool = False, text: str = README) -> list[str]:
     """Fenced blocks; ```text blocks show runs that cannot be repeated here (a live API)."""
-    blocks = re.findall(r"```([a-z]*)\n(.*?)```", README, flags=re.S)
+    blocks = re.findall(r"```([a-z]*)\n(.*?)```", text, flags=re.S)
     return [body for lang, body in blocks if not (runnable_only and lang == "text")]
 
 
@@ -44,9 +48,19 @@ def test_the_first_command_prints_the_table_from_another_folder(tmp_path):
 
 
 def pasted_runs():
-    """(cwd, command, expected output) for every '$ pa-trade ...' shown with its output."""
+    """(page, cwd, command, expected output) for every '$ pa-trade ...' shown with its output,
+    in README.md and every page of docs/."""
     runs = []
-    for block in code_blocks(runnable_only=True):
+    for page in pages():
+        for cwd, command, output in page_runs(page.read_text(encoding="utf-8")):
+            runs.append((page.relative_to(ROOT).as_posix(), cwd, command, output))
+    return runs
+
+
+def page_runs(text: str):
+    """(cwd, command, expected output) for every '$ pa-trade ...' of one page."""
+    runs = []
+    for block in code_blocks(runnable_only=True, text=text):
         lines = block.rstrip("\n").split("\n")
         cwd = "."
         index = 0
@@ -75,15 +89,23 @@ def test_the_readme_shows_real_runs():
     assert len(RUNS) >= 10
 
 
-@pytest.mark.parametrize("cwd, command, expected", RUNS, ids=[r[1][:60] for r in RUNS])
-def test_pasted_output_is_what_pa_trade_prints(tmp_path, cwd, command, expected):
+@pytest.mark.parametrize("page, cwd, command, expected", RUNS,
+                         ids=[f"{r[0]}: {r[2][:60]}" for r in RUNS])
+def test_pasted_output_is_what_pa_trade_prints(tmp_path, page, cwd, command, expected):
     base = tmp_path / "main"
     shutil.copytree(FIXTURES, base / "tests" / "fixtures")
+    shutil.copytree(EXAMPLES, base / "examples")
     if "../shared/" in command:
         if not (ROOT.parent / "shared").is_dir():
             pytest.skip("the shared reference files are absent")
         (tmp_path / "shared").symlink_to(ROOT.parent / "shared")
     where = base / cwd
+    # a file the page says to download: run only where a copy of the real file is at hand
+    for name in downloads_named(command):
+        if not DOWNLOADS[name].is_file():
+            pytest.skip(f"{name} is not in a clone (the page says where to download it)")
+        where.mkdir(parents=True, exist_ok=True)
+        (where / name).symlink_to(DOWNLOADS[name])
     redirect = None
     if " > " in command:
         command, redirect = command.split(" > ")
@@ -104,4 +126,9 @@ def test_every_balance_option_is_documented():
     for param in command.params:
         for option in param.opts:
             if option.startswith("--") and option != "--help":
-                assert f"`{option}" in README or f"{option}" in README, option
+                assert f"`{option}" in BALANCE_PAGE or f"{option}" in BALANCE_PAGE, option
+
+
+def test_no_example_reads_files_outside_the_clone():
+    for page in pages():
+        assert "../shared" not in page.read_text(encoding="utf-8"), page.name

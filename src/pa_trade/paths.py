@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 # what every answer from the built-in figures says of them
-BUILTIN_NOTE = ("Built-in data: {n} published figures, sparse (see README); load full data "
-                "with --data FILE or $PA_TRADE_DATA.")
+BUILTIN_NOTE = ("Built-in data: {n} published figures, sparse (see docs/input-layouts.md); "
+                "load full data with --data FILE or $PA_TRADE_DATA.")
 
 
 def data_dir() -> Path:

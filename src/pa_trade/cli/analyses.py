@@ -111,7 +111,7 @@ def trend(reporter, partner, years, valuation, summary, chart, plot_path, ftas_p
     \b
     Year-on-year change, the compound annual growth (CAGR) and growth multiple over the
     window and, where a trade agreement between the two entered into force inside it, the
-    growth before and after (see README, "trend").
+    growth before and after (see docs/analyses.md, "trend").
     """
     from pa_trade.analysis.trend import trend as compute_trend
     from pa_trade.reference import countries

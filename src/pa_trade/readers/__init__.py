@@ -155,7 +155,7 @@ def detect_layout(src: SourceFile) -> str:
     shown = shown if len(shown) <= 60 else shown[:57] + "..."
     raise DataError(
         f"{src.name}: line 1: unknown layout (starts {shown!r}); expected one of "
-        f"{', '.join(LAYOUTS)} (see README, 'Input layouts'), or force one with --layout"
+        f"{', '.join(LAYOUTS)} (see docs/input-layouts.md), or force one with --layout"
     )
 
 
