@@ -30,6 +30,8 @@ LAYOUTS = {
     "dane-cuadro": "DANE by-country table (cuadro/anexo)",
     "mexico-se": "Mexico SE/SRE by-country table",
     "tidy": "pa-trade tidy flows CSV",
+    "imf-dots": "IMF Direction of Trade Statistics workbook sheet (readers.imf)",
+    "imf-sdmx-csv": "IMF IMTS data as SDMX-CSV (readers.imf)",
 }
 # pa-trade's own csv/tsv results (see render*.py): columns that tell each apart. Money
 # columns carry a unit suffix with --units (exports_usd_millions); it is dropped first.
@@ -122,6 +124,12 @@ def detect_layout(src: SourceFile) -> str:
     names = set(header_columns(first))
     if is_tidy_header(first):
         return "tidy"
+    from pa_trade.readers import imf
+
+    if imf.is_dots(src.head_lines):
+        return "imf-dots"
+    if imf.is_sdmx_csv(first):
+        return "imf-sdmx-csv"
     # microdata are told apart by their partner column; missing value columns are then
     # reported by the reader, naming them
     if {"FECH", "PAISGEN"} <= names:
@@ -204,6 +212,14 @@ def read_file(src: SourceFile, layout: str | None = None, number_style: str | No
         return tables.read_table(src, chosen, number_style)
     if chosen == "tidy":
         return tidy.read_tidy(src, number_style)
+    if chosen == "imf-dots":
+        from pa_trade.readers import imf
+
+        return imf.read_dots(src, number_style)
+    if chosen == "imf-sdmx-csv":
+        from pa_trade.readers import imf
+
+        return imf.read_sdmx_csv(src, number_style)
     raise UsageError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
 
 

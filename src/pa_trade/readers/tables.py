@@ -407,7 +407,7 @@ class Column(NamedTuple):
     months: str = ""
 
 
-class _Row(NamedTuple):
+class Row(NamedTuple):
     """A table row that passed the checks of its own cells."""
 
     line: int
@@ -564,7 +564,7 @@ def read_table(src: SourceFile, layout: str, number_style: str | None = None):
             f"it as {publisher.country}'s trade; if the table is not {publisher.name}'s, "
             f"choose the right --layout"
         )
-    rows = _without_repeats(rows, report)
+    rows = without_repeats(rows, report)
 
     source = f"{publisher.name} ({short_name(src.name)})"
     records = []
@@ -790,7 +790,7 @@ def _add_column(name: str, columns: dict, position: int, key: Column, year_row: 
 
 
 def _checked_rows(body, columns, style, publisher, report, multiplier=1,
-                  width=0) -> list[_Row]:
+                  width=0) -> list[Row]:
     """The rows whose name and figures can be read; the others set aside in `report`.
     A figure that, times the unit's `multiplier`, cannot be held to the cent is a bad number.
 
@@ -844,18 +844,18 @@ def _checked_rows(body, columns, style, publisher, report, multiplier=1,
             report.add(line, "reporter-is-partner",
                        f"{name} in {publisher.name}'s table of {publisher.country}'s trade")
             continue
-        rows.append(_Row(line, name, partner, cells, row_values))
+        rows.append(Row(line, name, partner, cells, row_values))
     return rows
 
 
-def _without_repeats(rows: list[_Row], report: LoadReport) -> list[_Row]:
+def without_repeats(rows: list[Row], report: LoadReport) -> list[Row]:
     """The rows less those naming a partner an earlier row names: a repeat with the same
     figures is set aside as duplicate-row, rows that differ all as conflicting-row.
 
     Groups are left alone: a table by region may list 'Otros' under every region, and
     adding those up is what the table means.
     """
-    by_partner: dict[str, list[_Row]] = {}
+    by_partner: dict[str, list[Row]] = {}
     for row in rows:
         by_partner.setdefault(row.partner, []).append(row)
     dropped: set[int] = set()

@@ -111,6 +111,10 @@ def sheets(item: Input, number_style: str | None = None) -> tuple[list[Input], l
                 continue
             with _calamine(where, "cannot be read"):
                 rows = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+            if _imf_sheet(rows):  # an IMF DOTS sheet: every row a line, as it is
+                found.append(Input(SourceFile(where, held=_imf_text(rows).encode("utf-8")),
+                                   "text", in_folder=True, position="row"))
+                continue
             sheet = _Sheet(where, rows)
             if number_style and sheet.header is not None:
                 sheet.style = sheet.convention = number_style
@@ -284,6 +288,23 @@ class _Sheet:
                 cells[0] = " ".join([*before, cells[0]]).strip()
             writer.writerow(cells)
         return out.getvalue()
+
+
+def _imf_sheet(rows: list[list]) -> bool:
+    """Whether a sheet is one of the IMF's DOTS workbooks (title and unit in its first rows)."""
+    from pa_trade.readers import imf
+
+    head = ["\t".join(_text(v, numbers.ENGLISH) for v in row) for row in rows[:12]]
+    return imf.is_dots(head)
+
+
+def _imf_text(rows: list[list]) -> str:
+    """The rows as tab-delimited lines, numbers written plain (line N is row N)."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter="\t", lineterminator="\n")
+    for row in rows:
+        writer.writerow([_text(v, numbers.ENGLISH) for v in row])
+    return out.getvalue()
 
 
 def _filled(value) -> bool:

@@ -33,6 +33,8 @@ __all__ = [
     "dian_to_iso3",
     "numeric_to_code",
     "expand",
+    "imf_lookup",
+    "imf_to_code",
     "is_aggregate",
     "kind",
     "load_blocs",
@@ -55,6 +57,7 @@ COUNTRY_COLUMNS = (
     "aliases",
 )
 _AGGREGATE_COLUMNS = ("code", "kind", "name_en", "name_es", "aliases", "dian_codes")
+_IMF_COLUMNS = ("imf_code", "code", "kind", "name_en", "aliases")
 _BLOC_COLUMNS = ("bloc", "code", "aliases", "name_en", "name_es", "members", "source")
 
 
@@ -92,6 +95,8 @@ class _Tables:
         self.comtrade: dict[int, str] = {}
         self.display: dict[str, tuple[str, str]] = {}  # code -> (English, Spanish)
         self.kinds: dict[str, str] = {}
+        self.imf: dict[str, str] = {}  # an IMF partner code (G001, TX898, CHN) -> code
+        self.imf_names: dict[str, str] = {}  # normalized IMF spelling -> code
 
     def add_name(self, text: str, code: str, where: str) -> None:
         key = normalize(text)
@@ -178,7 +183,44 @@ def _tables() -> _Tables:
             tables.add_number(tables.dian, number, code, where)
         for text in (rec["name_en"], rec["name_es"], *rec["aliases"].split("|")):
             tables.add_name(text, code, where)
+    _read_imf_areas(tables, folder / "imf_areas.csv")
     return tables
+
+
+def _read_imf_areas(tables: _Tables, path: Path) -> None:
+    """The IMF's partner codes and spellings (data/imf_areas.csv): each to a country, to one
+    of pa-trade's aggregates, or to an aggregate of its own (a QMA-QZZ code) that this adds.
+    IMF spellings join the names every command accepts where no other place has them."""
+    for line, rec in read_data_table(path, _IMF_COLUMNS):
+        where = f"{path}, line {line}"
+        code = rec["code"].upper()
+        if code not in tables.kinds:
+            if not code.startswith("Q") or not _user_assigned(code):
+                raise DataError(f"{where}: {code} is no country or aggregate of pa-trade")
+            if rec["kind"] not in ("group", "other"):
+                raise DataError(f"{where}: kind {rec['kind']!r} of an IMF aggregate is not "
+                                f"group or other")
+            tables.kinds[code] = rec["kind"]
+            tables.display[code] = (rec["name_en"] or code, rec["name_en"] or code)
+            tables.alpha[code] = code
+        if rec["imf_code"] and tables.imf.setdefault(rec["imf_code"].upper(), code) != code:
+            raise DataError(f"{where}: the IMF code {rec['imf_code']} is listed twice")
+        for text in (rec["name_en"], *rec["aliases"].split("|")):
+            key = normalize(text)
+            if key:
+                tables.imf_names.setdefault(key, code)
+                tables.names.setdefault(key, code)
+
+
+def imf_to_code(code: str) -> str | None:
+    """pa-trade's code for an IMF partner code (IMTS CL_IMTS_COUNTRY: G001, TX898, CHN)."""
+    return _tables().imf.get(str(code).strip().upper())
+
+
+def imf_lookup(text: str) -> str | None:
+    """pa-trade's code for a partner as the IMF spells it ('Korea, Rep. of', 'Euro Area'),
+    the IMF's spelling first, then every other name pa-trade knows."""
+    return _tables().imf_names.get(normalize(text)) or lookup(text)
 
 
 def _number(text: str) -> int | None:
