@@ -147,3 +147,46 @@ def test_the_real_imf_answers_give_the_yearly_sums_of_their_rows(run, country):
     assert len(direct) == 2 * 37  # 1990-2026, both flows
     plain = run("flows", "-d", str(RECORDINGS / f"imf_imts_{country}_g001.csv"), "--no-cache")
     assert plain.stdout.replace(".csv)", ".csv.gz)") == result.stdout
+
+
+# -- SDMX-ML ------------------------------------------------------------------------------
+
+KUZNETS = ROOT.parent / "shared" / "reference" / "imf-api-recordings" / "kuznets"
+OPENBB = ROOT.parent / "shared" / "reference" / "imf-api-recordings" / "openbb"
+
+
+def test_an_sdmx_ml_answer_reads_as_its_csv_twin(run):
+    xml = run("flows", "-d", str(FIXTURES / "imf" / "imts_example.xml"), "--no-cache")
+    assert xml.exit_code == 0, xml.stderr
+    expected = json.loads((FIXTURES / "imf" / "imts_expected.json").read_text("utf-8"))
+    assert monthly_flows(xml) == {k: f"{float(v):.2f}" for k, v in expected.items()}
+    assert "1 series without observations" in xml.stderr
+
+
+def test_a_cut_sdmx_ml_answer_is_refused_whole(run, tmp_path):
+    text = (FIXTURES / "imf" / "imts_example.xml").read_text("utf-8")
+    cut = tmp_path / "cut.xml"
+    cut.write_text(text[: len(text) // 2], encoding="utf-8")
+    result = run("flows", "-d", str(cut), "--no-cache")
+    assert result.exit_code == 1
+    assert "not a whole SDMX-ML message" in result.stderr and "nothing of it" in result.stderr
+    assert result.stdout == ""
+
+
+def test_the_real_sdmx_ml_answers(run):
+    laos = KUZNETS / "imts_lao_2019_exports.xml"
+    if not laos.exists():
+        pytest.skip("the IMF API recordings (../shared/reference) are absent")
+    result = run("flows", "-d", str(laos), "--no-cache", "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == 105 and "20 series without observations" in result.stderr
+    from pa_trade.reference import countries
+
+    by_country = {r["partner"]: float(r["value_usd"]) for r in rows
+                  if countries.kind(r["partner"]) == "country"}
+    total = sum(by_country.values())
+    shares = {p: round(by_country[p] / total, 4) for p in ("THA", "CHN", "VNM")}
+    assert shares == {"THA": 0.4143, "CHN": 0.2879, "VNM": 0.1816}  # as kuznets' tests say
+    usa = run("flows", "-d", str(next(OPENBB.glob("imts_USA_*.xml"))), "--no-cache")
+    assert "USA,WLD,2023,export,2019551635133,FOB" in usa.stdout  # SDMX 3.0, in units

@@ -32,6 +32,7 @@ LAYOUTS = {
     "tidy": "pa-trade tidy flows CSV",
     "imf-dots": "IMF Direction of Trade Statistics workbook sheet (readers.imf)",
     "imf-sdmx-csv": "IMF IMTS data as SDMX-CSV (readers.imf)",
+    "imf-sdmx-ml": "IMF IMTS data as SDMX-ML, structure-specific (readers.imf)",
 }
 # pa-trade's own csv/tsv results (see render*.py): columns that tell each apart. Money
 # columns carry a unit suffix with --units (exports_usd_millions); it is dropped first.
@@ -119,13 +120,15 @@ def detect_layout(src: SourceFile) -> str:
     non_blank = _head_non_blank(src)
     if not non_blank:
         raise DataError(f"{src.name}: the file is empty")
+    from pa_trade.readers import imf
+
+    if imf.is_sdmx_ml(src.head):
+        return "imf-sdmx-ml"
     first = _first_cells(non_blank)
     _refuse_own_output(src, first)
     names = set(header_columns(first))
     if is_tidy_header(first):
         return "tidy"
-    from pa_trade.readers import imf
-
     if imf.is_dots(src.head_lines):
         return "imf-dots"
     if imf.is_sdmx_csv(first):
@@ -220,6 +223,10 @@ def read_file(src: SourceFile, layout: str | None = None, number_style: str | No
         from pa_trade.readers import imf
 
         return imf.read_sdmx_csv(src, number_style)
+    if chosen == "imf-sdmx-ml":
+        from pa_trade.readers import imf
+
+        return imf.read_sdmx_ml(src, number_style)
     raise UsageError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
 
 

@@ -218,87 +218,163 @@ def read_sdmx_csv(src: SourceFile, number_style: str | None = None):
     import csv
     import io
 
-    import pandas as pd
-
-    from pa_trade import flows
-
     report = LoadReport(src.name, SDMX_LAYOUT, encoding=src.encoding, delimiter="comma",
                         number_style="plain")
     reader = csv.reader(io.StringIO(src.text, newline=""))
     header = [c.strip().upper() for c in next(reader, [])]
     at = {name: header.index(name) for name in (*SDMX_NEEDED, "FREQUENCY", "STATUS",
                                                   "OBS_STATUS") if name in header}
-    records, derived, attributes, statuses = [], {}, 0, {}
-    cent = Decimal("0.01")
+    reading = _Observations(report, f"IMF, IMTS ({short_name(src.name)})")
     line = reader.line_num
     for cells in reader:
         first, line = line + 1, reader.line_num
         if not any(c.strip() for c in cells):
             continue
         cell = {name: (cells[i].strip() if i < len(cells) else "") for name, i in at.items()}
-        indicator = cell["INDICATOR"].upper()
-        if not cell["TIME_PERIOD"] and not cell["OBS_VALUE"]:
-            attributes += 1  # a series' attributes, no observation
-            continue
+        wrong = f"{len(cells)} fields, header has {len(header)}" \
+            if len(cells) != len(header) else ""
+        reading.add(first, cell, wrong)
+    return reading.finish()
+
+
+def is_sdmx_ml(head: bytes) -> bool:
+    """An SDMX-ML data message (2.1 or 3.0, structure-specific or generic)."""
+    start = head[:4096].lstrip()
+    return start.startswith(b"<") and b"sdmx.org/resources/sdmxml/schemas" in head[:4096] \
+        and (b"StructureSpecificData" in head[:4096] or b"GenericData" in head[:4096])
+
+
+def read_sdmx_ml(src: SourceFile, number_style: str | None = None):
+    """Read an SDMX-ML structure-specific data message of IMTS (what the IMF's API answers
+    with Accept: application/xml, SDMX 2.1 or 3.0) -> (canonical flows, LoadReport).
+
+    Each `Obs` is an observation with its `Series`' attributes, numbered from 1 in the
+    report ("observation 12"); a series without observations is said in a note. The generic
+    form (GenericData) is refused in one line rather than half read.
+    """
+    import io
+    from xml.etree import ElementTree
+
+    report = LoadReport(src.name, "imf-sdmx-ml", encoding="UTF-8", number_style="plain")
+    report.position = "observation"
+    reading = _Observations(report, f"IMF, IMTS ({short_name(src.name)})")
+    series: dict[str, str] = {}
+    observed = empty_series = number = 0
+    try:
+        for event, element in ElementTree.iterparse(io.BytesIO(src.data),
+                                                    events=("start", "end")):
+            tag = element.tag.rsplit("}", 1)[-1]
+            if tag == "GenericData" and event == "start":
+                raise DataError(f"{src.name}: an SDMX-ML generic data message; pa-trade "
+                                f"reads the structure-specific form and SDMX-CSV: ask the "
+                                f"IMF's API for CSV (fetch imf does)")
+            if tag == "Series":
+                if event == "start":
+                    series, observed = dict(element.attrib), 0
+                else:
+                    empty_series += observed == 0
+                    element.clear()
+            elif tag == "Obs" and event == "end":
+                number += 1
+                observed += 1
+                cell = {k.upper(): (v or "").strip() for k, v in {**series,
+                                                                  **element.attrib}.items()}
+                reading.add(number, cell, "")
+                element.clear()
+    except ElementTree.ParseError as exc:
+        raise DataError(f"{src.name}: not a whole SDMX-ML message ({exc}); nothing of it "
+                        f"was read") from None
+    if empty_series:
+        report.notes.append(f"{empty_series:,} series without observations")
+    return reading.finish()
+
+
+class _Observations:
+    """Observations of IMTS, from SDMX-CSV rows or SDMX-ML elements, into canonical flows."""
+
+    def __init__(self, report: LoadReport, source: str) -> None:
+        self.report, self.source = report, source
+        self.records: list[dict] = []
+        self.derived: dict[str, int] = {}
+        self.attributes = 0
+        self.statuses: dict[str, int] = {}
+
+    def add(self, line: int, cell: dict[str, str], wrong_width: str) -> None:
+        """One observation: a flow, or set aside with its place and reason."""
+        report = self.report
+        indicator = cell.get("INDICATOR", "").upper()
+        period_text, value_text = cell.get("TIME_PERIOD", ""), cell.get("OBS_VALUE", "")
+        if not period_text and not value_text:
+            self.attributes += 1  # a series' attributes, no observation
+            return
         if indicator in DERIVED:
-            derived[indicator] = derived.get(indicator, 0) + 1
-            continue
+            self.derived[indicator] = self.derived.get(indicator, 0) + 1
+            return
         report.rows_read += 1
-        if len(cells) != len(header):
-            report.add(first, "bad-field-count", f"{len(cells)} fields, header has "
-                                                 f"{len(header)}")
-            continue
+        if wrong_width:
+            report.add(line, "bad-field-count", wrong_width)
+            return
         if indicator not in INDICATORS:
-            report.add(first, "bad-field", f"INDICATOR {cell['INDICATOR']!r} is no flow of "
-                                           f"goods in US dollars")
-            continue
-        reporter = countries.imf_to_code(cell["COUNTRY"])
-        partner = countries.imf_to_code(cell["COUNTERPART_COUNTRY"])
+            report.add(line, "bad-field", f"INDICATOR {cell.get('INDICATOR', '')!r} is no "
+                                          f"flow of goods in US dollars")
+            return
+        reporter = countries.imf_to_code(cell.get("COUNTRY", ""))
+        partner = countries.imf_to_code(cell.get("COUNTERPART_COUNTRY", ""))
         if reporter is None or countries.kind(reporter) != "country":
-            report.add(first, "unknown-country", f"COUNTRY {cell['COUNTRY']!r}")
-            continue
+            report.add(line, "unknown-country", f"COUNTRY {cell.get('COUNTRY', '')!r}")
+            return
         if partner is None:
-            report.add(first, "unknown-country",
-                       f"COUNTERPART_COUNTRY {cell['COUNTERPART_COUNTRY']!r}")
-            continue
+            report.add(line, "unknown-country",
+                       f"COUNTERPART_COUNTRY {cell.get('COUNTERPART_COUNTRY', '')!r}")
+            return
         if partner == reporter:
-            report.add(first, "reporter-is-partner", f"{cell['COUNTRY']} with itself")
-            continue
-        period = _PERIOD.match(cell["TIME_PERIOD"])
+            report.add(line, "reporter-is-partner", f"{cell['COUNTRY']} with itself")
+            return
+        period = _PERIOD.match(period_text)
         if period is None or (period.group(2) == "M" and not 1 <= int(period.group(3)) <= 12) \
                 or (period.group(2) == "Q" and not 1 <= int(period.group(3)) <= 4):
-            report.add(first, "bad-date", f"TIME_PERIOD {cell['TIME_PERIOD']!r}")
-            continue
-        if numbers.is_missing(cell["OBS_VALUE"]) or cell["OBS_VALUE"].upper() == "NAN":
-            report.add(first, "missing-value", "OBS_VALUE")
-            continue
+            report.add(line, "bad-date", f"TIME_PERIOD {period_text!r}")
+            return
+        if numbers.is_missing(value_text) or value_text.upper() == "NAN":
+            report.add(line, "missing-value", "OBS_VALUE")
+            return
         try:
-            value = Decimal(cell["OBS_VALUE"])
+            value = Decimal(value_text)
         except InvalidOperation:
             value = None
         if value is None or not value.is_finite() or not numbers.holds(value):
-            report.add(first, "bad-number", f"OBS_VALUE {cell['OBS_VALUE']!r}")
-            continue
+            report.add(line, "bad-number", f"OBS_VALUE {value_text!r}")
+            return
         status = (cell.get("STATUS") or cell.get("OBS_STATUS") or "").upper()
         if status:
-            statuses[status] = statuses.get(status, 0) + 1
+            self.statuses[status] = self.statuses.get(status, 0) + 1
         flow, valuation = INDICATORS[indicator]
         year, kind, number = period.groups()
-        month = int(number) if kind == "M" else None
-        months = f"{3 * int(number) - 2}-{3 * int(number)}" if kind == "Q" else None
-        records.append({"reporter": reporter, "partner": partner, "year": int(year),
-                        "month": month, "months": months, "flow": flow,
-                        "value_usd": float(value.quantize(cent)), "valuation": valuation,
-                        "source": f"IMF, IMTS ({short_name(src.name)})"})
+        self.records.append({
+            "reporter": reporter, "partner": partner, "year": int(year),
+            "month": int(number) if kind == "M" else None,
+            "months": f"{3 * int(number) - 2}-{3 * int(number)}" if kind == "Q" else None,
+            "flow": flow, "value_usd": float(value.quantize(Decimal("0.01"))),
+            "valuation": valuation, "source": self.source})
         report.rows_used += 1
-    for indicator, count in derived.items():
-        report.notes.append(f"{count:,} rows of {indicator}, {DERIVED[indicator]}, not read")
-    if attributes:
-        report.notes.append(f"{attributes:,} row{'s' if attributes != 1 else ''} with "
-                            f"attributes only (no period, no value), not observations")
-    for status, count in sorted(statuses.items()):
-        word = STATUS_WORDS.get(status, f"status {status!r}")
-        report.notes.append(f"{count:,} figure{'s are' if count != 1 else ' is'} {word} "
-                            f"by the IMF (STATUS {status}); the value is used")
-    report.set_aside.sort(key=lambda r: r.line)
-    return flows.aggregate(pd.DataFrame(records) if records else None), report
+
+    def finish(self):
+        import pandas as pd
+
+        from pa_trade import flows
+
+        report = self.report
+        for indicator, count in self.derived.items():
+            report.notes.append(f"{count:,} rows of {indicator}, {DERIVED[indicator]}, "
+                                f"not read")
+        if self.attributes:
+            report.notes.append(f"{self.attributes:,} row{'s' if self.attributes != 1 else ''}"
+                                f" with attributes only (no period, no value), not "
+                                f"observations")
+        for status, count in sorted(self.statuses.items()):
+            word = STATUS_WORDS.get(status, f"status {status!r}")
+            report.notes.append(f"{count:,} figure{'s are' if count != 1 else ' is'} {word} "
+                                f"by the IMF (STATUS {status}); the value is used")
+        report.set_aside.sort(key=lambda r: r.line)
+        frame = pd.DataFrame(self.records) if self.records else None
+        return flows.aggregate(frame), report
