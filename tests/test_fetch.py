@@ -115,9 +115,10 @@ class FakeComtrade:
 
 
 @contextlib.contextmanager
-def serving():
-    """A FakeComtrade listening on 127.0.0.1 (a free port), in a thread, while in use."""
-    fake = FakeComtrade()
+def serving(fake: FakeComtrade | None = None):
+    """A FakeComtrade (or another fake with its `answer`) listening on 127.0.0.1 (a free
+    port), in a thread, while in use."""
+    fake = fake if fake is not None else FakeComtrade()
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 (the name http.server calls)

@@ -76,3 +76,10 @@ def test_the_check_sees_an_upward_import(tmp_path):
     bad.write_text("def f():\n    from pa_trade.readers import load\n", encoding="utf-8")
     assert [layer(name) for _, name in imports_of(bad)] == ["readers"]
     assert "readers" not in ALLOWED["analysis"]
+
+
+def test_the_layouts_the_cli_offers_are_the_readers_layouts():
+    from pa_trade import readers
+    from pa_trade.cli.common import LAYOUT_NAMES
+
+    assert LAYOUT_NAMES == list(readers.LAYOUTS)

@@ -6,8 +6,9 @@ import os
 from pathlib import Path
 
 # what every answer from the built-in figures says of them
-BUILTIN_NOTE = ("Built-in data: {n} published figures, sparse (see docs/input-layouts.md); "
-                "load full data with --data FILE or $PA_TRADE_DATA.")
+BUILTIN_NOTE = ("Built-in data: {n} published figures, sparse (see docs/input-layouts.md). "
+                "Every partner and year, from the IMF, no key: pa-trade fetch imf -r REPORTER "
+                "-y A-B; or load files with --data FILE or $PA_TRADE_DATA.")
 
 
 def data_dir() -> Path:

@@ -14,7 +14,10 @@ import click
 from pa_trade.errors import UsageError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-LAYOUT_NAMES = ["dane-expo", "dane-impo", "dane-cuadro", "mexico-se", "tidy"]
+# readers.LAYOUTS, written out so that --help need not import the readers (a test checks)
+LAYOUT_NAMES = ["dane-expo", "dane-impo", "dane-cuadro", "mexico-se", "tidy", "imf-dots",
+                "imf-sdmx-csv", "imf-sdmx-ml", "comtrade-plus", "comtrade-legacy",
+                "comtrade-json"]
 NO_CACHE = "pa_trade.no_cache"
 MONTHS = "pa_trade.months"
 COUNTRY_CODES = "pa_trade.country_codes"

@@ -15,6 +15,7 @@ from pa_trade.errors import DataError, UsageError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 DEFAULT_API_URL = "https://comtradeapi.un.org"
+IMF_URL = "https://api.imf.org"
 
 
 @click.group(context_settings=CONTEXT)
@@ -22,46 +23,69 @@ def fetch():
     """Download official figures into the user data folder (or a file)."""
 
 
+def _asking_options(service: str, every: str):
+    """The options of every fetch: what to ask, where to write, and the limits of asking."""
+    options = [
+        click.option("--reporter", "-r", "reporters", multiple=True, required=True,
+                     metavar="NAME",
+                     help="Reporting country (name, ISO code) or bloc (pa); repeatable."),
+        click.option("--partner", "-p", "partners", multiple=True, metavar="NAME",
+                     help=f"Partner country, bloc (pa) or World; repeatable. Default: {every}."),
+        click.option("--years", "--year", "-y", "years", multiple=True, required=True,
+                     metavar="YEAR|A-B", help="Year or range (2015-2022); repeatable."),
+        click.option("--out", "-o", "out", metavar="FILE",
+                     help="Write the flows to FILE ('-': stdout) instead of the user data "
+                          "folder."),
+        click.option("--refresh", is_flag=True,
+                     help="Ask the server again even for cached answers."),
+        click.option("--max-age", type=click.FloatRange(min=0), default=30, show_default=True,
+                     metavar="DAYS", help="Cached answers older than this are asked again."),
+        click.option("--retries", type=click.IntRange(min=0, max=20), default=4,
+                     show_default=True,
+                     help="Extra tries after a server error, a dropped connection or a rate "
+                          "limit."),
+        click.option("--timeout", type=click.FloatRange(min=1), default=120, show_default=True,
+                     metavar="SECONDS",
+                     help="Longest one call may take, from connecting to the answer's last "
+                          "byte."),
+        click.option("--deadline", type=click.FloatRange(min=1), default=3600,
+                     show_default=True, metavar="SECONDS",
+                     help="Longest the whole fetch may take, every call, retry and wait "
+                          "included."),
+        click.option("--max-answer", type=click.FloatRange(min=0.001), default=100,
+                     show_default=True, metavar="MB",
+                     help="Largest answer accepted (a larger one fails, exit 4, and nothing "
+                          "of it is cached)."),
+        click.option("--strict", is_flag=True,
+                     help=f"Fail (exit 1) when any record of {service}'s answers is set "
+                          f"aside."),
+        click.option("--quiet", "-q", is_flag=True,
+                     help="No progress bar and no report on stderr."),
+    ]
+
+    def decorate(command):
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
 @fetch.command(context_settings=CONTEXT)
-@click.option("--reporter", "-r", "reporters", multiple=True, required=True, metavar="NAME",
-              help="Reporting country (name, ISO code) or bloc (pa); repeatable.")
-@click.option("--partner", "-p", "partners", multiple=True, metavar="NAME",
-              help="Partner country, bloc (pa) or World; repeatable. Default: every partner, "
-                   "the World total and the aggregates Comtrade reports.")
-@click.option("--years", "--year", "-y", "years", multiple=True, required=True,
-              metavar="YEAR|A-B", help="Year or range (2015-2022); repeatable.")
-@click.option("--out", "-o", "out", metavar="FILE",
-              help="Write the flows to FILE ('-': stdout) instead of the user data folder.")
+@_asking_options("UN Comtrade", "every partner, the World total and the aggregates Comtrade "
+                                "reports")
 @click.option("--api-key", envvar="COMTRADE_API_KEY", metavar="KEY",
               help="UN Comtrade subscription key (else $COMTRADE_API_KEY): uses the full "
                    "data endpoint instead of the public preview. Never printed or stored.")
 @click.option("--api-url", envvar="PA_TRADE_COMTRADE_URL", metavar="URL",
               help=f"Another server (mirror, test); else $PA_TRADE_COMTRADE_URL, else "
                    f"{DEFAULT_API_URL}.")
-@click.option("--refresh", is_flag=True, help="Ask the server again even for cached answers.")
-@click.option("--max-age", type=click.FloatRange(min=0), default=30, show_default=True,
-              metavar="DAYS", help="Cached answers older than this are asked again.")
-@click.option("--retries", type=click.IntRange(min=0, max=20), default=4, show_default=True,
-              help="Extra tries after a server error, a dropped connection or a rate limit.")
-@click.option("--timeout", type=click.FloatRange(min=1), default=120, show_default=True,
-              metavar="SECONDS",
-              help="Longest one call may take, from connecting to the answer's last byte.")
-@click.option("--deadline", type=click.FloatRange(min=1), default=3600, show_default=True,
-              metavar="SECONDS",
-              help="Longest the whole fetch may take, every call, retry and wait included.")
-@click.option("--max-answer", type=click.FloatRange(min=0.001), default=100, show_default=True,
-              metavar="MB", help="Largest answer accepted (a larger one fails, exit 4, and "
-                                 "nothing of it is cached).")
-@click.option("--strict", is_flag=True,
-              help="Fail (exit 1) when any record of the answers is set aside.")
-@click.option("--quiet", "-q", is_flag=True,
-              help="No progress bar and no report on stderr.")
 @click.option("--level", type=click.Choice(["total", "chapter"]), default="total",
               show_default=True,
               help="total: all products; chapter: one flow per HS chapter (cmdCode AG2), which "
                    "`products` and `balance --gl` need. Many more calls: ask few partners.")
-def comtrade(reporters, partners, years, out, api_key, api_url, refresh, max_age, retries,
-             timeout, deadline, max_answer, strict, quiet, level):
+def comtrade(reporters, partners, years, out, refresh, max_age, retries, timeout, deadline,
+             max_answer, strict, quiet, api_key, api_url, level):
     """Annual total exports and imports from UN Comtrade, by partner.
 
     Without --out, writes one tidy CSV per reporter (comtrade-COL.csv, ...) into the user
@@ -74,7 +98,6 @@ def comtrade(reporters, partners, years, out, api_key, api_url, refresh, max_age
       pa-trade fetch comtrade -r peru -y 2022 --out peru-2022.csv
       pa-trade fetch comtrade -r peru -p korea -y 2022 --level chapter
     """
-    import io
     from datetime import timedelta
     from pathlib import Path
 
@@ -121,6 +144,79 @@ def comtrade(reporters, partners, years, out, api_key, api_url, refresh, max_age
         what = "a total" if level == "total" else "an HS chapter"
         raise DataError(f"UN Comtrade sent records, but none is {what} pa-trade can use; "
                         f"see the report above")
+    _deliver(flows, out, partner_codes, "comtrade", quiet)
+
+
+@fetch.command(context_settings=CONTEXT)
+@_asking_options("the IMF", "every partner, the World and the IMF's aggregates")
+@click.option("--frequency", type=click.Choice(["annual", "monthly"]), default="annual",
+              show_default=True, help="Annual figures, or monthly ones (each keeps its month).")
+@click.option("--valuation", type=click.Choice(["cif", "fob", "both"]), default="both",
+              show_default=True,
+              help="Imports CIF, FOB or both where the IMF has them (exports are FOB); both "
+                   "lets `balance --valuation fob` give the official balance.")
+@click.option("--api-url", envvar="PA_TRADE_IMF_URL", metavar="URL",
+              help=f"Another server (mirror, test); else $PA_TRADE_IMF_URL, else "
+                   f"{IMF_URL}.")
+def imf(reporters, partners, years, out, refresh, max_age, retries, timeout, deadline,
+        max_answer, strict, quiet, frequency, valuation, api_url):
+    """Exports and imports of goods by partner from the IMF (IMTS, formerly DOTS); no key.
+
+    Every member's trade with every partner, annual or monthly, as the IMF publishes it:
+    exports FOB, imports CIF and FOB, in US dollars. Without --out, writes one tidy CSV per
+    reporter (imf-COL.csv, ...) into the user data folder, where every command finds it.
+
+    \b
+    Examples:
+      pa-trade fetch imf -r pa -y 2015-2023
+      pa-trade fetch imf -r colombia -p mexico -p usa -y 2022-2024 --frequency monthly
+      pa-trade fetch imf -r peru -y 2023 --out peru-2023.csv
+    """
+    from datetime import timedelta
+    from pathlib import Path
+
+    from pa_trade.cli.common import parse_years
+    from pa_trade.fetch import store
+    from pa_trade.fetch.imf import ImfClient
+
+    reporter_codes = _reporters(reporters)
+    partner_codes = _partners(partners) if partners else None
+    year_list = parse_years(years)
+    if out and out != "-":
+        store.check_out_path(Path(out))  # before any request: a typo costs no download
+    client = ImfClient(
+        base_url=(api_url or "").strip() or IMF_URL, timeout=timeout, deadline=deadline,
+        max_answer_bytes=int(max_answer * 1024 * 1024), max_retries=retries,
+        cache=imf_cache(), refresh=refresh,
+        max_age=timedelta(days=max_age))
+    client.cache.check_writable()
+    if not out:
+        store.check_user_data_writable()
+    bar = ProgressBar(sys.stderr) if (not quiet and _is_terminal(sys.stderr)) else None
+    client.progress = bar.update if bar else None
+    try:
+        flows, report = client.fetch_flows(reporter_codes, partner_codes, year_list, frequency,
+                                           valuation)
+    finally:
+        if bar:
+            bar.close()
+    if not quiet:
+        from pa_trade.cli.common import say
+
+        for line in report.summary_lines():
+            say(line)
+    if strict and report.set_aside:
+        raise DataError(f"--strict: {report.first_problem()}")
+    _deliver(flows, out, partner_codes, "imf", quiet)
+
+
+def _deliver(flows, out: str | None, partner_codes, prefix: str, quiet: bool) -> None:
+    """Write fetched flows: to stdout (`-`), to `out`, or merged into the user data folder."""
+    import io
+    from pathlib import Path
+
+    from pa_trade.fetch import store
+
     if out == "-":
         from pa_trade import flows as flow_table
 
@@ -132,7 +228,7 @@ def comtrade(reporters, partners, years, out, api_key, api_url, refresh, max_age
         store.write_flows(flows, Path(out))
         click.echo(f"wrote {len(flows)} flows to {out}")
         return
-    for written in store.save_to_user_data(flows, partner_codes):
+    for written in store.save_to_user_data(flows, partner_codes, prefix):
         if written.flows == written.fetched and not written.replaced:
             click.echo(f"wrote {written.fetched} flows to {written.path}")
             continue
@@ -244,35 +340,54 @@ def cache():
     """Show or remove the raw answers kept from UN Comtrade."""
 
 
-@cache.command(name="list", context_settings=CONTEXT)
-def cache_list():
-    """List the cached answers with their age, oldest first."""
+def imf_cache():
+    """The cache of the IMF's answers, beside UN Comtrade's."""
+    from pa_trade.fetch.cache import AnswerCache
+    from pa_trade.paths import user_cache_dir
+
+    return AnswerCache(user_cache_dir() / "imf", "the cache of the IMF's answers")
+
+
+def _caches() -> list:
     from pa_trade.fetch.cache import AnswerCache
 
-    store = AnswerCache()
-    entries = sorted(store.entries(), key=lambda e: (e.retrieved.replace(microsecond=0),
-                                                    describe_request(e.params)))
-    if not entries:
-        click.echo(f"no cached answers in {store.folder}")
-        return
-    rows = [("AGE", "RETRIEVED (UTC)", "RECORDS", "ENDPOINT", "REQUEST")]
-    for entry in entries:
-        endpoint = "keyed" if "/data/" in entry.url_path else "preview"
-        rows.append((
-            format_age(entry.age().total_seconds()),
-            entry.retrieved.strftime("%Y-%m-%d %H:%M"),
-            str(entry.records),
-            endpoint,
-            describe_request(entry.params),
-        ))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
-    for row in rows:
-        cells = [cell.rjust(w) if i == 2 else cell.ljust(w)
-                 for i, (cell, w) in enumerate(zip(row, widths, strict=False))]
-        click.echo("  ".join(cells + [row[-1]]).rstrip())
-    size = sum(e.size_bytes for e in entries)
-    click.echo(f"{len(entries)} cached answer{'s' if len(entries) != 1 else ''}, "
-               f"{format_size(size)}, in {store.folder}")
+    return [AnswerCache(), imf_cache()]
+
+
+@cache.command(name="list", context_settings=CONTEXT)
+def cache_list():
+    """List the cached answers (UN Comtrade's, the IMF's) with their age, oldest first."""
+    shown = 0
+    for store in _caches():
+        entries = sorted(store.entries(), key=lambda e: (e.retrieved.replace(microsecond=0),
+                                                        describe_request(e.params)))
+        imf = store.folder.name == "imf"
+        if not entries:
+            if not imf:
+                click.echo(f"no cached answers in {store.folder}")
+            continue
+        if shown:
+            click.echo("")
+        shown += 1
+        rows = [("AGE", "RETRIEVED (UTC)", "RECORDS", "ENDPOINT", "REQUEST")]
+        for entry in entries:
+            if imf:
+                endpoint = "imts"
+                request = f"{entry.url_path.rsplit('/', 1)[-1]} {describe_request(entry.params)}"
+            else:
+                endpoint = "keyed" if "/data/" in entry.url_path else "preview"
+                request = describe_request(entry.params)
+            rows.append((format_age(entry.age().total_seconds()),
+                         entry.retrieved.strftime("%Y-%m-%d %H:%M"), str(entry.records),
+                         endpoint, request))
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+        for row in rows:
+            cells = [cell.rjust(w) if i == 2 else cell.ljust(w)
+                     for i, (cell, w) in enumerate(zip(row, widths, strict=False))]
+            click.echo("  ".join(cells + [row[-1]]).rstrip())
+        size = sum(e.size_bytes for e in entries)
+        click.echo(f"{len(entries)} cached answer{'s' if len(entries) != 1 else ''}, "
+                   f"{format_size(size)}, in {store.folder}")
 
 
 @cache.command(name="clear", context_settings=CONTEXT)
@@ -282,13 +397,13 @@ def cache_clear(older_than):
     """Remove the cached answers (the next fetch asks the server again)."""
     from datetime import timedelta
 
-    from pa_trade.fetch.cache import AnswerCache
-
-    store = AnswerCache()
     age = timedelta(days=older_than) if older_than is not None else None
-    removed, freed = store.clear(older_than=age)
-    click.echo(f"removed {removed} cached answer{'s' if removed != 1 else ''} "
-               f"({format_size(freed)}) from {store.folder}")
+    for store in _caches():
+        removed, freed = store.clear(older_than=age)
+        if store.folder.name == "imf" and not removed:
+            continue
+        click.echo(f"removed {removed} cached answer{'s' if removed != 1 else ''} "
+                   f"({format_size(freed)}) from {store.folder}")
 
 
 # request parameters that every call has: left out of listings

@@ -61,12 +61,14 @@ def cache_key(server: str, url_path: str, params: dict[str, str]) -> str:
 class AnswerCache:
     """A folder of raw answers. `folder` defaults to `user_cache_dir()/comtrade`."""
 
-    def __init__(self, folder: Path | str | None = None) -> None:
+    def __init__(self, folder: Path | str | None = None,
+                 what: str = "the cache of UN Comtrade answers") -> None:
         if folder is None:
             from pa_trade.paths import user_cache_dir
 
             folder = user_cache_dir() / "comtrade"
         self.folder = Path(folder)
+        self.what = what
 
     def _file(self, server: str, url_path: str, params: dict[str, str]) -> Path:
         return self.folder / f"{cache_key(server, url_path, params)}.json"
@@ -123,13 +125,14 @@ class AnswerCache:
         return CachedAnswer(path=path, server=document["server"], url_path=url_path,
                             params=document["params"],
                             retrieved=datetime.fromisoformat(document["retrieved"]),
-                            answer=answer, records=len(answer.get("data") or []),
+                            answer=answer, records=answer.get("observations", len(
+                                answer.get("data") or [])),
                             size_bytes=len(data))
 
     def check_writable(self) -> None:
         """InputError (one line, exit 3) unless answers can be stored in the folder, which
         is created if needed."""
-        files.ensure_writable_folder(self.folder, "the cache of UN Comtrade answers")
+        files.ensure_writable_folder(self.folder, self.what)
 
     def entries(self) -> list[CachedAnswer]:
         """Every readable stored answer (without its records loaded), oldest first."""
@@ -173,7 +176,9 @@ def _read(path: Path, with_answer: bool) -> CachedAnswer | None:
         document = json.loads(text)
         retrieved = datetime.fromisoformat(document["retrieved"])
         answer = document["answer"]
-        records = len(answer.get("data") or [])
+        # a Comtrade answer holds its records; an IMF one its SDMX-CSV and their count
+        records = answer["observations"] if "observations" in answer else len(
+            answer.get("data") or [])
         return CachedAnswer(
             path=path,
             server=str(document["server"]),

@@ -126,11 +126,13 @@ def check_user_data_writable() -> None:
     files.ensure_writable_folder(user_data_dir(), "fetched flows")
 
 
-def save_to_user_data(fetched: pd.DataFrame, partners: list[str] | None) -> list[Written]:
-    """Merge fetched flows into one file per reporter in the user data folder."""
+def save_to_user_data(fetched: pd.DataFrame, partners: list[str] | None,
+                      prefix: str = "comtrade") -> list[Written]:
+    """Merge fetched flows into one file per reporter in the user data folder
+    (`{prefix}-COL.csv`: one file per service and reporter)."""
     written = []
     for reporter, rows in fetched.groupby("reporter", sort=True):
-        path = user_data_file(str(reporter))
+        path = user_data_file(str(reporter), prefix)
         existing = read_flows_file(path) if path.exists() else None
         if existing is None:
             merged, replaced = rows, 0

@@ -33,6 +33,10 @@ LAYOUTS = {
     "imf-dots": "IMF Direction of Trade Statistics workbook sheet (readers.imf)",
     "imf-sdmx-csv": "IMF IMTS data as SDMX-CSV (readers.imf)",
     "imf-sdmx-ml": "IMF IMTS data as SDMX-ML, structure-specific (readers.imf)",
+    # UN Comtrade's files (readers.comtrade)
+    "comtrade-plus": "UN Comtrade ComtradePlus download CSV",
+    "comtrade-legacy": "UN Comtrade legacy comtrade.un.org CSV",
+    "comtrade-json": "UN Comtrade API answer saved as JSON",
 }
 # pa-trade's own csv/tsv results (see render*.py): columns that tell each apart. Money
 # columns carry a unit suffix with --units (exports_usd_millions); it is dropped first.
@@ -124,8 +128,17 @@ def detect_layout(src: SourceFile) -> str:
 
     if imf.is_sdmx_ml(src.head):
         return "imf-sdmx-ml"
+    # UN Comtrade's files: a saved API answer, its CSVs, the error text saved for data
+    from pa_trade.readers import comtrade
+
+    if comtrade.looks_like_json(src):
+        return "comtrade-json"
+    comtrade.refuse_saved_error(src)
     first = _first_cells(non_blank)
     _refuse_own_output(src, first)
+    found = comtrade.layout_of_header(first)
+    if found is not None:
+        return found
     names = set(header_columns(first))
     if is_tidy_header(first):
         return "tidy"
@@ -227,6 +240,14 @@ def read_file(src: SourceFile, layout: str | None = None, number_style: str | No
         from pa_trade.readers import imf
 
         return imf.read_sdmx_ml(src, number_style)
+    if chosen in ("comtrade-plus", "comtrade-legacy"):
+        from pa_trade.readers import comtrade
+
+        return comtrade.read_csv(src, chosen)
+    if chosen == "comtrade-json":
+        from pa_trade.readers import comtrade
+
+        return comtrade.read_json(src)
     raise UsageError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
 
 
@@ -245,7 +266,8 @@ def read_input(item: Input, layout: str | None = None, number_style: str | None 
                                           products, valuations, codes)
     frame, report = read_file(item.source, layout, number_style or item.number_style,
                               products, valuations, codes)
-    report.position = item.position
+    if report.position == "line":  # a saved Comtrade answer numbers its records instead
+        report.position = item.position
     return frame, report
 
 

@@ -205,7 +205,7 @@ def is_sdmx_csv(header: list[str]) -> bool:
     return set(SDMX_NEEDED) <= names and ("DATAFLOW" in names or "STRUCTURE_ID" in names)
 
 
-def read_sdmx_csv(src: SourceFile, number_style: str | None = None):
+def read_sdmx_csv(src: SourceFile, number_style: str | None = None, source: str | None = None):
     """Read an SDMX-CSV file of IMTS -> (canonical flows, LoadReport).
 
     Every observation row is a flow or set aside with its line: an indicator that is no
@@ -224,7 +224,7 @@ def read_sdmx_csv(src: SourceFile, number_style: str | None = None):
     header = [c.strip().upper() for c in next(reader, [])]
     at = {name: header.index(name) for name in (*SDMX_NEEDED, "FREQUENCY", "STATUS",
                                                   "OBS_STATUS") if name in header}
-    reading = _Observations(report, f"IMF, IMTS ({short_name(src.name)})")
+    reading = _Observations(report, source or f"IMF, IMTS ({short_name(src.name)})")
     line = reader.line_num
     for cells in reader:
         first, line = line + 1, reader.line_num
@@ -298,6 +298,7 @@ class _Observations:
         self.derived: dict[str, int] = {}
         self.attributes = 0
         self.statuses: dict[str, int] = {}
+        self.gaps: list[str] = []  # observations without a value: periods a sum lacks
 
     def add(self, line: int, cell: dict[str, str], wrong_width: str) -> None:
         """One observation: a flow, or set aside with its place and reason."""
@@ -337,6 +338,8 @@ class _Observations:
             return
         if numbers.is_missing(value_text) or value_text.upper() == "NAN":
             report.add(line, "missing-value", "OBS_VALUE")
+            self.gaps.append(f"{reporter}-{partner} {INDICATORS[indicator][0]}s "
+                             f"{period_text}")
             return
         try:
             value = Decimal(value_text)
@@ -355,7 +358,9 @@ class _Observations:
             "month": int(number) if kind == "M" else None,
             "months": f"{3 * int(number) - 2}-{3 * int(number)}" if kind == "Q" else None,
             "flow": flow, "value_usd": float(value.quantize(Decimal("0.01"))),
-            "valuation": valuation, "source": self.source})
+            "valuation": valuation,
+            "source": f"{self.source}, {STATUS_WORDS.get(status, 'status ' + status)}"
+            if status else self.source})
         report.rows_used += 1
 
     def finish(self):
@@ -371,6 +376,13 @@ class _Observations:
             report.notes.append(f"{self.attributes:,} row{'s' if self.attributes != 1 else ''}"
                                 f" with attributes only (no period, no value), not "
                                 f"observations")
+        if self.gaps:
+            shown = ", ".join(self.gaps[:3]) + (f" and {len(self.gaps) - 3} more"
+                                                if len(self.gaps) > 3 else "")
+            report.notes.append(f"{len(self.gaps):,} observation"
+                                f"{'s have' if len(self.gaps) != 1 else ' has'} no value "
+                                f"({shown}): a sum over the year lacks those months, and is "
+                                f"no whole year's figure")
         for status, count in sorted(self.statuses.items()):
             word = STATUS_WORDS.get(status, f"status {status!r}")
             report.notes.append(f"{count:,} figure{'s are' if count != 1 else ' is'} {word} "

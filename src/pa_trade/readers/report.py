@@ -18,6 +18,19 @@ REASONS = {
     "duplicate-row": "a row repeating an earlier one (the same flow and figure twice)",
     "conflicting-row": "rows giving different figures for the same flow",
     "reporter-is-partner": "a row whose partner is the reporter itself (no bilateral flow)",
+    # UN Comtrade's records (fetched, or in its files)
+    "not-a-total": "a record broken down by second partner, customs procedure or mode of "
+                   "transport, not a total",
+    "not-a-chapter": "a record that is not an HS chapter",
+    "duplicate-record": "a record repeating an earlier one",
+    "duplicate-area": "two Comtrade codes of one country (an older and the current area)",
+    "re-export": "a re-export: not counted as exports",
+    "re-import": "a re-import: not counted as imports",
+    "part-of-flow": "domestic exports or foreign imports: a part of exports or imports, "
+                    "counted in them",
+    "nested-code": "a product inside a coarser row of the same flow (the TOTAL or a "
+                   "shorter HS code), counted there",
+    "not-hs": "a product code of another classification than HS (SITC, BEC)",
 }
 
 

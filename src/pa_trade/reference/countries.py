@@ -33,6 +33,7 @@ __all__ = [
     "dian_to_iso3",
     "numeric_to_code",
     "expand",
+    "imf_code_of",
     "imf_lookup",
     "imf_to_code",
     "is_aggregate",
@@ -97,6 +98,7 @@ class _Tables:
         self.kinds: dict[str, str] = {}
         self.imf: dict[str, str] = {}  # an IMF partner code (G001, TX898, CHN) -> code
         self.imf_names: dict[str, str] = {}  # normalized IMF spelling -> code
+        self.imf_of: dict[str, str] = {}  # code -> the IMF's code for it (made on first use)
 
     def add_name(self, text: str, code: str, where: str) -> None:
         key = normalize(text)
@@ -215,6 +217,18 @@ def _read_imf_areas(tables: _Tables, path: Path) -> None:
 def imf_to_code(code: str) -> str | None:
     """pa-trade's code for an IMF partner code (IMTS CL_IMTS_COUNTRY: G001, TX898, CHN)."""
     return _tables().imf.get(str(code).strip().upper())
+
+
+def imf_code_of(code: str) -> str | None:
+    """The IMF's partner code for one of pa-trade's codes (WLD -> G001, PSE -> WBG), the
+    code to ask the IMF's API for; None when the IMF has none."""
+    tables = _tables()
+    if not tables.imf_of:
+        for imf, ours in tables.imf.items():
+            # a country's own alpha-3 code first, then the first IMF code meaning it
+            if imf == ours or ours not in tables.imf_of:
+                tables.imf_of[ours] = imf
+    return tables.imf_of.get(code)
 
 
 def imf_lookup(text: str) -> str | None:
