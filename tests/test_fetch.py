@@ -88,7 +88,8 @@ class FakeComtrade:
     def periods_asked(self) -> list[str]:
         return [s.params.get("period") for s in self.seen]
 
-    def answer(self, path: str, params: dict) -> tuple[int, dict, bytes, Reply | None]:
+    def scripted(self, params: dict) -> tuple[int, dict, bytes, Reply] | None:
+        """The first scripted reply for these parameters (used up as it says), or None."""
         with self.lock:
             for reply in self.replies:
                 if reply.when is None or reply.when(params):
@@ -98,6 +99,12 @@ class FakeComtrade:
                             self.replies.remove(reply)
                     body = reply.body if isinstance(reply.body, bytes) else reply.body.encode()
                     return reply.status, reply.headers, body, reply
+        return None
+
+    def answer(self, path: str, params: dict) -> tuple[int, dict, bytes, Reply | None]:
+        scripted = self.scripted(params)
+        if scripted is not None:
+            return scripted
         if path not in (PREVIEW_PATH, KEYED_PATH):
             return 404, {}, b'{"error": "no such endpoint"}', None
         flows = params.get("flowCode", "X,M").split(",")

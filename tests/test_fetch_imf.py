@@ -30,7 +30,7 @@ class FakeImf(FakeComtrade):
     periods asked (the IMF answers only those), the header and the attribute rows kept."""
 
     def answer(self, path: str, params: dict):
-        scripted = self._scripted(params)
+        scripted = self.scripted(params)
         if scripted is not None:
             return scripted
         if not path.startswith(DATA_PATH):
@@ -51,18 +51,6 @@ class FakeImf(FakeComtrade):
                 kept.append(line)
         return 200, {"Content-Type": "application/vnd.sdmx.data+csv"}, \
             "".join(kept).encode(), None
-
-    def _scripted(self, params):
-        with self.lock:
-            for reply in self.replies:
-                if reply.when is None or reply.when(params):
-                    if reply.times is not None:
-                        reply.times -= 1
-                        if reply.times == 0:
-                            self.replies.remove(reply)
-                    body = reply.body if isinstance(reply.body, bytes) else reply.body.encode()
-                    return reply.status, reply.headers, body, reply
-        return None
 
 
 @pytest.fixture

@@ -98,48 +98,16 @@ def comtrade(reporters, partners, years, out, refresh, max_age, retries, timeout
       pa-trade fetch comtrade -r peru -y 2022 --out peru-2022.csv
       pa-trade fetch comtrade -r peru -p korea -y 2022 --level chapter
     """
-    from datetime import timedelta
-    from pathlib import Path
-
-    from pa_trade.cli.common import parse_years
-    from pa_trade.fetch import store
     from pa_trade.fetch.cache import AnswerCache
     from pa_trade.fetch.comtrade import ComtradeClient
 
-    reporter_codes = _reporters(reporters)
-    partner_codes = _partners(partners) if partners else None
-    year_list = parse_years(years)
-    if out and out != "-":
-        store.check_out_path(Path(out))  # before any request: a typo costs no download
-    client = ComtradeClient(
-        base_url=(api_url or "").strip() or DEFAULT_API_URL,
-        api_key=api_key,
-        timeout=timeout,
-        deadline=deadline,
-        max_answer_bytes=int(max_answer * 1024 * 1024),
-        max_retries=retries,
-        cache=AnswerCache(),
-        refresh=refresh,
-        max_age=timedelta(days=max_age),
-    )
-    # nor does a folder that cannot keep what is downloaded
-    client.cache.check_writable()
-    if not out:
-        store.check_user_data_writable()
-    bar = ProgressBar(sys.stderr) if (not quiet and _is_terminal(sys.stderr)) else None
-    client.progress = bar.update if bar else None
-    try:
-        flows, report = client.fetch_totals(reporter_codes, partner_codes, year_list, level)
-    finally:
-        if bar:
-            bar.close()
-    if not quiet:
-        from pa_trade.cli.common import say
-
-        for line in report.summary_lines():
-            say(line)
-    if strict and report.set_aside:
-        raise DataError(f"--strict: {report.first_problem()}")
+    asked = _Asked(reporters, partners, years, out)
+    client = ComtradeClient(base_url=(api_url or "").strip() or DEFAULT_API_URL,
+                            api_key=api_key, cache=AnswerCache(),
+                            **_limits(timeout, deadline, max_answer, retries, refresh, max_age))
+    flows, report = _fetched(client, asked, quiet, strict, lambda: client.fetch_totals(
+        asked.reporters, asked.partners, asked.years, level))
+    partner_codes = asked.partners
     if flows.empty:
         what = "a total" if level == "total" else "an HS chapter"
         raise DataError(f"UN Comtrade sent records, but none is {what} pa-trade can use; "
@@ -172,31 +140,56 @@ def imf(reporters, partners, years, out, refresh, max_age, retries, timeout, dea
       pa-trade fetch imf -r colombia -p mexico -p usa -y 2022-2024 --frequency monthly
       pa-trade fetch imf -r peru -y 2023 --out peru-2023.csv
     """
-    from datetime import timedelta
-    from pathlib import Path
-
-    from pa_trade.cli.common import parse_years
-    from pa_trade.fetch import store
     from pa_trade.fetch.imf import ImfClient
 
-    reporter_codes = _reporters(reporters)
-    partner_codes = _partners(partners) if partners else None
-    year_list = parse_years(years)
-    if out and out != "-":
-        store.check_out_path(Path(out))  # before any request: a typo costs no download
-    client = ImfClient(
-        base_url=(api_url or "").strip() or IMF_URL, timeout=timeout, deadline=deadline,
-        max_answer_bytes=int(max_answer * 1024 * 1024), max_retries=retries,
-        cache=imf_cache(), refresh=refresh,
-        max_age=timedelta(days=max_age))
+    asked = _Asked(reporters, partners, years, out)
+    client = ImfClient(base_url=(api_url or "").strip() or IMF_URL, cache=imf_cache(),
+                       **_limits(timeout, deadline, max_answer, retries, refresh, max_age))
+    flows, _ = _fetched(client, asked, quiet, strict, lambda: client.fetch_flows(
+        asked.reporters, asked.partners, asked.years, frequency, valuation))
+    partner_codes = asked.partners
+    _deliver(flows, out, partner_codes, "imf", quiet)
+
+
+class _Asked:
+    """What a fetch asks, checked before any call: the reporters and partners as codes, the
+    years, and that `out` (when given) can be written."""
+
+    def __init__(self, reporters, partners, years, out) -> None:
+        from pathlib import Path
+
+        from pa_trade.cli.common import parse_years
+        from pa_trade.fetch import store
+
+        self.reporters = _reporters(reporters)
+        self.partners = _partners(partners) if partners else None
+        self.years = parse_years(years)
+        self.out = out
+        if out and out != "-":
+            store.check_out_path(Path(out))  # before any request: a typo costs no download
+
+
+def _limits(timeout, deadline, max_answer, retries, refresh, max_age) -> dict:
+    """The options every client takes from the command line."""
+    from datetime import timedelta
+
+    return {"timeout": timeout, "deadline": deadline,
+            "max_answer_bytes": int(max_answer * 1024 * 1024), "max_retries": retries,
+            "refresh": refresh, "max_age": timedelta(days=max_age)}
+
+
+def _fetched(client, asked: _Asked, quiet: bool, strict: bool, fetch_call):
+    """Run `fetch_call` with a progress bar on a terminal -> (flows, report), the report
+    said on stderr; folders that cannot keep what is downloaded are refused first."""
+    from pa_trade.fetch import store
+
     client.cache.check_writable()
-    if not out:
+    if not asked.out:
         store.check_user_data_writable()
     bar = ProgressBar(sys.stderr) if (not quiet and _is_terminal(sys.stderr)) else None
     client.progress = bar.update if bar else None
     try:
-        flows, report = client.fetch_flows(reporter_codes, partner_codes, year_list, frequency,
-                                           valuation)
+        flows, report = fetch_call()
     finally:
         if bar:
             bar.close()
@@ -207,7 +200,7 @@ def imf(reporters, partners, years, out, refresh, max_age, retries, timeout, dea
             say(line)
     if strict and report.set_aside:
         raise DataError(f"--strict: {report.first_problem()}")
-    _deliver(flows, out, partner_codes, "imf", quiet)
+    return flows, report
 
 
 def _deliver(flows, out: str | None, partner_codes, prefix: str, quiet: bool) -> None:

@@ -11,19 +11,14 @@ cmdCode AG2 (every HS chapter) and each record becomes flows with hs_code = its 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from pa_trade.errors import DataError, NetworkError, UsageError
-from pa_trade.fetch.cache import AnswerCache
 from pa_trade.fetch.codes import comtrade_code
 from pa_trade.fetch.service import (
-    DEFAULT_DEADLINE,
-    DEFAULT_TIMEOUT,
-    MAX_ANSWER_BYTES,
-    Progress,
     Service,
 )
 from pa_trade.readers import comtrade as comtrade_records
@@ -33,7 +28,6 @@ from pa_trade.reference import countries
 
 if TYPE_CHECKING:
     import pandas as pd
-    import requests
 
 DEFAULT_URL = "https://comtradeapi.un.org"
 PREVIEW_PATH = "/public/v1/preview/C/A/HS"
@@ -143,28 +137,9 @@ class ComtradeClient(Service):
     `progress(done, total, label)` is called after every call.
     """
 
-    def __init__(
-        self,
-        base_url: str = DEFAULT_URL,
-        api_key: str | None = None,
-        session: requests.Session | None = None,
-        timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
-        max_retries: int = 4,
-        sleep: Callable[[float], None] | None = None,
-        cache: AnswerCache | None = None,
-        refresh: bool = False,
-        max_age: timedelta | None = None,
-        max_wait: float = 120.0,
-        backoff_seconds: float = 1.0,
-        record_cap: int = RECORD_CAP,
-        progress: Progress | None = None,
-        clock: Callable[[], datetime] | None = None,
-        deadline: float | None = DEFAULT_DEADLINE,
-        max_answer_bytes: int = MAX_ANSWER_BYTES,
-    ) -> None:
-        super().__init__(base_url, api_key, session, timeout, max_retries, sleep, cache,
-                         refresh, max_age, max_wait, backoff_seconds, progress, clock,
-                         deadline, max_answer_bytes)
+    def __init__(self, base_url: str = DEFAULT_URL, api_key: str | None = None,
+                 record_cap: int = RECORD_CAP, **options) -> None:
+        super().__init__(base_url, api_key, **options)
         self.record_cap = record_cap
 
     @property
