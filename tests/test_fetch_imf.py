@@ -207,3 +207,36 @@ def test_the_cache_lists_and_clears_the_imfs_answers(run, server):
     cleared = run("cache", "clear")
     assert "removed 1 cached answer" in cleared.stdout and "cache/imf" in cleared.stdout
     assert "imts" not in run("cache", "list").stdout
+
+
+def test_imf_and_comtrade_files_side_by_side_use_the_imfs_figures_with_a_note(run, server):
+    fetched = run("fetch", "imf", "-r", "colombia", "-y", "2023", "--frequency", "monthly",
+                  "--api-url", server.url)
+    assert fetched.exit_code == 0, fetched.stderr
+    folder = home() / "data"
+    (folder / "comtrade-COL.csv").write_text(
+        "reporter,partner,year,flow,value_usd,valuation,source\n"
+        "COL,WLD,2023,export,49000000000,FOB,UN Comtrade (retrieved 2026-11-30)\n"
+        "COL,WLD,2021,export,41000000000,FOB,UN Comtrade (retrieved 2026-11-30)\n",
+        encoding="utf-8")
+    result = run("balance", "colombia", "--totals", "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    rows = {(r["partner"], r["year"]): r for r in csv.DictReader(io.StringIO(result.stdout))}
+    assert rows[("WLD", "2023")]["exports_usd"] == "12500346913.41"  # the IMF's, not 49 bn
+    assert rows[("WLD", "2021")]["exports_usd"] == "41000000000"  # only Comtrade has 2021
+    assert ("Colombia's exports in 2023: the IMF's are used, not UN Comtrade's loaded beside "
+            "them") in result.stderr
+
+
+def test_the_offices_own_figures_come_before_the_imfs(run, tmp_path):
+    office = tmp_path / "dane.csv"
+    office.write_text("reporter,partner,year,month,flow,value_usd,valuation,source\n"
+                      "COL,MEX,2023,1,export,150000000.33,FOB,DANE export microdata\n",
+                      encoding="utf-8")
+    result = run("balance", "colombia", "-p", "mexico", "-f", "csv", "-d", str(office),
+                 "-d", str(FIXTURES / "imf" / "imts_example.csv"), "--no-cache")
+    assert result.exit_code == 0, result.stderr
+    row = next(csv.DictReader(io.StringIO(result.stdout)))
+    assert row["exports_usd"] == "150000000.33"  # DANE's; its imports (none) from the IMF
+    assert row["months"] == "exports 1; imports 1-3"
+    assert "the office's own figures are used, not the IMF's" in result.stderr

@@ -340,7 +340,8 @@ def load(
     loaded.reports.extend(report for _, _, report in read)
     if not read:
         return loaded
-    frames = _same_months_once([(item.name, frame) for item, frame, _ in read], loaded)
+    frames = _one_publisher_per_flow([(item.name, frame) for item, frame, _ in read], loaded)
+    frames = _same_months_once(frames, loaded)
     combined = flows.normalise_frame(pd.concat(frames, ignore_index=True))
     loaded.flows = combined
     if months:
@@ -584,6 +585,66 @@ def _months_text(pairs) -> str:
     for year, month in sorted(pairs):
         by_year.setdefault(year, []).append(month)
     return ", ".join(f"{months_text(months)} {year}" for year, months in by_year.items())
+
+
+# Who speaks first for a flow two kinds of source give: the office's own figures (DANE, the
+# Secretaría de Economía, a file of one's own), then the IMF's, then UN Comtrade's.
+PUBLISHER_RANKS = (("IMF", 1), ("UN Comtrade", 2))
+PUBLISHER_WORDS = {0: "the office's own figures", 1: "the IMF's", 2: "UN Comtrade's"}
+
+
+def publisher_rank(source: str) -> int:
+    """0 for the statistics office's own figures (and every other file), 1 for the IMF's,
+    2 for UN Comtrade's: the order in which they speak for a flow both give."""
+    return next((rank for start, rank in PUBLISHER_RANKS if source.startswith(start)), 0)
+
+
+def _one_publisher_per_flow(frames: list[tuple[str, pd.DataFrame]], loaded: Loaded
+                            ) -> list[tuple[str, pd.DataFrame]]:
+    """The frames, with each reporter's flow in a year from one kind of publisher only.
+
+    The IMF's and UN Comtrade's figures of a flow are other counts of the trade a national
+    office's files give (and of each other): read together, they would add up or clash. For
+    each reporter, flow and year given by more than one kind, the first in PUBLISHER_RANKS'
+    order is kept whole (every partner) and the others are left out, said in a note. Files
+    of one kind are compared later, figure by figure (_same_months_once)."""
+    import pandas as pd
+
+    key = ["reporter", "flow", "year"]
+    ranked = []
+    for _, frame in frames:
+        if frame.empty:
+            ranked.append(None)
+            continue
+        ranks = frame["source"].map({s: publisher_rank(s) for s in frame["source"].unique()})
+        ranked.append(ranks.to_numpy())
+    present = [pd.DataFrame({**{k: frame[k] for k in key}, "rank": ranks}).drop_duplicates()
+               for (_, frame), ranks in zip(frames, ranked, strict=True) if ranks is not None]
+    if not present:
+        return frames
+    kinds = pd.concat(present, ignore_index=True).drop_duplicates()
+    best = kinds.groupby(key, observed=True)["rank"].min().rename("best")
+    if len(best) == len(kinds):
+        return frames  # no flow comes from two kinds of publisher
+    out = []
+    for (name, frame), ranks in zip(frames, ranked, strict=True):
+        if ranks is None:
+            out.append((name, frame))
+            continue
+        keep = frame[key].join(best, on=key)["best"].to_numpy() >= ranks
+        out.append((name, frame[keep]))
+    dropped = kinds.join(best, on=key)
+    dropped = dropped[dropped["rank"] > dropped["best"]]
+    for (reporter, flow, rank, used), rows in dropped.groupby(
+            ["reporter", "flow", "rank", "best"], observed=True):
+        from pa_trade.periods import span
+        from pa_trade.reference import countries
+
+        loaded.notes.append(
+            f"{countries.name(reporter)}'s {flow}s in {span(sorted(rows['year']))}: "
+            f"{PUBLISHER_WORDS[used]} are used, not {PUBLISHER_WORDS[rank]} loaded beside "
+            f"them (other counts of the same trade); load only one to choose")
+    return out
 
 
 def _same_months_once(frames: list[tuple[str, pd.DataFrame]], loaded: Loaded) -> list:
