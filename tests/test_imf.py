@@ -88,6 +88,26 @@ def test_the_2019_mirror_of_colombia_and_mexico(run):
     mexico_to_colombia = rows[("MEX", "COL")]
     assert mexico_to_colombia["exports_reported_usd"] == "3534362000"
     assert mexico_to_colombia["imports_reported_usd"] == "3879621855"
+    # whose figure each side is
+    assert "DOTS_127.xlsx › Exports, FOB" in mexico_to_colombia["exports_sources"]
+    assert mexico_to_colombia["imports_sources"].endswith("DOTS_43.xlsx › Imports, CIF)")
+
+
+def test_mirror_says_which_source_each_side_comes_from(run, tmp_path):
+    header = "reporter,partner,year,flow,value_usd,valuation,source\n"
+    (tmp_path / "col.csv").write_text(header + "COL,MEX,2022,import,4174000000,CIF,DANE\n",
+                                      encoding="utf-8")
+    (tmp_path / "mex.csv").write_text(header + "MEX,COL,2022,export,3900000000,FOB,"
+                                      "IMF IMTS (retrieved 2026-12-01)\n", encoding="utf-8")
+    args = ["mirror", "mexico", "colombia", "-y", "2022", "-q", "--no-cache",
+            "-d", str(tmp_path / "col.csv"), "-d", str(tmp_path / "mex.csv")]
+    table = run(*args)
+    assert table.exit_code == 0, table.stderr
+    assert ("Sources of X (the exporters' exports):\n  IMF IMTS (retrieved 2026-12-01)\n"
+            "Sources of M (the importers' imports):\n  DANE") in table.stdout
+    row = next(csv.DictReader(io.StringIO(run(*args, "-f", "csv").stdout)))
+    assert (row["exports_sources"], row["imports_sources"]) == (
+        "IMF IMTS (retrieved 2026-12-01)", "DANE")
 
 
 # -- SDMX-CSV ---------------------------------------------------------------------------

@@ -330,7 +330,8 @@ def assert_markdown_footer_is_a_list(text: str, source: str) -> None:
     footer = text.split("\n\n")[-1].splitlines()
     assert all(line.startswith(("- ", "  - ")) for line in footer), footer
     assert not any(line.startswith("-  ") for line in footer), footer
-    sources = footer.index("- Sources:")
+    # 'Sources:', or (mirror, when the sides differ) 'Sources of X ...' and 'Sources of M ...'
+    sources = next(i for i, line in enumerate(footer) if line.startswith("- Sources"))
     assert f"  - {source}" in footer[sources + 1:]
 
 

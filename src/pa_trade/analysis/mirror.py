@@ -47,7 +47,7 @@ COLUMNS = [
     "year", "months", "exporter", "importer", "exporter_name", "importer_name",
     "exports_reported_usd", "imports_reported_usd", "gap_usd", "ratio",
     "exports_valuation", "imports_valuation", "band_low", "band_high", "flag", "sources",
-    "exports_mask", "imports_mask",
+    "exports_sources", "imports_sources", "exports_mask", "imports_mask",
 ]
 UNLIKE_HINT = "load like periods or use --months"
 
@@ -218,6 +218,8 @@ def mirror(
                 "exports_valuation": x_val, "imports_valuation": m_val,
                 "band_low": band[0], "band_high": band[1],
                 "flag": flag_of(ratio, band), "sources": "; ".join(sources),
+                "exports_sources": x["sources"] if x is not None else "",
+                "imports_sources": m["sources"] if m is not None else "",
                 "exports_mask": x_mask, "imports_mask": m_mask,
             })
     table = pd.DataFrame(rows, columns=COLUMNS)

@@ -113,6 +113,7 @@ def _sources_lines(values) -> list[str]:
 MIRROR_MACHINE = [
     "year", "months", "exporter", "importer", "exports_reported_usd", "imports_reported_usd",
     "gap_usd", "ratio", "exports_valuation", "imports_valuation", "flag", "sources",
+    "exports_sources", "imports_sources",
 ]
 MIRROR_MONEY = ("exports_reported_usd", "imports_reported_usd", "gap_usd")
 
@@ -142,7 +143,7 @@ def mirror_output(result: MirrorResult, fmt: str, units: str, footer: list[str],
                 _money(record.imports_reported_usd, units),
                 _money(record.gap_usd, units),
                 _plain(record.ratio, 6), record.exports_valuation, record.imports_valuation,
-                record.flag, record.sources,
+                record.flag, record.sources, record.exports_sources, record.imports_sources,
             ])
         numeric = {_money_header(c, units) for c in MIRROR_MONEY} | {"ratio"}
         return machine_output(header, rows, fmt, numeric, raw_text)
@@ -173,8 +174,18 @@ def mirror_output(result: MirrorResult, fmt: str, units: str, footer: list[str],
 
     lines = [GAP_REASONS, mirror_band_line()]
     lines += [f"Note: {note}" for note in result.notes]
-    lines += _sources_lines(table["sources"]) + footer
+    lines += _side_sources_lines(table) + footer
     return _page(fmt, title, unit_line, [grid], lines)
+
+
+def _side_sources_lines(table) -> list[str]:
+    """Whose figures each side is: the sources of X and of M apart, when they differ."""
+    x = _sources_lines(table["exports_sources"])[1:]
+    m = _sources_lines(table["imports_sources"])[1:]
+    if not x or not m or x == m:
+        return _sources_lines(table["sources"])
+    return ["Sources of X (the exporters' exports):", *x,
+            "Sources of M (the importers' imports):", *m]
 
 
 # --- trend ---------------------------------------------------------------------------------
