@@ -240,3 +240,21 @@ def test_the_offices_own_figures_come_before_the_imfs(run, tmp_path):
     assert row["exports_usd"] == "150000000.33"  # DANE's; its imports (none) from the IMF
     assert row["months"] == "exports 1; imports 1-3"
     assert "the office's own figures are used, not the IMF's" in result.stderr
+
+
+def test_fetch_imf_then_balance_gives_a_recorded_answers_figures(run, server):
+    path = recorded("NIC")
+    fetched = run("fetch", "imf", "-r", "nicaragua", "-p", "world", "-y", "2020",
+                  "--frequency", "monthly", "--valuation", "cif", "--api-url", server.url)
+    assert fetched.exit_code == 0, fetched.stderr
+    result = run("balance", "nicaragua", "-y", "2020", "-p", "world", "-f", "csv", "-q")
+    row = next(csv.DictReader(io.StringIO(result.stdout)))
+    direct = {"XG_FOB_USD": Decimal(0), "MG_CIF_USD": Decimal(0)}
+    with path.open(encoding="utf-8") as handle:
+        for record in csv.DictReader(handle):
+            if record["INDICATOR"] in direct and record["TIME_PERIOD"].startswith("2020"):
+                direct[record["INDICATOR"]] += Decimal(record["OBS_VALUE"]).quantize(
+                    Decimal("0.01"))
+    assert Decimal(row["exports_usd"]) == direct["XG_FOB_USD"]
+    assert Decimal(row["imports_usd"]) == direct["MG_CIF_USD"]
+    assert row["months"] == "1-12"
