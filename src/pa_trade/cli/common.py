@@ -21,6 +21,7 @@ LAYOUT_NAMES = ["dane-expo", "dane-impo", "dane-cuadro", "mexico-se", "tidy", "i
 NO_CACHE = "pa_trade.no_cache"
 MONTHS = "pa_trade.months"
 COUNTRY_CODES = "pa_trade.country_codes"
+FILE_REPORTER = "pa_trade.file_reporter"
 
 
 def _keep(key: str, parse=None):
@@ -35,6 +36,15 @@ def _months(values):
     from pa_trade.periods import parse_months
 
     return parse_months(values)
+
+
+def _file_reporter(value):
+    from pa_trade.reference import countries
+
+    code = countries.resolve(value, where="--file-reporter")
+    if countries.kind(code) != "country":
+        raise UsageError(f"--file-reporter {value!r}: a reporter is a country, not an area")
+    return code
 
 
 def data_options(command):
@@ -62,6 +72,11 @@ def data_options(command):
                      expose_value=False, callback=_keep(COUNTRY_CODES),
                      help="How microdata's numeric country codes are read: DIAN's or ISO "
                           "3166 numeric. Default: decided by the file's own codes."),
+        click.option("--file-reporter", metavar="NAME", expose_value=False,
+                     callback=_keep(FILE_REPORTER, _file_reporter),
+                     help="Whose trade the loaded tables are, for tables whose title and "
+                          "notes do not say it (with --layout: a layout says how to read a "
+                          "table, never whose it is)."),
         click.option("--no-cache", is_flag=True, expose_value=False,
                      callback=_keep(NO_CACHE),
                      help="Parse every file again instead of using the cache of parsed files."),
@@ -127,7 +142,8 @@ def load_data(data_paths, layout, number_style, strict, quiet, products=True, va
     paths = list(data_paths) or readers.default_data_paths()
     loaded = readers.load(paths, layout=layout, number_style=number_style, strict=strict,
                           products=products, valuations=valuations, use_cache=use_cache,
-                          codes=meta.get(COUNTRY_CODES), months=meta.get(MONTHS))
+                          codes=meta.get(COUNTRY_CODES), months=meta.get(MONTHS),
+                          reporter=meta.get(FILE_REPORTER))
     if not quiet:
         from pa_trade.readers.report import report_lines
 

@@ -205,7 +205,7 @@ def _years_out_of_range(src: SourceFile) -> tuple[int, list[str]] | None:
 
 def read_file(src: SourceFile, layout: str | None = None, number_style: str | None = None,
               products: bool = True, valuations: tuple[str, ...] | None = None,
-              codes: str | None = None):
+              codes: str | None = None, reporter: str | None = None):
     """Read one text source -> (canonical flows, LoadReport).
 
     `products=False`: the caller needs no tariff codes; microdata are then summed per partner
@@ -225,7 +225,7 @@ def read_file(src: SourceFile, layout: str | None = None, number_style: str | No
         return dane_microdata.read_impo(src, number_style, products=products,
                                         valuations=valuations, codes=codes)
     if chosen in ("dane-cuadro", "mexico-se"):
-        return tables.read_table(src, chosen, number_style)
+        return tables.read_table(src, chosen, number_style, reporter=reporter)
     if chosen == "tidy":
         return tidy.read_tidy(src, number_style)
     if chosen == "imf-dots":
@@ -253,7 +253,7 @@ def read_file(src: SourceFile, layout: str | None = None, number_style: str | No
 
 def read_input(item: Input, layout: str | None = None, number_style: str | None = None,
                products: bool = True, valuations: tuple[str, ...] | None = None,
-               codes: str | None = None):
+               codes: str | None = None, reporter: str | None = None):
     """Read one input of any kind (text, a sheet of a workbook, Stata, SPSS) ->
     (canonical flows, LoadReport)."""
     from pa_trade.readers import dane_microdata
@@ -265,7 +265,7 @@ def read_input(item: Input, layout: str | None = None, number_style: str | None 
         return dane_microdata.read_binary(item.source, item.kind, layout, number_style,
                                           products, valuations, codes)
     frame, report = read_file(item.source, layout, number_style or item.number_style,
-                              products, valuations, codes)
+                              products, valuations, codes, reporter)
     if report.position == "line":  # a saved Comtrade answer numbers its records instead
         report.position = item.position
     return frame, report
@@ -289,6 +289,7 @@ def load(
     use_cache: bool = True,
     codes: str | None = None,
     months: int | None = None,
+    reporter: str | None = None,
 ) -> Loaded:
     """Load every input under `paths` into one canonical table, each file once.
 
@@ -314,7 +315,7 @@ def load(
     seen: dict[str, list[SourceFile]] = {}
     read: list[tuple[Input, pd.DataFrame, LoadReport]] = []
     asked = {"layout": layout, "number_style": number_style, "products": products,
-             "valuations": valuations, "codes": codes}
+             "valuations": valuations, "codes": codes, "reporter": reporter}
     with ExitStack() as stack:
         expansion = inputs.expand(paths, stack)
         loaded.skipped_files.extend(expansion.skipped)
@@ -437,7 +438,8 @@ def _read_cached(item: Input, asked: dict, use_cache: bool):
     if cached and cached is not cache.DAMAGED:
         return cached
     frame, report = read_input(item, asked["layout"], asked["number_style"],
-                               asked["products"], asked["valuations"], asked["codes"])
+                               asked["products"], asked["valuations"], asked["codes"],
+                               asked["reporter"])
     cache.put(cache_key, frame, report)
     if cached is cache.DAMAGED:  # said this once: the entry rebuilt does not carry it
         report.notes.append("its entry in the cache of parsed files was damaged: read again, "

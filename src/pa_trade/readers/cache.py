@@ -19,7 +19,7 @@ from pathlib import Path
 from pa_trade.readers.report import LoadReport, SetAside
 
 # bump whenever a reader's output for the same file would change
-READER_VERSION = "8"
+READER_VERSION = "9"
 MIN_BYTES = 1 << 20
 
 

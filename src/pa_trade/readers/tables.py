@@ -479,11 +479,17 @@ def _period_row(lines: list[str], delimiter: str, year_row: int) -> int | None:
     return None
 
 
-def read_table(src: SourceFile, layout: str, number_style: str | None = None):
+def read_table(src: SourceFile, layout: str, number_style: str | None = None,
+               reporter: str | None = None):
     """Read a DANE cuadro or a Mexico SE table -> (canonical flows, LoadReport).
 
-    Raises DataError when the title and notes say the table is the other office's, or when
-    every row names the reporter itself: `layout` (forced) does not fit.
+    Whose trade the table is comes from what it says of itself (its publisher or country in
+    the title or notes), never from `layout` alone: a table that says nothing of it needs
+    `reporter` (--file-reporter), else DataError asking for it. `layout` then gives only the
+    conventions (number style, import valuation).
+
+    Raises DataError when the title and notes say the table is the other office's, when
+    they contradict `reporter`, or when every row names the reporter itself.
     """
     import pandas as pd
 
@@ -511,6 +517,9 @@ def read_table(src: SourceFile, layout: str, number_style: str | None = None):
             f"{stated.name}'s table ({stated.country}'s trade); use --layout {stated.layout}"
         )
 
+    said = Said(preamble, "\n".join(lines[notes_start:]))
+    reporter_code = _reporter_of(src.name, layout, publisher, said, reporter,
+                                 own_header=publisher is MEXICO and header.flow_row is not None)
     columns, balance_columns = _columns(src, lines, header, preamble, everything, report)
 
     try:
@@ -548,16 +557,17 @@ def read_table(src: SourceFile, layout: str, number_style: str | None = None):
         report.notes.append("the unit line says CIF; exports are FOB by definition and kept so")
 
     width = max(len(fields(lines[header.year_row], delimiter)), max(columns) + 1)
-    rows = _checked_rows(body, columns, style, publisher, report, multiplier, width)
+    rows = _checked_rows(body, columns, style, publisher, report, multiplier, width,
+                         reporter_code)
     itself = [r for r in report.set_aside if r.reason == "reporter-is-partner"]
-    if itself and not rows:
+    if itself and not rows and reporter_code == publisher.reporter:
         other = DANE if publisher is MEXICO else MEXICO
         raise DataError(
             f"{src.name}: the layout {layout} does not fit: every row names "
             f"{publisher.country}, the reporter of {publisher.name}'s tables, as partner "
             f"(line {itself[0].line}); is it {other.name}'s table (--layout {other.layout})?"
         )
-    if itself and stated is None:
+    if itself and stated is None and reporter_code == publisher.reporter:
         # the title does not confirm the layout: the reporter among the partners hints why
         report.notes.append(
             f"the table lists {publisher.country} among the partners, yet {layout} reads "
@@ -566,7 +576,8 @@ def read_table(src: SourceFile, layout: str, number_style: str | None = None):
         )
     rows = without_repeats(rows, report)
 
-    source = f"{publisher.name} ({short_name(src.name)})"
+    source = f"{publisher.name} ({short_name(src.name)})" if reporter_code == \
+        publisher.reporter else f"{countries.name(reporter_code)}'s table ({short_name(src.name)})"
     records = []
     saldo_mismatches: list[str] = []
     for row in rows:
@@ -576,7 +587,7 @@ def read_table(src: SourceFile, layout: str, number_style: str | None = None):
         for column, value in row.values:
             records.append(
                 {
-                    "reporter": publisher.reporter,
+                    "reporter": reporter_code,
                     "partner": row.partner,
                     "year": column.year,
                     "month": column.month or None,
@@ -599,6 +610,27 @@ def read_table(src: SourceFile, layout: str, number_style: str | None = None):
         )
     frame = pd.DataFrame(records) if records else None
     return flows.aggregate(frame), report
+
+
+def _reporter_of(name: str, layout: str, publisher: Publisher, said: Said,
+                 reporter: str | None, own_header: bool = False) -> str:
+    """Whose trade a table is: what its title and notes say (its office, or its country),
+    or its columns (`own_header`: the Secretaría's years over four flows, which no other
+    office writes); else `reporter` (--file-reporter); a layout alone never says it."""
+    says = own_header or publisher_of(said) is publisher or bool(
+        _named(said.title + "\n" + said.notes, COUNTRIES)[layout])
+    if reporter is None:
+        if says:
+            return publisher.reporter
+        raise DataError(
+            f"{name}: the title and notes do not say whose trade this table is (they name "
+            f"neither {publisher.name} nor {publisher.country}); --layout {layout} gives how "
+            f"to read it, not whose it is: add --file-reporter COUNTRY")
+    if says and reporter != publisher.reporter:
+        raise DataError(
+            f"{name}: the title and notes say this is {publisher.name}'s table of "
+            f"{publisher.country}'s trade, not {countries.name(reporter)}'s (--file-reporter)")
+    return reporter
 
 
 def _columns(src, lines, header, preamble, everything, report):
@@ -790,7 +822,7 @@ def _add_column(name: str, columns: dict, position: int, key: Column, year_row: 
 
 
 def _checked_rows(body, columns, style, publisher, report, multiplier=1,
-                  width=0) -> list[Row]:
+                  width=0, reporter: str | None = None) -> list[Row]:
     """The rows whose name and figures can be read; the others set aside in `report`.
     A figure that, times the unit's `multiplier`, cannot be held to the cent is a bad number.
 
@@ -840,9 +872,10 @@ def _checked_rows(body, columns, style, publisher, report, multiplier=1,
         if not row_values:
             report.add(line, "no-figures", name)
             continue
-        if partner == publisher.reporter:
+        if partner == (reporter or publisher.reporter):
             report.add(line, "reporter-is-partner",
-                       f"{name} in {publisher.name}'s table of {publisher.country}'s trade")
+                       f"{name} in a table of {countries.name(reporter or publisher.reporter)}"
+                       f"'s trade")
             continue
         rows.append(Row(line, name, partner, cells, row_values))
     return rows
