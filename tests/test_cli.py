@@ -370,3 +370,21 @@ def test_a_run_with_standard_output_closed_fails_in_one_line(tmp_path):
                           env={**os.environ, "PA_TRADE_DATA": ""})
     assert "Traceback" not in done.stderr and done.returncode == 74, done.stderr
     assert done.stderr.startswith("pa-trade: error: standard output is closed")
+
+
+def test_machine_formats_answer_what_the_table_answers_with_only_the_world(run):
+    # the built-in data hold only the World for Colombia in 2023 (issue 15, item 2)
+    result = run("balance", "colombia", "-y", "2023", "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [r["partner"] for r in rows] == ["WLD"]
+    assert "only the totals the sources report" in result.stderr
+    nothing = run("balance", "colombia", "-y", "1990", "-f", "json")
+    assert nothing.exit_code == 1
+    assert "no data for Colombia in 1990" in nothing.stderr and " with " not in nothing.stderr
+
+
+def test_trend_refuses_two_partners_instead_of_keeping_the_last(run):
+    result = run("trend", "colombia", "-p", "usa", "-p", "china")
+    assert result.exit_code == 2
+    assert "one partner at a time (given 2: usa, china)" in result.stderr

@@ -302,17 +302,24 @@ def balance(
         shown = ["country", "other", "domestic"] + (["world", "group"] if totals else [])
         shown += ["world"] if world else []
         table = full[full["kind"].isin(shown)]
+        if table.empty and not (blocs or []) and full["kind"].isin(["world", "group"]).any():
+            # only totals in the data (a published World figure): machine formats answer
+            # what the table for people shows, the aggregates, rather than nothing
+            table = full[full["kind"].isin(["world", "group"])]
+            notes.append(f"the data hold no partner of {countries.name(reporter)} in the "
+                         f"years asked, only the totals the sources report (World, regions): "
+                         f"those are given")
     extra = [_bloc_rows(full, reporter, b, notes) for b in blocs or []]
     table = pd.concat([table] + [e for e in extra if not e.empty], ignore_index=True)
     if table.empty:
-        asked = ", ".join(countries.name(p) for p in partners or [])
-        asked += ", ".join(b.name_en for b in blocs or [])
+        asked = ", ".join([countries.name(p) for p in partners or []]
+                          + [b.name_en for b in blocs or []])
         hint = ""
         if "XZF" in (partners or []) and (full["partner"] == "XCF").any():
             hint = f"; did you mean {countries.name('XCF')} (XCF)?"
         raise DataError(
-            f"no data for {countries.name(reporter)} with {asked} in the years asked; "
-            f"{coverage(flows, reporter)}{hint}"
+            f"no data for {countries.name(reporter)}{f' with {asked}' if asked else ''} in "
+            f"the years asked; {coverage(flows, reporter)}{hint}"
         )
     finished = _finish(table)
     if period_notes:

@@ -83,9 +83,9 @@ def mirror(country_a, country_b, years, valuation, data_paths, layout, number_st
 
 @click.command(context_settings=CONTEXT)
 @click.argument("reporter")
-@click.option("--partner", "-p", required=True, metavar="NAME",
+@click.option("--partner", "-p", "partners", required=True, multiple=True, metavar="NAME",
               help="Partner country, aggregate (world) or bloc (pa: the sum over its members "
-                   "except REPORTER).")
+                   "except REPORTER); one.")
 @click.option("--years", "--year", "-y", "years", multiple=True, metavar="A-B",
               help="Years or range (2000-2020); repeatable. Default: every year in the data.")
 @click.option("--valuation", type=click.Choice(["cif", "fob"], case_sensitive=False),
@@ -103,7 +103,7 @@ def mirror(country_a, country_b, years, valuation, data_paths, layout, number_st
 @click.option("--blocs", "blocs_path", metavar="FILE", help=BLOCS_HELP)
 @data_options
 @output_options()
-def trend(reporter, partner, years, valuation, summary, chart, plot_path, ftas_path,
+def trend(reporter, partners, years, valuation, summary, chart, plot_path, ftas_path,
           blocs_path, data_paths, layout, number_style, strict, quiet, fmt, units,
           raw_text):
     """Exports, imports and balance of REPORTER with a partner, year by year, and growth.
@@ -122,6 +122,11 @@ def trend(reporter, partner, years, valuation, summary, chart, plot_path, ftas_p
     check_chart_options(chart, plot_path, people)
     load_blocs(blocs_path)
     reporter_code = _country(reporter, "REPORTER")
+    if len(partners) > 1:  # click keeps the last of a repeated option: say it instead
+        raise UsageError(f"trend follows one partner at a time (given {len(partners)}: "
+                         f"{', '.join(partners)}); run it once per partner, or name a bloc "
+                         f"(-p pa)")
+    partner = partners[0]
     found = countries.bloc(partner)
     partner_arg = found if found else countries.resolve(partner, where="--partner")
     agreements = read_ftas() + (read_ftas(ftas_path) if ftas_path else [])
