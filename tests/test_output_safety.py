@@ -4,6 +4,7 @@ neutralised (and read back exactly), and nothing read from the input drives the 
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 
@@ -242,3 +243,26 @@ def test_tables_for_people_show_escapes_from_the_input(run, tmp_path, user_blocs
     assert f"DANE{SHOWN}" in shown  # the sources under the table
     if command[0] == "balance":
         assert f"Evil{SHOWN}" in shown  # the partner, in the table
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "latin-1"])  # (click writes UTF-8 for ASCII)
+@pytest.mark.parametrize("args", [
+    ["mirror", "colombia", "mexico", "-y", "2019"],
+    ["trend", "chile", "-p", "korea", "--chart"],
+    ["balance", "pa", "-y", "2019", "-p", "korea", "--chart"],
+])
+def test_a_stream_that_cannot_encode_a_character_gets_a_plain_one(tmp_path, encoding, args):
+    """A Windows redirect (cp1252), a Latin-1 terminal: no internal error, aligned text."""
+    from tests.conftest import ROOT
+
+    env = {**os.environ, "PYTHONIOENCODING": encoding, "PA_TRADE_HOME": str(tmp_path),
+           "COLUMNS": "80"}
+    done = subprocess.run([sys.executable, "-m", "pa_trade", *args, "-q", "-d",
+                           str(ROOT / "examples" / "pa_trade_2000_2020.csv")],
+                          capture_output=True, env=env)
+    assert done.returncode == 0, done.stderr
+    text = done.stdout.decode(encoding)  # every byte is the stream's own encoding
+    assert "internal error" not in done.stderr.decode(encoding, "replace")
+    if args[0] == "mirror":
+        lines = [line for line in text.splitlines() if line.startswith("  2019")]
+        assert "Colombia > Mexico" in lines[0] and len(lines[0]) == len(lines[1])

@@ -83,10 +83,39 @@ for command in (balance.balance, flows.flows, flows.country, analyses.mirror, an
     cli.add_command(command)
 
 
+# what a character no stream encoding can show becomes (a Windows console or redirect in
+# cp1252, a C locale in ASCII): the nearest plain text, else '?'
+PLAIN = {"→": ">", "←": "<", "−": "-", "–": "-", "—": "-", "◆": "*", "●": "*", "█": "#",
+         "▌": "|", "▏": "|", "│": "|", "─": "-", "·": ".", "…": ".", "×": "x", "’": "'",
+         "‘": "'", "“": '"', "”": '"', "≈": "~", "≥": ">", "≤": "<", "›": ">"}
+# one character for one: the columns of a table stay aligned
+
+
+def _plain_text(error: UnicodeError):
+    text = error.object[error.start:error.end]
+    return "".join(PLAIN.get(c, "?") for c in text), error.end
+
+
+def _fit_streams() -> None:
+    """Output that a stream cannot encode falls back to plain characters instead of failing
+    (exit 70 was the old answer of a Windows redirect to `mirror`'s arrow)."""
+    import codecs
+
+    codecs.register_error("pa-trade-plain", _plain_text)
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", "") or "").lower().replace("-", "")
+        if stream is not None and hasattr(stream, "reconfigure") and encoding != "utf8":
+            try:
+                stream.reconfigure(errors="pa-trade-plain")
+            except (ValueError, OSError):
+                pass
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point."""
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `| head` ends quietly
+    _fit_streams()
     try:
         cli.main(args=argv, prog_name="pa-trade")
     except SystemExit as done:
