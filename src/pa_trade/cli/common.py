@@ -16,8 +16,9 @@ from pa_trade.errors import UsageError
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 # readers.LAYOUTS, written out so that --help need not import the readers (a test checks)
 LAYOUT_NAMES = ["dane-expo", "dane-impo", "dane-cuadro", "mexico-se", "tidy", "imf-dots",
-                "imf-sdmx-csv", "imf-sdmx-ml", "comtrade-plus", "comtrade-legacy",
-                "comtrade-json"]
+                "imf-sdmx-csv", "imf-sdmx-ml", "sunat-cuadro", "comtrade-plus",
+                "comtrade-legacy",
+                "comtrade-json", "inegi-bcmm", "aduanas-salidas", "aduanas-ingresos"]
 NO_CACHE = "pa_trade.no_cache"
 MONTHS = "pa_trade.months"
 COUNTRY_CODES = "pa_trade.country_codes"

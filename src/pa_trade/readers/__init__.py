@@ -33,10 +33,15 @@ LAYOUTS = {
     "imf-dots": "IMF Direction of Trade Statistics workbook sheet (readers.imf)",
     "imf-sdmx-csv": "IMF IMTS data as SDMX-CSV (readers.imf)",
     "imf-sdmx-ml": "IMF IMTS data as SDMX-ML, structure-specific (readers.imf)",
+    "sunat-cuadro": "SUNAT (Peru) cuadro by country, months as columns (readers.sunat)",
     # UN Comtrade's files (readers.comtrade)
     "comtrade-plus": "UN Comtrade ComtradePlus download CSV",
     "comtrade-legacy": "UN Comtrade legacy comtrade.un.org CSV",
     "comtrade-json": "UN Comtrade API answer saved as JSON",
+    # Mexico's INEGI and Chile's Aduanas (readers.inegi, readers.aduanas)
+    "inegi-bcmm": "INEGI BCMM by-country open data CSV (Mexico)",
+    "aduanas-salidas": "Chile's Aduanas export declarations CSV (Salidas, DUS)",
+    "aduanas-ingresos": "Chile's Aduanas import declarations CSV (Ingresos, DIN)",
 }
 # pa-trade's own csv/tsv results (see render*.py): columns that tell each apart. Money
 # columns carry a unit suffix with --units (exports_usd_millions); it is dropped first.
@@ -144,8 +149,20 @@ def detect_layout(src: SourceFile) -> str:
         return "tidy"
     if imf.is_dots(src.head_lines):
         return "imf-dots"
+    from pa_trade.readers import sunat
+
+    if sunat.is_cuadro(src.head_lines):
+        return "sunat-cuadro"
     if imf.is_sdmx_csv(first):
         return "imf-sdmx-csv"
+    # Mexico's INEGI and Chile's Aduanas: long files whose reporter their columns say
+    from pa_trade.readers import aduanas, inegi
+
+    if inegi.is_inegi_header(first):
+        return "inegi-bcmm"
+    found = aduanas.layout_of_header(first)
+    if found is not None:
+        return found
     # microdata are told apart by their partner column; missing value columns are then
     # reported by the reader, naming them
     if {"FECH", "PAISGEN"} <= names:
@@ -169,6 +186,7 @@ def detect_layout(src: SourceFile) -> str:
         if publisher is not None:
             return publisher.layout
         raise DataError(tables.unattributed(src.name, said))
+    aduanas.refuse_registro(src)  # datos.gob.cl's header-less declarations
     far = _years_out_of_range(src)
     if far:
         line, years = far
@@ -248,6 +266,18 @@ def read_file(src: SourceFile, layout: str | None = None, number_style: str | No
         from pa_trade.readers import comtrade
 
         return comtrade.read_json(src)
+    if chosen == "sunat-cuadro":
+        from pa_trade.readers import sunat
+
+        return sunat.read_cuadro(src, number_style, reporter=reporter)
+    if chosen == "inegi-bcmm":
+        from pa_trade.readers import inegi
+
+        return inegi.read_inegi(src)
+    if chosen in ("aduanas-salidas", "aduanas-ingresos"):
+        from pa_trade.readers import aduanas
+
+        return aduanas.read_aduanas(src, chosen)
     raise UsageError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
 
 

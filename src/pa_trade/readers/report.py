@@ -31,6 +31,8 @@ REASONS = {
     "nested-code": "a product inside a coarser row of the same flow (the TOTAL or a "
                    "shorter HS code), counted there",
     "not-hs": "a product code of another classification than HS (SITC, BEC)",
+    "other-operation": "an operation of another kind than an export or import of goods "
+                       "(Aduanas' COD_TIPO_OPERACION)",
 }
 
 

@@ -115,6 +115,11 @@ def sheets(item: Input, number_style: str | None = None) -> tuple[list[Input], l
                 found.append(Input(SourceFile(where, held=_imf_text(rows).encode("utf-8")),
                                    "text", in_folder=True, position="row"))
                 continue
+            if _sunat_sheet(rows):  # a SUNAT cuadro: every row a line, its stored values
+                text = _imf_text(rows) + _sunat_format_line(item, meta.name, rows)
+                found.append(Input(SourceFile(where, held=text.encode("utf-8")), "text",
+                                   in_folder=True, position="row"))
+                continue
             sheet = _Sheet(where, rows)
             if number_style and sheet.header is not None:
                 sheet.style = sheet.convention = number_style
@@ -296,6 +301,27 @@ def _imf_sheet(rows: list[list]) -> bool:
 
     head = ["\t".join(_text(v, numbers.ENGLISH) for v in row) for row in rows[:12]]
     return imf.is_dots(head)
+
+
+def _sunat_sheet(rows: list[list]) -> bool:
+    """Whether a sheet is one of SUNAT's cuadros by country ('Cuadro G 6', months as columns)."""
+    from pa_trade.readers import sunat
+
+    return sunat.is_cuadro(["\t".join(_text(v, numbers.ENGLISH) for v in row)
+                            for row in rows[:20]])
+
+
+def _sunat_format_line(item: Input, sheet: str, rows: list[list]) -> str:
+    """The line that says how the figure cells of a SUNAT sheet are displayed (their number
+    format divides by 1,000), after the rows; '' when nothing can be said of it."""
+    from pa_trade.readers import sunat
+
+    head = [[_text(v, numbers.ENGLISH) for v in row] for row in rows[:20]]
+    header = next(i for i, cells in enumerate(head) if sunat.is_header(cells))
+    columns = {i for i, cell in enumerate(head[header]) if cell.strip()} - {
+        next(i for i, cell in enumerate(head[header]) if cell.strip())}
+    note = sunat.format_note(item.source, sheet, columns, header + 1)
+    return note + "\n" if note else ""
 
 
 def _imf_text(rows: list[list]) -> str:

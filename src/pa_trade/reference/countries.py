@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # for annotations only: pathlib alone costs more than this wh
 
 __all__ = [
     "Bloc",
+    "aduanas_to_code",
     "all_codes",
     "bloc",
     "comtrade_to_iso3",
@@ -36,6 +37,7 @@ __all__ = [
     "imf_code_of",
     "imf_lookup",
     "imf_to_code",
+    "inegi_to_code",
     "is_aggregate",
     "kind",
     "load_blocs",
@@ -43,6 +45,7 @@ __all__ = [
     "name",
     "normalize",
     "resolve",
+    "sunat_lookup",
 ]
 
 CODE_SYSTEMS = ("iso", "dian", "comtrade")
@@ -235,6 +238,69 @@ def imf_lookup(text: str) -> str | None:
     """pa-trade's code for a partner as the IMF spells it ('Korea, Rep. of', 'Euro Area'),
     the IMF's spelling first, then every other name pa-trade knows."""
     return _tables().imf_names.get(normalize(text)) or lookup(text)
+
+
+# -- the offices' own partner codes: INEGI (Mexico) and Aduanas (Chile) ----------------------
+
+_INEGI_COLUMNS = ("inegi_code", "code", "name_inegi")
+_ADUANAS_COLUMNS = ("aduanas_code", "code", "name_aduanas")
+
+
+def _read_office_codes(path: Path, columns: tuple[str, ...], numeric: bool) -> dict:
+    """An office's code table (data/inegi_codes.csv, data/aduanas_countries.csv): each of the
+    office's codes to one of pa-trade's countries or aggregates. DataError for a code listed
+    twice or one that is no code of pa-trade."""
+    tables = _tables()
+    out: dict = {}
+    for line, rec in read_data_table(path, columns):
+        where = f"{path}, line {line}"
+        code = rec["code"].upper()
+        if code not in tables.kinds:
+            raise DataError(f"{where}: {code} is no country or aggregate of pa-trade")
+        theirs = _number(rec[columns[0]]) if numeric else rec[columns[0]].upper()
+        if theirs is None or theirs == "":
+            raise DataError(f"{where}: {rec[columns[0]]!r} is no code")
+        if out.setdefault(theirs, code) != code:
+            raise DataError(f"{where}: the code {rec[columns[0]]} is listed twice")
+    return out
+
+
+@cache
+def _inegi_codes() -> dict[str, str]:
+    from pa_trade.paths import data_dir
+
+    return _read_office_codes(data_dir() / "inegi_codes.csv", _INEGI_COLUMNS, numeric=False)
+
+
+@cache
+def _aduanas_codes() -> dict[int, str]:
+    from pa_trade.paths import data_dir
+
+    return _read_office_codes(data_dir() / "aduanas_countries.csv", _ADUANAS_COLUMNS,
+                              numeric=True)
+
+
+def inegi_to_code(code: str) -> str | None:
+    """pa-trade's code for a partner or area code of INEGI's trade data (ZYA -> NLD,
+    YUG -> XIY, C01 -> XAM, R09 -> XEU); an ISO alpha-3 code INEGI uses as ISO does (COL)
+    gives that country. None for anything else: never a name, never a number."""
+    text = str(code).strip().upper()
+    found = _inegi_codes().get(text)
+    if found is not None:
+        return found
+    if len(text) == 3 and text.isascii() and text.isalpha():
+        tables = _tables()
+        country = tables.alpha.get(text)
+        return country if country and tables.kinds[country] == "country" else None
+    return None
+
+
+def aduanas_to_code(code: str | int) -> str | None:
+    """pa-trade's code for one of Chile's Aduanas country codes (225 -> USA, 336 -> CHN,
+    528 -> POL, 999 -> XNS), from data/aduanas_countries.csv only: Aduanas' numbers are
+    never read as ISO or DIAN codes, with which they collide. None for a code not listed."""
+    number = code if isinstance(code, int) else _number(str(code))
+    return None if number is None else _aduanas_codes().get(number)
 
 
 def _number(text: str) -> int | None:
@@ -560,3 +626,39 @@ def expand(text: str, *, codes: str = "iso") -> list[str]:
     if found is not None:
         return list(found.members)
     return [resolve(text, codes=codes)]
+
+
+# -- SUNAT's (Peru) own ways of writing partners ---------------------------------------------
+
+_SUNAT_COLUMNS = ("name", "code", "form")
+
+
+@cache
+def _sunat_names() -> dict[str, str]:
+    """SUNAT's partner names that no other table knows (data/sunat_names.csv): truncated at
+    25 characters, inverted, misspelt, garbled by a charset conversion, pseudo-partners;
+    normalized, each to one of pa-trade's codes. DataError for a name listed twice with two
+    codes or a code that is no code of pa-trade."""
+    from pa_trade.paths import data_dir
+
+    tables = _tables()
+    path = data_dir() / "sunat_names.csv"
+    names: dict[str, str] = {}
+    for line, rec in read_data_table(path, _SUNAT_COLUMNS):
+        where = f"{path}, line {line}"
+        code = rec["code"].upper()
+        if code not in tables.kinds:
+            raise DataError(f"{where}: {code} is no country or aggregate of pa-trade")
+        key = normalize(rec["name"])
+        if not key or names.setdefault(key, code) != code:
+            raise DataError(f"{where}: the name {rec['name']!r} is empty or listed twice")
+    return names
+
+
+def sunat_lookup(text: str) -> str | None:
+    """pa-trade's code for a partner as SUNAT's cuadros write it ('ESPAÐA', 'CAIMAN,ISLAS',
+    'VIRGENES ISLAS (NORTEAMER'), SUNAT's own forms first, then every name pa-trade knows.
+    None for a number: SUNAT names its partners, a number there is a rank, not a code."""
+    if _number(str(text)) is not None:
+        return None
+    return _sunat_names().get(normalize(text)) or lookup(text)
