@@ -112,7 +112,7 @@ def format_note(source: SourceFile, sheet: str, columns: set[int], first_row: in
         handle = source.path if source.path is not None else io.BytesIO(source.data)
         with zipfile.ZipFile(handle) as book:
             formats = _cell_formats(book, sheet, columns, first_row)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError):
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError, StopIteration):
         return ""  # no .xlsx, or parts missing or damaged: nothing said of the display
     divisors = {_divisor(code) for code in formats}
     if len(divisors) != 1 or divisors == {1}:
