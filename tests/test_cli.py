@@ -388,3 +388,25 @@ def test_trend_refuses_two_partners_instead_of_keeping_the_last(run):
     result = run("trend", "colombia", "-p", "usa", "-p", "china")
     assert result.exit_code == 2
     assert "one partner at a time (given 2: usa, china)" in result.stderr
+
+
+def test_country_answers_every_name_and_reports_each_unknown_one(run):
+    result = run("country", "mexico", "narnia", "peru", "atlantis")
+    assert result.exit_code == 2
+    assert [line.split("\t")[1] for line in result.stdout.splitlines()] == ["MEX", "PER"]
+    assert "'narnia'" in result.stderr and "'atlantis'" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_cache_lists_and_clears_the_parsed_files_too(run, tmp_path):
+    big = tmp_path / "big.csv"
+    rows = "".join(f"COL,MEX,2020,export,{i}.25,FOB,DANE,{100000 + i}\n" for i in range(40000))
+    big.write_text("reporter,partner,year,flow,value_usd,valuation,source,hs_code\n" + rows,
+                   encoding="utf-8")
+    assert big.stat().st_size > 1 << 20  # files of 1 MB and more are kept parsed
+    assert run("flows", "-d", str(big), "-q").exit_code == 0
+    listed = run("cache", "list")
+    assert "1 parsed file kept (the cache of parsed files)" in listed.stdout
+    cleared = run("cache", "clear")
+    assert "removed 1 parsed file" in cleared.stdout
+    assert "parsed file" not in run("cache", "list").stdout

@@ -330,7 +330,8 @@ class ProgressBar:
 
 @click.group(context_settings=CONTEXT)
 def cache():
-    """Show or remove the raw answers kept from UN Comtrade."""
+    """Show or remove what pa-trade keeps: the raw answers of UN Comtrade and the IMF, and
+    the parsed files (the cache of parsed files)."""
 
 
 def imf_cache():
@@ -381,6 +382,16 @@ def cache_list():
         size = sum(e.size_bytes for e in entries)
         click.echo(f"{len(entries)} cached answer{'s' if len(entries) != 1 else ''}, "
                    f"{format_size(size)}, in {store.folder}")
+    _parsed_files_line()
+
+
+def _parsed_files_line() -> None:
+    from pa_trade.readers import cache as parsed
+
+    files, size = parsed.usage()
+    if files:
+        click.echo(f"{files} parsed file{'s' if files != 1 else ''} kept (the cache of parsed "
+                   f"files), {format_size(size)}, in {parsed.folder()}")
 
 
 @cache.command(name="clear", context_settings=CONTEXT)
@@ -397,6 +408,12 @@ def cache_clear(older_than):
             continue
         click.echo(f"removed {removed} cached answer{'s' if removed != 1 else ''} "
                    f"({format_size(freed)}) from {store.folder}")
+    from pa_trade.readers import cache as parsed
+
+    files, freed = parsed.clear() if older_than is None else (0, 0)
+    if files:
+        click.echo(f"removed {files} parsed file{'s' if files != 1 else ''} "
+                   f"({format_size(freed)}) from {parsed.folder()}")
 
 
 # request parameters that every call has: left out of listings

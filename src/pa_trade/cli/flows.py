@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from pa_trade.cli.common import CONTEXT, data_options, load_data, parse_years, raw_text_option
+from pa_trade.errors import UsageError
 
 
 @click.command(context_settings=CONTEXT)
@@ -79,19 +80,27 @@ def csv_rows(text: str):
 def country(names, codes):
     """Show how names or codes resolve: ISO3, English and Spanish names, DIAN and UN Comtrade
     codes."""
+    from pa_trade.errors import UnknownCountry
     from pa_trade.reference import countries
     from pa_trade.render.tables import printable
 
+    unknown: list[str] = []
     for text in names:
         found = countries.bloc(text)
         if found:
             click.echo(printable(f"{text}\t{found.code}\t{found.name_en}: "
                                  f"{' '.join(found.members)}"))
             continue
-        code = countries.resolve(text, codes=codes)
+        try:
+            code = countries.resolve(text, codes=codes)
+        except UnknownCountry as exc:  # every name given is answered; the unknown ones last
+            unknown.append(str(exc))
+            continue
         numbers = countries.numeric_codes(code)
         click.echo("\t".join([
             printable(text), code, countries.name(code), countries.name(code, "es"),
             "DIAN " + (" ".join(numbers["dian"]) or "-"),
             "Comtrade " + (" ".join(numbers["comtrade"]) or "-"),
         ]))
+    if unknown:
+        raise UsageError("; ".join(unknown) if len(unknown) > 1 else unknown[0])
