@@ -410,3 +410,22 @@ def test_cache_lists_and_clears_the_parsed_files_too(run, tmp_path):
     cleared = run("cache", "clear")
     assert "removed 1 parsed file" in cleared.stdout
     assert "parsed file" not in run("cache", "list").stdout
+
+
+def test_options_that_cannot_be_honoured_say_so(run):
+    year = run("balance", "colombia", "2022")
+    assert year.exit_code == 2 and "did you mean --year 2022?" in year.stderr
+    listed = run("balance", "colombia", "-y", "2022", "-p", "mexico,peru", "-p", "colombia",
+                 "--valuation", "fob", "-f", "csv")
+    assert listed.exit_code == 0, listed.stderr
+    assert [r["partner"] for r in csv.DictReader(io.StringIO(listed.stdout))] == ["MEX"]
+    assert "no data for Colombia with Peru" in listed.stderr  # 'mexico,peru' is two partners
+    assert "Colombia is the reporter: no balance with itself" in listed.stderr
+    assert "--valuation fob: the sources give imports from Mexico only CIF" in listed.stderr
+
+
+def test_a_name_with_a_comma_stays_one_name(run):
+    from pa_trade.cli.balance import _listed
+
+    assert _listed(["Korea, Rep. of", "usa,china", "Corea, República de"]) == [
+        "Korea, Rep. of", "usa", "china", "Corea, República de"]

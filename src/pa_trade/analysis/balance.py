@@ -324,6 +324,14 @@ def balance(
     finished = _finish(table)
     if period_notes:
         notes += _period_notes(finished, _monthly_sides(flows, [reporter]))
+    if partners is not None and reporter in partners:
+        notes.append(f"{countries.name(reporter)} is the reporter: no balance with itself")
+    other = "CIF" if valuation == "FOB" else "FOB"
+    kept = finished.loc[finished["imports_valuation"] == other, "partner"]
+    if valuation == "FOB" and not kept.empty:  # asked, and not there to give
+        names = ", ".join(countries.name(p) for p in dict.fromkeys(kept))
+        notes.append(f"--valuation fob: the sources give imports from {names} only CIF; "
+                     f"they are shown CIF")
     return BalanceResult(finished, reporter, _years(table), valuation, notes)
 
 

@@ -46,7 +46,8 @@ class PaTradeGroup(click.Group):
         except click.ClickException as exc:
             if debug:
                 raise
-            _fail(exc.format_message(), ExitCode.USAGE if exc.exit_code == 2 else exc.exit_code)
+            _fail(_with_hint(exc.format_message()),
+                  ExitCode.USAGE if exc.exit_code == 2 else exc.exit_code)
         except (click.exceptions.Abort, KeyboardInterrupt):
             _fail("interrupted", ExitCode.INTERRUPTED)
         except Exception as exc:  # a bug of ours: still one line unless --debug
@@ -109,6 +110,17 @@ def _fit_streams() -> None:
                 stream.reconfigure(errors="pa-trade-plain")
             except (ValueError, OSError):
                 pass
+
+
+def _with_hint(message: str) -> str:
+    """A usage message, with what was probably meant: `balance colombia 2022` is a year
+    given without --year."""
+    import re
+
+    found = re.search(r"unexpected extra arguments? \((\S+?)(?:\s.*)?\)", message)
+    if found and re.fullmatch(r"(19|20)\d{2}(-(19|20)\d{2})?", found.group(1)):
+        return f"{message}; did you mean --year {found.group(1)}?"
+    return message
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -61,7 +61,7 @@ def balance(reporter, years, partners, valuation, totals, blocs_file, chart, plo
     reporter_code = None if reporter_bloc else _reporter(reporter)
     year_list = parse_years(years)
     partner_codes, asked_blocs = [], []
-    for text in partners:
+    for text in _listed(partners):
         found = countries.bloc(text)
         if found:
             asked_blocs.append(found)
@@ -102,6 +102,23 @@ def balance(reporter, years, partners, valuation, totals, blocs_file, chart, plo
         balance_plot(result, plot_path, "millions" if shown_units == "usd" else shown_units)
         if not quiet:
             say(f"wrote {plot_path}")
+
+
+def _listed(texts) -> list[str]:
+    """Partners as given, a list in one option split ('usa,china', as -y 2018,2020 is),
+    unless the whole text is a name ('Korea, Rep. of')."""
+    from pa_trade.reference import countries
+
+    out = []
+    for text in texts:
+        parts = [p.strip() for p in text.split(",") if p.strip()]
+        whole = countries.lookup(text) or countries.bloc(text)
+        if len(parts) > 1 and not whole and all(countries.lookup(p) or countries.bloc(p)
+                                                for p in parts):
+            out.extend(parts)
+        else:
+            out.append(text)
+    return out
 
 
 def _reporter(text: str) -> str:
