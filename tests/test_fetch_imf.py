@@ -258,3 +258,12 @@ def test_fetch_imf_then_balance_gives_a_recorded_answers_figures(run, server):
     assert Decimal(row["exports_usd"]) == direct["XG_FOB_USD"]
     assert Decimal(row["imports_usd"]) == direct["MG_CIF_USD"]
     assert row["months"] == "1-12"
+
+
+def test_a_run_without_data_says_what_it_read(run, server):
+    run("fetch", "imf", "-r", "colombia", "-y", "2023", "--api-url", server.url)
+    result = run("balance", "colombia", "-y", "2023", "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    assert f"no --data given: read 1 file from the user data folder {home() / 'data'}" in \
+        result.stderr
+    assert "the loaded data cover Colombia (2023)" in result.stderr

@@ -160,7 +160,7 @@ def test_a_bloc_of_ones_own(run, tmp_path, monkeypatch):
     (["matrix", "-y", "2020-2021"], 2, "matrix takes one year; --year 2020-2021 is 2 years"),
     (["matrix", "-y", "2019", "-y", "2021"], 2,
      "matrix takes one year; --year 2019 --year 2021 is 2 years"),
-    (["matrix", "--bloc", "mercosur"], 2, "not a known bloc"),
+    (["matrix", "--bloc", "atlantis"], 2, "not a known bloc"),
     (["matrix", "-y", "2010"], 1, "no member of the bloc reports exports to another member in "
                                   "2010; the loaded data cover Colombia (2021)"),
     (["matrix", "-y", "2021", "--mirror"], 1, "reports imports from another member"),

@@ -361,7 +361,13 @@ def bloc_balance(
         except DataError:
             missing.append(member)
             continue
-        member_tables.append(result.table)
+        # a member counts in the years it was one (the UK in the EU's rows up to 2019)
+        years_in = [member in bloc.members_in(y) for y in result.table["year"]]
+        kept = result.table[pd.Series(years_in, index=result.table.index, dtype=bool)]
+        if kept.empty:
+            missing.append(member)
+            continue
+        member_tables.append(kept)
         notes += result.notes
     if not member_tables:
         raise DataError(f"no data for any member of the {bloc.name_en} "
@@ -370,7 +376,9 @@ def bloc_balance(
         notes.append(f"no data from {', '.join(missing)} as reporter: the {bloc.name_en} rows "
                      f"add up {', '.join(m for m in bloc.members if m not in missing)} only")
     members = pd.concat(member_tables, ignore_index=True)
-    inside = members["partner"].isin(bloc.members)
+    of_year = {y: set(bloc.members_in(y)) for y in set(members["year"].tolist())}
+    inside = pd.Series([p in of_year[y] for p, y in zip(members["partner"], members["year"],
+                                                        strict=True)], index=members.index)
     outside = members[~inside & members["kind"].isin(["country", "other", "world", "group"])]
     rows, partial = [], []
     reporting = members.groupby("year")["reporter"].agg(set).to_dict()
@@ -497,9 +505,12 @@ def _bloc_rows(table: pd.DataFrame, reporter: str, bloc, notes: list[str]) -> pd
     """One row per year: the reporter's trade with the bloc's other members, added up."""
     import pandas as pd
 
-    members = [m for m in bloc.members if m != reporter]
     rows = []
-    for year, group in table[table["partner"].isin(members)].groupby("year"):
+    for year, group in table[table["partner"].isin(bloc.members)].groupby("year"):
+        members = [m for m in bloc.members_in(year) if m != reporter]  # the year's members
+        group = group[group["partner"].isin(members)]
+        if group.empty:
+            continue
         present = [m for m in members if m in set(group["partner"])]
         missing = [m for m in members if m not in present]
         if missing:

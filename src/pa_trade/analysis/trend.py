@@ -86,7 +86,7 @@ def _number(value) -> bool:
 
 def trend(
     flows: pd.DataFrame,
-    reporter: str,
+    reporter: str | countries.Bloc,
     partner: str | countries.Bloc,
     years: list[int] | None = None,
     valuation: str = "CIF",
@@ -95,7 +95,9 @@ def trend(
     """Exports, imports, balance and growth of `reporter` with `partner`, per year.
 
     `partner` is a country or aggregate code, or a Bloc: then trade with the bloc is the sum
-    over its members except the reporter. `agreements` (e.g. `read_ftas()`) between the
+    over its members of each year except the reporter. `reporter` is a country code, or a
+    Bloc: then its members of each year (`Bloc.members_in`) are added up, and a partner bloc
+    counts only the countries outside it. `agreements` (e.g. `read_ftas()`) between the
     reporter and the partner(s) that entered into force inside the window get before/after
     growth rows in the summary and are marked in the table. Raises DataError when nothing
     matches.
@@ -114,29 +116,42 @@ def trend(
     from pa_trade.analysis.mirror import reported
 
     valuation = valuation.upper()
+    reporter_bloc = reporter if isinstance(reporter, countries.Bloc) else None
+    if reporter_bloc is not None:
+        reporters = list(reporter_bloc.members)
+        reporter, reporter_name = reporter_bloc.code, reporter_bloc.name_en
+    else:
+        reporters, reporter_name = [reporter], countries.name(reporter)
     if isinstance(partner, countries.Bloc):
-        members = [m for m in partner.members if m != reporter]
+        if reporter_bloc is not None and partner.code == reporter_bloc.code:
+            raise UsageError(f"the {reporter_name} cannot be its own partner (its trade "
+                             f"inside: balance {reporter_bloc.id} --partner "
+                             f"{reporter_bloc.id})")
+        members = [m for m in partner.members if m not in reporters]
         partner_code, partner_name = partner.code, partner.name_en
     else:
-        if partner == reporter:
-            raise UsageError(f"{countries.name(reporter)} cannot be its own partner")
+        if partner in reporters:
+            what = f"a member of the {reporter_name}" if reporter_bloc else "its own partner"
+            raise UsageError(f"{countries.name(partner)} cannot be {what}")
         members, partner_code, partner_name = [partner], partner, countries.name(partner)
-    pool = flows[(flows["reporter"] == reporter) & flows["partner"].isin(members)]
-    if flows[flows["reporter"] == reporter].empty:
-        raise DataError(f"no data for {countries.name(reporter)} as reporter; "
-                        f"{coverage(flows)}")
+    pool = flows[flows["reporter"].isin(reporters) & flows["partner"].isin(members)]
+    pool = _members_of_each_year(pool, reporter_bloc, partner)
+    if not flows["reporter"].isin(reporters).any():
+        raise DataError(f"no data for {_reporter_words(reporter_bloc, reporter_name)} as "
+                        f"reporter; {coverage(flows)}")
     mine = pool[pool["year"].isin(years)] if years else pool
     if mine.empty:
         span = f" in {years_text(years)}" if years else ""
-        raise DataError(f"no data for {countries.name(reporter)} with {partner_name}{span}; "
-                        f"{coverage(flows, reporter)}")
+        where = coverage(flows) if reporter_bloc else coverage(flows, reporter)
+        raise DataError(f"no data for {_reporter_words(reporter_bloc, reporter_name)} with "
+                        f"{partner_name}{span}; {where}")
 
     window = sorted(set(mine["year"].tolist()))
     # every loaded year from the one before the window to its last gives each shown year its
     # change on the year before, even a year not asked for (only the window is shown)
     mine = pool[pool["year"].between(window[0] - 1, window[-1])]
     # the months of every partner's figures, from all of the reporter's partners
-    months = side_months(flows, [reporter], range(window[0] - 1, window[-1] + 1))
+    months = side_months(flows, reporters, range(window[0] - 1, window[-1] + 1))
     exports = reported(mine, "export", "FOB", months)
     imports = reported(mine, "import", valuation, months)
     notes: list[str] = []
@@ -148,6 +163,7 @@ def trend(
             sources=("sources", lambda s: "; ".join(sorted({x for v in s
                                                              for x in v.split("; ") if x}))),
             partners=("partner", lambda s: sorted(set(s))),
+            reporters=("reporter", lambda s: sorted(set(s))),
             mask=("mask", combined),  # a bloc's members over different months: MIXED
         )
         table = table.merge(per_year.add_prefix(f"{side}_"), left_on="year", right_index=True,
@@ -159,6 +175,12 @@ def trend(
                 if missing and year in window:
                     notes.append(f"{year}: {side} with {partner_name} cover "
                                  f"{', '.join(got)} only (no data for {', '.join(missing)})")
+        if reporter_bloc is not None:
+            for year, got in zip(per_year.index, per_year["reporters"], strict=True):
+                missing = [m for m in reporter_bloc.members_in(year) if m not in got]
+                if missing and year in window:
+                    notes.append(f"{year}: {side} of the {reporter_name} add up "
+                                 f"{', '.join(got)} only (no data from {', '.join(missing)})")
     for side in ("exports", "imports"):
         table[f"{side}_usd"] = table[f"{side}_usd"].astype("float64")
         table[f"{side}_mask"] = table[f"{side}_mask"].astype("float64")
@@ -175,7 +197,8 @@ def trend(
     consecutive = table["year"].diff() == 1
     for before, year in zip(table["year"], table["year"].iloc[1:], strict=False):
         if year - before > 1 and year in window:
-            notes.append(f"no data for {countries.name(reporter)} with {partner_name} in "
+            notes.append(f"no data for {_reporter_words(reporter_bloc, reporter_name)} with "
+                         f"{partner_name} in "
                          f"{years_text(range(before + 1, year))}: the change in {year} is "
                          f"left empty, as it would span {year - before} years")
     for measure in MEASURES:
@@ -200,7 +223,12 @@ def trend(
     first, last = window[0], window[-1]
     if years and (years[0] < first or years[-1] > last):
         notes.append(f"the data cover {first}-{last} of the {years[0]}-{years[-1]} asked")
-    relevant = agreements_between(agreements or [], reporter, members)
+    relevant = agreements_between(agreements or [], reporter, [partner_code])
+    if not relevant and partner_code != members[0]:  # the members' own (the Additional Protocol)
+        relevant = agreements_between(agreements or [], reporter, members)
+    if reporter_bloc is not None and not relevant:
+        notes += _members_agreements(agreements or [], reporter_bloc, partner_code,
+                                     partner_name, first, last)
     inside = [a for a in relevant if first < a.entry_into_force.year <= last]
     for a in relevant:
         if a.entry_into_force.year <= first:
@@ -216,6 +244,38 @@ def trend(
     return TrendResult(table, summary, reporter, partner_code, partner_name, members, window,
                        inside, valuation, notes)
 
+
+
+def _reporter_words(reporter_bloc, reporter_name: str) -> str:
+    return f"the {reporter_name}" if reporter_bloc is not None else reporter_name
+
+
+def _members_of_each_year(pool: pd.DataFrame, reporter_bloc, partner) -> pd.DataFrame:
+    """The rows of reporters and partners that belonged to their bloc that year (the United
+    Kingdom is in the EU up to 2019): a bloc adds up its members of each year only."""
+    keep = None
+    for bloc, column in ((reporter_bloc, "reporter"), (partner, "partner")):
+        if not isinstance(bloc, countries.Bloc) or not bloc.by_year:
+            continue
+        inside = {y: set(bloc.members_in(y)) for y in set(pool["year"].tolist())}
+        mask = [code in inside[y] for code, y in zip(pool[column], pool["year"], strict=True)]
+        keep = mask if keep is None else [a and b for a, b in zip(keep, mask, strict=True)]
+    return pool if keep is None else pool[keep]
+
+
+def _members_agreements(agreements, reporter_bloc, partner: str, partner_name: str,
+                        first: int, last: int) -> list[str]:
+    """A note naming the agreements some members of a reporting bloc have with the partner:
+    not marked, as they split no growth of the bloc as a whole."""
+    found = []
+    for member in reporter_bloc.members:
+        for agreement in agreements_between(agreements, member, [partner]):
+            if first < agreement.entry_into_force.year <= last:
+                found.append(f"{agreement.name} ({agreement.entry_into_force.isoformat()})")
+    if not found:
+        return []
+    return [f"not marked, as they bind some members of the {reporter_bloc.name_en} only: "
+            f"{', '.join(dict.fromkeys(found))}"]
 
 
 def _same_months(masks: pd.Series) -> pd.Series:

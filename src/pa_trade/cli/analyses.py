@@ -11,9 +11,12 @@ import click
 from pa_trade.cli.common import (
     CONTEXT,
     check_chart_options,
+    check_output,
     data_options,
+    emit,
     load_blocs,
     load_data,
+    machine_notes,
     output_options,
     parse_years,
     stderr_notes,
@@ -56,7 +59,7 @@ def _footer(builtin: bool, loaded) -> list[str]:
 @data_options
 @output_options()
 def mirror(country_a, country_b, years, valuation, data_paths, layout, number_style, strict,
-           quiet, fmt, units, raw_text):
+           quiet, fmt, units, raw_text, output_path):
     """What A and B each report about their trade: exports against the partner's imports.
 
     \b
@@ -67,6 +70,7 @@ def mirror(country_a, country_b, years, valuation, data_paths, layout, number_st
     from pa_trade.analysis.mirror import mirror as compute_mirror
     from pa_trade.render.analyses import mirror_output
 
+    fmt = check_output(fmt, output_path)
     a = _country(country_a, "A")
     b = _country(country_b, "B")
     year_list = parse_years(years)
@@ -76,7 +80,8 @@ def mirror(country_a, country_b, years, valuation, data_paths, layout, number_st
     people = _people(fmt)
     units = units or ("millions" if people else "usd")
     footer = _footer(builtin, loaded) if people else []
-    click.echo(mirror_output(result, fmt, units, footer, raw_text=raw_text), nl=False)
+    emit(mirror_output(result, fmt, units, footer, raw_text=raw_text,
+                       notes=machine_notes(result.notes, builtin, loaded)), output_path, quiet)
     if not people:
         stderr_notes(result.notes, builtin, loaded, quiet)
 
@@ -105,8 +110,11 @@ def mirror(country_a, country_b, years, valuation, data_paths, layout, number_st
 @output_options()
 def trend(reporter, partners, years, valuation, summary, chart, plot_path, ftas_path,
           blocs_path, data_paths, layout, number_style, strict, quiet, fmt, units,
-          raw_text):
+          raw_text, output_path):
     """Exports, imports and balance of REPORTER with a partner, year by year, and growth.
+
+    REPORTER is a country or a bloc (pa, eu, can-bloc): then the sum over its members of
+    each year.
 
     \b
     Year-on-year change, the compound annual growth (CAGR) and growth multiple over the
@@ -118,10 +126,12 @@ def trend(reporter, partners, years, valuation, summary, chart, plot_path, ftas_
     from pa_trade.reference.agreements import read_ftas
     from pa_trade.render.analyses import trend_chart, trend_output, trend_plot
 
+    fmt = check_output(fmt, output_path)
     people = _people(fmt)
     check_chart_options(chart, plot_path, people)
     load_blocs(blocs_path)
-    reporter_code = _country(reporter, "REPORTER")
+    # a bloc as reporter adds up its members of each year, as `balance pa` does
+    reporter_code = countries.bloc(reporter) or _country(reporter, "REPORTER")
     if len(partners) > 1:  # click keeps the last of a repeated option: say it instead
         raise UsageError(f"trend follows one partner at a time (given {len(partners)}: "
                          f"{', '.join(partners)}); run it once per partner, or name a bloc "
@@ -136,10 +146,12 @@ def trend(reporter, partners, years, valuation, summary, chart, plot_path, ftas_
     result = compute_trend(loaded.flows, reporter_code, partner_arg, years=year_list,
                            valuation=valuation.upper(), agreements=agreements)
     units = units or ("millions" if people else "usd")
-    drawn = trend_chart(result, units) if chart else None
+    to_file = output_path not in (None, "-")  # no colour codes in a file
+    drawn = trend_chart(result, units, colour=False if to_file else None) if chart else None
     footer = _footer(builtin, loaded) if people else []
-    click.echo(trend_output(result, fmt, units, footer, summary=summary, chart=drawn,
-                            raw_text=raw_text), nl=False)
+    emit(trend_output(result, fmt, units, footer, summary=summary, chart=drawn,
+                      raw_text=raw_text, notes=machine_notes(result.notes, builtin, loaded)),
+         output_path, quiet)
     if plot_path:
         trend_plot(result, plot_path, "millions" if units == "usd" else units)
         if not quiet:
@@ -151,11 +163,13 @@ def trend(reporter, partners, years, valuation, summary, chart, plot_path, ftas_
 
 
 @click.command(context_settings=CONTEXT)
+@click.argument("bloc_arg", metavar="[BLOC]", required=False)
 @click.option("--year", "-y", "years", multiple=True, metavar="YEAR",
               help="The year. Default: the latest year in which a member reports trade with "
                    "another.")
-@click.option("--bloc", "bloc_name", default="pa", show_default=True, metavar="NAME",
-              help="The bloc whose members make the rows and columns.")
+@click.option("--bloc", "bloc_name", metavar="NAME",
+              help="The bloc whose members of the year make the rows and columns, as the "
+                   "BLOC argument does. Default: pa.")
 @click.option("--mirror", "use_mirror", is_flag=True,
               help="Fill the matrix from the importers' side (their imports) instead of the "
                    "exporters'.")
@@ -165,38 +179,47 @@ def trend(reporter, partners, years, valuation, summary, chart, plot_path, ftas_
 @click.option("--blocs", "blocs_path", metavar="FILE", help=BLOCS_HELP)
 @data_options
 @output_options()
-def matrix(years, bloc_name, use_mirror, valuation, blocs_path, data_paths, layout,
-           number_style, strict, quiet, fmt, units, raw_text):
+def matrix(bloc_arg, years, bloc_name, use_mirror, valuation, blocs_path, data_paths, layout,
+           number_style, strict, quiet, fmt, units, raw_text, output_path):
     """Who exports how much to whom inside a bloc in one year (exporters x importers).
 
     \b
-    Rows are exporters, columns importers. csv/tsv/json are wide: first column `exporter`,
-    then one column per importer ISO3 code, then `year`.
+    BLOC (default pa) chooses the members shown: those of the year (eu 2019 has 28, 2020
+    has 27). Rows are exporters, columns importers. csv/tsv/json are wide: first column
+    `exporter`, then one column per importer ISO3 code, then `year`.
     """
     from pa_trade.analysis.matrix import matrix as compute_matrix
     from pa_trade.reference import countries
     from pa_trade.render.analyses import matrix_output
 
+    fmt = check_output(fmt, output_path)
     load_blocs(blocs_path)
-    found = countries.bloc(bloc_name)
+    if bloc_arg and bloc_name and countries.bloc(bloc_arg) != countries.bloc(bloc_name):
+        raise UsageError(f"two blocs given, {bloc_arg!r} and --bloc {bloc_name!r}; matrix "
+                         f"shows one")
+    asked = bloc_arg or bloc_name or "pa"
+    found = countries.bloc(asked)
     if found is None:
         known = ", ".join(b.id for b in countries.load_blocs())
-        raise UsageError(f"--bloc {bloc_name!r} is not a known bloc; known: {known}")
+        what = f"--bloc {asked!r}" if bloc_name and not bloc_arg else f"BLOC {asked!r}"
+        raise UsageError(f"{what} is not a known bloc; known: {known}")
     year_list = parse_years(years)
     if year_list and len(year_list) > 1:
         given = " ".join(f"--year {text}" for text in years)
         raise UsageError(f"matrix takes one year; {given} is {len(year_list)} years")
     loaded, builtin = load_data(data_paths, layout, number_style, strict, quiet,
                                 products=False)  # no tariff codes needed: faster microdata
-    members = list(found.members)
-    year = year_list[0] if year_list else _latest_year(loaded.flows, members)
+    year = year_list[0] if year_list else _latest_year(loaded.flows, list(found.members))
+    members = found.members_in(year)
+    if len(members) < 2:
+        raise UsageError(f"the {found.name_en} had {len(members)} member(s) in {year}: no "
+                         f"trade between members to show")
     result = compute_matrix(loaded.flows, members, year, mirror=use_mirror,
                             valuation=valuation.upper())
     people = _people(fmt)
     units = units or ("millions" if people else "usd")
     footer = _footer(builtin, loaded) if people else []
-    click.echo(matrix_output(result, fmt, units, footer, found.name_en, raw_text=raw_text),
-               nl=False)
+    notes = []
     if not people:
         side = "imports as the importers" if use_mirror else "exports as the exporters"
         unit_text = "US dollars" if units == "usd" else f"{units} of US dollars"
@@ -207,6 +230,9 @@ def matrix(years, bloc_name, use_mirror, valuation, blocs_path, data_paths, layo
         if not year_list:
             notes.insert(0, f"no --year given: {year}, the latest year in which a member "
                             f"reports trade with another")
+    emit(matrix_output(result, fmt, units, footer, found.name_en, raw_text=raw_text,
+                       notes=machine_notes(notes, builtin, loaded)), output_path, quiet)
+    if not people:
         stderr_notes(notes, builtin, loaded, quiet)
 
 

@@ -7,9 +7,12 @@ import click
 from pa_trade.cli.common import (
     CONTEXT,
     check_chart_options,
+    check_output,
     data_options,
+    emit,
     load_blocs,
     load_data,
+    machine_notes,
     output_options,
     parse_years,
     say,
@@ -44,7 +47,8 @@ from pa_trade.errors import UsageError
 @data_options
 @output_options()
 def balance(reporter, years, partners, valuation, totals, blocs_file, chart, plot_path,
-            gl_level, data_paths, layout, number_style, strict, quiet, fmt, units, raw_text):
+            gl_level, data_paths, layout, number_style, strict, quiet, fmt, units, raw_text,
+            output_path):
     """Exports, imports and balance of REPORTER per partner and year.
 
     REPORTER is a country (a name in Spanish or English, an ISO code) or a bloc (pa): then
@@ -54,6 +58,7 @@ def balance(reporter, years, partners, valuation, totals, blocs_file, chart, plo
     from pa_trade.reference import countries
     from pa_trade.render.tables import balance_chart, balance_output, balance_plot
 
+    fmt = check_output(fmt, output_path)
     people = fmt in ("table", "markdown")
     check_chart_options(chart, plot_path, people)
     load_blocs(blocs_file)
@@ -93,9 +98,12 @@ def balance(reporter, years, partners, valuation, totals, blocs_file, chart, plo
         result = with_gl(result, loaded.flows, gl_level)
     footer = _footer(result, builtin, loaded) if people else None
     shown_units = units or ("millions" if people else "usd")
-    drawn = balance_chart(result, shown_units, markdown=fmt == "markdown") if chart else None
-    click.echo(balance_output(result, fmt, shown_units, footer, chart=drawn,
-                              raw_text=raw_text), nl=False)
+    to_file = output_path not in (None, "-")  # no colour codes in a file
+    drawn = (balance_chart(result, shown_units, markdown=fmt == "markdown",
+                           colour=False if to_file else None) if chart else None)
+    emit(balance_output(result, fmt, shown_units, footer, chart=drawn, raw_text=raw_text,
+                        notes=machine_notes(result.notes, builtin, loaded)),
+         output_path, quiet)
     if not people:
         stderr_notes(result.notes, builtin, loaded, quiet)
     if plot_path:

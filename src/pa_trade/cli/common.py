@@ -87,9 +87,13 @@ def data_options(command):
     return command
 
 
-RAW_TEXT_HELP = ("csv/tsv: text cells as they are, without the ' put before a text that "
-                 "starts with = + - @, a tab or a carriage return (which spreadsheets run as "
-                 "formulas). Numbers are never changed.")
+RAW_TEXT_HELP = ("csv/tsv/csv-excel: text cells as they are, without the ' put before a "
+                 "text that starts with = + - @, a tab or a carriage return (which "
+                 "spreadsheets run as formulas). Numbers are never changed; xlsx text is "
+                 "always as it is, typed as text.")
+FORMAT_HELP = ("Output format. csv-excel: CSV for Excel in Spanish (or another decimal-comma "
+               "locale): ';', 1234,5, a UTF-8 BOM. xlsx: an Excel workbook, written to "
+               "--output FILE.")
 
 
 def raw_text_option(command):
@@ -97,19 +101,86 @@ def raw_text_option(command):
     return click.option("--raw-text", "raw_text", is_flag=True, help=RAW_TEXT_HELP)(command)
 
 
-def output_options(formats=("table", "csv", "tsv", "json", "markdown")):
-    """--format, --units and --raw-text, passed to the command as fmt, units, raw_text."""
+# render.tables.FORMATS, written out so that --help need not import render
+FORMATS = ("table", "csv", "tsv", "json", "markdown", "csv-excel", "xlsx")
+
+
+def output_options(formats=FORMATS):
+    """--format, --units, --raw-text and --output, passed to the command as fmt, units,
+    raw_text and output_path (check them with check_output, write with emit)."""
     def decorate(command):
+        command = click.option(
+            "--output", "-o", "output_path", metavar="FILE",
+            help="Write the result to FILE (whole, or not at all) instead of standard output; "
+                 "needed for xlsx ('-o -': standard output, when it is not a terminal). A "
+                 "FILE ending in .xlsx without --format writes a workbook.",
+        )(command)
         command = raw_text_option(command)
         command = click.option(
             "--units", type=click.Choice(["usd", "thousands", "millions", "billions"]),
-            help="Units of money: tables default to millions, csv/tsv/json to full dollars.",
+            help="Units of money: tables default to millions, csv/tsv/json/csv-excel/xlsx to "
+                 "full dollars.",
         )(command)
         return click.option(
             "--format", "-f", "fmt", type=click.Choice(formats), default=formats[0],
-            show_default=True, help="Output format.",
+            show_default=True, help=FORMAT_HELP,
         )(command)
     return decorate
+
+
+def check_output(fmt: str, output_path: str | None) -> str:
+    """The format to write, once --format and --output agree; UsageError, before anything is
+    read, when they do not: a workbook is binary and goes to a file (or a pipe), never to a
+    terminal. `-o FILE.xlsx` without --format means xlsx."""
+    from pathlib import Path
+
+    from click.core import ParameterSource
+
+    context = click.get_current_context(silent=True)
+    given = context is not None and context.get_parameter_source("fmt") not in (
+        ParameterSource.DEFAULT, None)
+    xlsx_name = output_path is not None and output_path.lower().endswith(".xlsx")
+    if xlsx_name and not given:
+        fmt = "xlsx"
+    if fmt == "xlsx":
+        if output_path is None:
+            raise UsageError("--format xlsx writes a workbook: give --output FILE.xlsx "
+                             "(or -o - to send it down a pipe)")
+        if output_path == "-":
+            import sys
+
+            if sys.stdout is not None and sys.stdout.isatty():
+                raise UsageError("-o -: standard output is a terminal, and a workbook is "
+                                 "binary; give a file name, or redirect standard output")
+        elif not xlsx_name:
+            raise UsageError(f"--output {output_path}: a workbook's name must end in .xlsx "
+                             f"(Excel opens no other)")
+    elif xlsx_name:
+        raise UsageError(f"--output {output_path}: a .xlsx file is a workbook, and "
+                         f"--format {fmt} is text; use --format xlsx")
+    if output_path not in (None, "-"):
+        folder = Path(output_path).parent
+        if not folder.is_dir():
+            from pa_trade.errors import InputError
+
+            raise InputError(f"--output {output_path}: no such folder {folder}")
+    return fmt
+
+
+def emit(output: str | bytes, output_path: str | None, quiet: bool) -> None:
+    """A command's result to standard output, or with --output written whole to the file
+    (fetch.files.write_atomically: no half-written file is left) and a 'wrote' line."""
+    if output_path in (None, "-"):
+        click.echo(output, nl=False)
+        return
+    from pathlib import Path
+
+    from pa_trade.fetch.files import write_atomically
+
+    data = output if isinstance(output, bytes) else output.encode("utf-8")
+    write_atomically(Path(output_path), data)
+    if not quiet:
+        say(f"wrote {output_path}")
 
 
 def parse_years(values) -> list[int] | None:
@@ -145,6 +216,9 @@ def load_data(data_paths, layout, number_style, strict, quiet, products=True, va
                           products=products, valuations=valuations, use_cache=use_cache,
                           codes=meta.get(COUNTRY_CODES), months=meta.get(MONTHS),
                           reporter=meta.get(FILE_REPORTER))
+    from pa_trade.paths import builtin_flows_dir
+
+    builtin = paths == [str(builtin_flows_dir())]
     if not quiet:
         from pa_trade.readers.report import report_lines
 
@@ -152,10 +226,27 @@ def load_data(data_paths, layout, number_style, strict, quiet, products=True, va
             say(line)
         for note in loaded.notes:
             say(f"note: {note}")
-    from pa_trade.paths import builtin_flows_dir
-
-    builtin = paths == [str(builtin_flows_dir())]
+        if not data_paths and not builtin:
+            say(f"note: {_where_data_came_from(paths, loaded)}")
     return loaded, builtin
+
+
+def _where_data_came_from(paths: list[str], loaded) -> str:
+    """'read the user data folder PATH (what fetch saved): ...; the loaded data cover ...':
+    a run without --data says what it read when it is not the built-in figures."""
+    import os
+
+    from pa_trade.analysis.balance import coverage
+    from pa_trade.paths import user_data_dir
+
+    files = len(loaded.reports)
+    what = f"{files} file{'s' if files != 1 else ''}"
+    if os.environ.get("PA_TRADE_DATA", "").strip():
+        where = f"$PA_TRADE_DATA ({os.pathsep.join(paths)})"
+    else:
+        where = f"the user data folder {user_data_dir()} (what fetch saved)"
+    covered = coverage(loaded.flows) if not loaded.flows.empty else "nothing"
+    return f"no --data given: read {what} from {where}; {covered}"
 
 
 
@@ -202,16 +293,22 @@ def say(text: str) -> None:
     click.echo(f"pa-trade: {printable(text)}", err=True)
 
 
+def machine_notes(notes: list[str], builtin: bool, loaded) -> list[str]:
+    """What a person should know of machine output: the result's notes, then the built-in
+    data's if it was used. On stderr (stderr_notes), and on an xlsx's About sheet."""
+    if not builtin:
+        return list(notes)
+    from pa_trade.paths import BUILTIN_NOTE
+
+    return [*notes, BUILTIN_NOTE.format(n=len(loaded.flows))]
+
+
 def stderr_notes(notes: list[str], builtin: bool, loaded, quiet: bool) -> None:
     """Machine output stays clean: what a person should know goes to stderr."""
     if quiet:
         return
-    for note in notes:
+    for note in machine_notes(notes, builtin, loaded):
         say(f"note: {note}")
-    if builtin:
-        from pa_trade.paths import BUILTIN_NOTE
-
-        say("note: " + BUILTIN_NOTE.format(n=len(loaded.flows)))
 
 
 def check_chart_options(chart: bool, plot_path: str | None, people: bool) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from pa_trade.cli.common import CONTEXT, data_options, output_options
+from pa_trade.cli.common import CONTEXT, check_output, data_options, emit, output_options
 from pa_trade.reference.products import LEVELS
 
 
@@ -36,7 +36,7 @@ from pa_trade.reference.products import LEVELS
 @data_options
 @output_options()
 def products(reporter, partners, years, level, top, flow, show_gl, gl_level, valuation,
-             data_paths, layout, number_style, strict, quiet, fmt, units, raw_text):
+             data_paths, layout, number_style, strict, quiet, fmt, units, raw_text, output_path):
     """Exports, imports, shares and balance of REPORTER per product, with each partner.
 
     \b
@@ -50,11 +50,12 @@ def products(reporter, partners, years, level, top, flow, show_gl, gl_level, val
       pa-trade products colombia -p mexico --level group --gl -d expo.csv -d impo.csv
     """
     from pa_trade.analysis.composition import composition
-    from pa_trade.cli.common import load_data, parse_years, stderr_notes
+    from pa_trade.cli.common import load_data, machine_notes, parse_years, stderr_notes
     from pa_trade.errors import UsageError
     from pa_trade.reference import countries
     from pa_trade.render.products import products_machine, products_people, unit_note
 
+    fmt = check_output(fmt, output_path)
     if countries.bloc(reporter):
         raise UsageError(f"REPORTER {reporter!r} is a bloc; products takes one country (trade "
                          f"with a bloc: --partner {reporter})")
@@ -74,10 +75,12 @@ def products(reporter, partners, years, level, top, flow, show_gl, gl_level, val
     people = fmt in ("table", "markdown")
     units = units or ("millions" if people else "usd")
     if people:
-        click.echo(products_people(result, fmt, units, builtin, len(loaded.flows)), nl=False)
+        emit(products_people(result, fmt, units, builtin, len(loaded.flows)), output_path,
+             quiet)
         return
-    click.echo(products_machine(result, fmt, units, raw_text=raw_text), nl=False)
     notes = [unit_note(result, units)] + result.notes
+    emit(products_machine(result, fmt, units, raw_text=raw_text,
+                          notes=machine_notes(notes, builtin, loaded)), output_path, quiet)
     stderr_notes(notes, builtin, loaded, quiet)
 
 

@@ -45,10 +45,11 @@ def read_ftas(path: str | Path | None = None) -> list[Agreement]:
     agreements = []
     for line, rec in records:
         where = f"{path}, line {line}"
-        parties = tuple(countries.resolve(p, where=where)
+        parties = tuple(_party(p, where)
                         for p in (rec["parties"] or "").replace(",", " ").split())
-        if len(parties) < 2:
-            raise DataError(f"{where}: an agreement needs two parties or more")
+        if len(parties) < 2 and not (parties and countries.bloc(parties[0])):
+            raise DataError(f"{where}: an agreement needs two parties or more, or one bloc "
+                            f"(among its members)")
         try:
             date = datetime.date.fromisoformat((rec["entry_into_force"] or "").strip())
         except ValueError as exc:
@@ -59,8 +60,55 @@ def read_ftas(path: str | Path | None = None) -> list[Agreement]:
     return agreements
 
 
+def _party(text: str, where: str) -> str:
+    """A party's code: a country or aggregate as `countries.resolve` reads it (PA is Panama),
+    else a bloc's code (XCP, the CPTPP, which no aggregate row has)."""
+    from pa_trade.errors import UnknownCountry
+
+    try:
+        return countries.resolve(text, where=where)
+    except UnknownCountry:
+        found = countries.bloc(text)
+        if found is None:
+            raise
+        return found.code
+
+
+def _in_force(agreement: Agreement, code: str):
+    """The day `agreement` covers `code` from, or None: a party from its entry into force; a
+    member of a bloc that is a party (XEU, XEF, XCP) from the later of that day and the day
+    it joined the bloc (Croatia and the EU's agreements from 1 July 2013); a member that left
+    the bloc before the agreement is not covered."""
+    if code in agreement.parties:
+        return agreement.entry_into_force
+    days = []
+    for party in agreement.parties:
+        found = countries.bloc(party) if party != code else None
+        if found is not None and found.code == party:
+            day = found.joined(code, agreement.entry_into_force)
+            if day is not None:
+                days.append(day)
+    return min(days) if days else None
+
+
 def agreements_between(agreements, reporter: str, partners: list[str]) -> list[Agreement]:
-    """The agreements whose parties include the reporter and every partner, by date."""
-    wanted = {reporter, *partners}
-    found = [a for a in agreements if wanted <= set(a.parties)]
+    """The agreements whose parties include the reporter and every partner, by date.
+
+    A party that is a bloc stands for itself and for its members (by day joined): the
+    EU–Mexico agreement covers Mexico with Germany, and with Croatia from 1 July 2013, the
+    date the agreement returned carries for that pair; a bloc alone as party (the CPTPP) is an
+    agreement among its members. A bloc's code as reporter or partner (XEU) matches the
+    agreements that bloc is a party to.
+    """
+    import dataclasses
+
+    wanted = [reporter, *partners]
+    found = []
+    for agreement in agreements:
+        days = [_in_force(agreement, code) for code in wanted]
+        if all(day is not None for day in days):
+            day = max(days)
+            if day != agreement.entry_into_force:
+                agreement = dataclasses.replace(agreement, entry_into_force=day)
+            found.append(agreement)
     return sorted(found, key=lambda a: a.entry_into_force)

@@ -415,13 +415,26 @@ def _code(text: str) -> str:
     return resolve(text)
 
 
+def _bloc_code(text: str) -> Bloc | None:
+    """The bloc whose code is `text` (XCP), for the bloc codes no aggregate row has."""
+    code = str(text).strip().upper()
+    if code in _tables().kinds:
+        return None
+    found = bloc(code)
+    return found if found is not None and found.code == code else None
+
+
 def name(code: str, lang: str = "en") -> str:
     """The display name of a code (or of what a name resolves to), in English or Spanish.
 
     Friendly forms: "South Korea" / "Corea del Sur", "United States" / "Estados Unidos".
+    A bloc's code that is no aggregate (XCP, the CPTPP) gives the bloc's name.
     """
     if lang not in ("en", "es"):
         raise UsageError(f"unknown language {lang!r}; expected en or es")
+    found = _bloc_code(code)
+    if found is not None:
+        return found.name_en if lang == "en" else found.name_es
     english, spanish = _tables().display[_code(code)]
     return english if lang == "en" else spanish
 
@@ -434,6 +447,8 @@ def kind(code: str) -> str:
     destination or origin inside the reporter's own territory that its customs records
     all the same (Colombia's free-trade zones, goods declared with Colombia as partner).
     """
+    if _bloc_code(code) is not None:
+        return "group"
     return _tables().kinds[_code(code)]
 
 
@@ -509,10 +524,13 @@ def comtrade_to_iso3(code: int | str) -> str | None:
 class Bloc:
     """A trade bloc and its member countries. Immutable, compared by value.
 
+    `members`: every country that has been a member, in the order of the file; `spans`: one
+    (code, first day, last day) per membership, a day None where the file gives none (a
+    founder, a member still). `members_in(year)` gives the members of one year.
     A hand-written frozen record: the dataclasses module would add milliseconds to import.
     """
 
-    __slots__ = ("id", "code", "name_en", "name_es", "members", "source", "aliases")
+    __slots__ = ("id", "code", "name_en", "name_es", "members", "source", "aliases", "spans")
 
     def __init__(
         self,
@@ -523,8 +541,10 @@ class Bloc:
         members: tuple[str, ...],
         source: str = "",
         aliases: tuple[str, ...] = (),
+        spans: tuple[tuple, ...] = (),
     ) -> None:
-        values = (id, code, name_en, name_es, tuple(members), source, tuple(aliases))
+        spans = tuple(spans) or tuple((m, None, None) for m in members)
+        values = (id, code, name_en, name_es, tuple(members), source, tuple(aliases), spans)
         for slot, value in zip(self.__slots__, values, strict=True):
             object.__setattr__(self, slot, value)
 
@@ -549,6 +569,79 @@ class Bloc:
         inner = ", ".join(f"{slot}={getattr(self, slot)!r}" for slot in self.__slots__)
         return f"Bloc({inner})"
 
+    @property
+    def by_year(self) -> bool:
+        """True when membership changed over time (the file gives days for some member)."""
+        return any(first or last for _, first, last in self.spans)
+
+    def members_in(self, year: int) -> list[str]:
+        """The members of `year`: the countries that were members on its 31 December (the
+        United Kingdom is out of the EU in 2020, Croatia in from 2013), in file order."""
+        import datetime
+
+        return self.members_on(datetime.date(int(year), 12, 31))
+
+    def members_on(self, day) -> list[str]:
+        """The members on one day (a datetime.date), in file order."""
+        found = []
+        for code, first, last in self.spans:
+            if (first is None or first <= day) and (last is None or day <= last):
+                if code not in found:
+                    found.append(code)
+        return found
+
+    def joined(self, code: str, since):
+        """The first day from `since` (a datetime.date) on when `code` was a member: `since`
+        itself when it was one then, the day it joined when that came later; None if never."""
+        days = [max(first or since, since) for member, first, last in self.spans
+                if member == code and (last is None or since <= last)]
+        return min(days) if days else None
+
+    def describe_members(self, years=None) -> str:
+        """'CHL COL MEX PER', or with membership by year the members of the years given:
+        'the members of each year (2019: 28, 2020: 27)'."""
+        if not self.by_year or not years:
+            return " ".join(self.members)
+        counts = {int(y): len(self.members_in(y)) for y in years}
+        if len(set(counts.values())) == 1:
+            return " ".join(self.members_in(max(counts)))
+        return ", ".join(f"{y}: {n}" for y, n in sorted(counts.items()))
+
+
+def _span_day(text: str, where: str, end: bool):
+    """A day of a membership span: YYYY-MM-DD, or a bare year YYYY (joined during that year:
+    counted from its 31 December; left during it: last counted the 31 December before)."""
+    import datetime
+
+    if not text:
+        return None
+    try:
+        if len(text) == 4 and text.isdigit():
+            return datetime.date(int(text) - 1, 12, 31) if end else datetime.date(int(text), 12,
+                                                                               31)
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise DataError(f"{where}: {text!r} is not a day like 2013-07-01 or a year like 1994"
+                        ) from None
+
+
+def _member_spans(text: str, where: str) -> list[tuple]:
+    """The members column: codes or names separated by spaces, each alone (a member all
+    along) or with its span, CODE:FIRST/LAST (GBR:1973-01-01/2020-01-31, HRV:2013-07-01)."""
+    spans = []
+    for item in text.replace(",", " ").split():
+        member, _, span = item.partition(":")
+        first_text, _, last_text = span.partition("/")
+        code = resolve(member, where=where)
+        if kind(code) != "country":
+            raise DataError(f"{where}: member {member!r} is not a country")
+        first = _span_day(first_text.strip(), where, end=False)
+        last = _span_day(last_text.strip(), where, end=True)
+        if first and last and last < first:
+            raise DataError(f"{where}: member {item!r} leaves before it joins")
+        spans.append((code, first, last))
+    return spans
+
 
 def _read_blocs(path: Path) -> list[Bloc]:
     blocs = []
@@ -556,14 +649,10 @@ def _read_blocs(path: Path) -> list[Bloc]:
         where = f"{path}, line {line}"
         if not rec["bloc"]:
             raise DataError(f"{where}: empty bloc id")
-        members = []
-        for text in rec["members"].replace(",", " ").split():
-            code = resolve(text, where=where)
-            if kind(code) != "country":
-                raise DataError(f"{where}: member {text!r} is not a country")
-            members.append(code)
-        if not members:
+        spans = _member_spans(rec["members"], where)
+        if not spans:
             raise DataError(f"{where}: bloc {rec['bloc']!r} has no members")
+        members = tuple(dict.fromkeys(code for code, _, _ in spans))
         aliases = tuple(a.strip() for a in rec["aliases"].split("|") if a.strip())
         blocs.append(
             Bloc(
@@ -571,9 +660,10 @@ def _read_blocs(path: Path) -> list[Bloc]:
                 rec["code"].upper(),
                 rec["name_en"] or rec["bloc"],
                 rec["name_es"] or rec["name_en"] or rec["bloc"],
-                tuple(members),
+                members,
                 rec["source"],
                 aliases,
+                tuple(spans),
             )
         )
     return blocs
@@ -600,7 +690,8 @@ def load_blocs(path: str | Path | None = None) -> list[Bloc]:
     """The built-in blocs (and any added before) or, with `path`, add the blocs of that file.
 
     The file has the layout of `data/blocs.csv`: bloc,code,aliases,name_en,name_es,members,
-    source. An added bloc takes precedence over a built-in one with the same id or alias.
+    source; a member is a code, or a code with its span (GBR:1973-01-01/2020-01-31). An added
+    bloc takes precedence over a built-in one with the same id or alias.
     """
     if path is None:
         return [*_builtin_blocs()[1], *_user_order]
@@ -615,13 +706,16 @@ def load_blocs(path: str | Path | None = None) -> list[Bloc]:
 
 
 def bloc(text: str) -> Bloc | None:
-    """The bloc whose id, code, name or alias is `text` (normalized), or None."""
+    """The bloc whose id, code, name or alias is `text` (normalized), or None.
+
+    `CAN` is Canada, never the Andean Community (`can-bloc`, `comunidad andina`)."""
     key = normalize(text)
     return _user_blocs.get(key) or _builtin_blocs()[0].get(key)
 
 
 def expand(text: str, *, codes: str = "iso") -> list[str]:
-    """The member ISO3 codes of a bloc, or `[resolve(text)]` for anything else."""
+    """The member ISO3 codes of a bloc (all that have been members), or `[resolve(text)]`
+    for anything else."""
     found = bloc(text)
     if found is not None:
         return list(found.members)

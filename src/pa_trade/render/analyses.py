@@ -1,4 +1,5 @@
-"""Rendering of the mirror, trend and matrix analyses: table, csv, tsv, json, markdown.
+"""Rendering of the mirror, trend and matrix analyses: table, csv, tsv, json, markdown,
+csv-excel and xlsx (render.excel).
 
 Machine formats (csv, tsv, json) give full US dollars to the cent unless units are asked
 for, a missing figure as an empty cell (null in JSON), text cells a spreadsheet would run as
@@ -11,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pa_trade.render.tables import (
+    MACHINE_FORMATS,
     UNITS,
     compact_sources,
     human_number,
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
     from pa_trade.analysis.mirror import MirrorResult
     from pa_trade.analysis.trend import TrendResult
 
-MACHINE = ("csv", "tsv", "json")
+MACHINE = MACHINE_FORMATS
 FTA_MARK = "◆"
 
 
@@ -101,6 +103,21 @@ def _page(fmt: str, title: str, unit_line: str, blocks: list[str], footer: list[
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
+def _about(fmt: str, title: str, units: str, valuation: str, period: str, notes, sources):
+    """The About of a workbook (render.excel), None for every other format."""
+    if fmt != "xlsx":
+        return None
+    from pa_trade.render.excel import About, distinct_sources
+
+    return About(title=title, unit=UNITS[units][1], valuation=valuation, period=period,
+                 notes=list(notes or []), sources=distinct_sources(sources))
+
+
+def _valuations(table) -> str:
+    return (f"exports {valuations_text(table['exports_valuation'])}, imports "
+            f"{valuations_text(table['imports_valuation'])} (as each source states)")
+
+
 def _sources_lines(values) -> list[str]:
     # the members of one archive in one line, as under balance's tables
     sources = compact_sources(sorted({s for value in values if isinstance(value, str)
@@ -129,9 +146,10 @@ def mirror_band_line() -> str:
 
 
 def mirror_output(result: MirrorResult, fmt: str, units: str, footer: list[str],
-                  raw_text: bool = False) -> str:
+                  raw_text: bool = False, notes: list[str] | None = None) -> str | bytes:
     """Render a MirrorResult; `footer` lines go under people's formats after the notes;
-    `raw_text`: csv/tsv text cells as they are (render.to_delimited)."""
+    `raw_text`: csv/tsv text cells as they are (render.to_delimited); `notes`: those of an
+    xlsx's About sheet (what csv says on stderr)."""
     table = result.table
     if fmt in MACHINE:
         header = [_money_header(c, units) if c in MIRROR_MONEY else c for c in MIRROR_MACHINE]
@@ -145,13 +163,14 @@ def mirror_output(result: MirrorResult, fmt: str, units: str, footer: list[str],
                 _plain(record.ratio, 6), record.exports_valuation, record.imports_valuation,
                 record.flag, record.sources, record.exports_sources, record.imports_sources,
             ])
-        numeric = {_money_header(c, units) for c in MIRROR_MONEY} | {"ratio"}
-        return machine_output(header, rows, fmt, numeric, raw_text)
+        money = {_money_header(c, units) for c in MIRROR_MONEY}
+        about = _about(fmt, _mirror_title(result), units,
+                       "X: the exporter's exports, M: the importer's imports; "
+                       + _valuations(table), result.period,
+                       [mirror_band_line(), *(notes or [])], table["sources"])
+        return machine_output(header, rows, fmt, money | {"ratio"}, raw_text, money, about)
 
-    from pa_trade.reference import countries
-
-    title = (f"Mirror statistics: {countries.name(result.a)} and {countries.name(result.b)}, "
-             f"{result.period}")
+    title = _mirror_title(result)
     unit_line = (f"Values in {UNITS[units][1]}; X: the exporter's exports, M: the importer's "
                  f"imports")
     rows = []
@@ -176,6 +195,13 @@ def mirror_output(result: MirrorResult, fmt: str, units: str, footer: list[str],
     lines += [f"Note: {note}" for note in result.notes]
     lines += _side_sources_lines(table) + footer
     return _page(fmt, title, unit_line, [grid], lines)
+
+
+def _mirror_title(result: MirrorResult) -> str:
+    from pa_trade.reference import countries
+
+    return (f"Mirror statistics: {countries.name(result.a)} and {countries.name(result.b)}, "
+            f"{result.period}")
 
 
 def _side_sources_lines(table) -> list[str]:
@@ -211,23 +237,25 @@ GROWTH_DEFINITION = (
 
 def trend_output(result: TrendResult, fmt: str, units: str, footer: list[str],
                  summary: bool = False, chart: str | None = None,
-                 raw_text: bool = False) -> str:
+                 raw_text: bool = False, notes: list[str] | None = None) -> str | bytes:
     """Render a TrendResult: the yearly table, or with `summary` the growth table (machine
     formats); people's formats show both, then `chart` (terminal bars) if given; `raw_text`:
-    csv/tsv text cells as they are (render.to_delimited)."""
-    if fmt in MACHINE:
-        if summary:
-            return _trend_summary_machine(result, fmt, units, raw_text)
-        return _machine_frame(result.table, TREND_MACHINE, TREND_MONEY,
-                              dict.fromkeys(TREND_PCT, 4), ("year",), units, fmt, raw_text)
-
-    from pa_trade.reference import countries
-
+    csv/tsv text cells as they are (render.to_delimited); `notes`: those of an xlsx's About
+    sheet (what csv says on stderr)."""
     table = result.table
-    title = (f"{countries.name(result.reporter)}: trade with {result.partner_name}, "
-             f"{result.period}")
-    if len(result.members) > 1:
-        title += f" (sum of {', '.join(result.members)})"
+    if fmt in MACHINE:
+        agreements = [f"{agreement.name}: in force {agreement.entry_into_force}, base year "
+                      f"{agreement.base_year}; source: {agreement.source}"
+                      for agreement in result.agreements]
+        about = _about(fmt, _trend_title(result), units, _valuations(table), result.period,
+                       [GROWTH_DEFINITION, *agreements, *(notes or [])], table["sources"])
+        if summary:
+            return _trend_summary_machine(result, fmt, units, raw_text, about)
+        return _machine_frame(table, TREND_MACHINE, TREND_MONEY,
+                              dict.fromkeys(TREND_PCT, 4), ("year",), units, fmt, raw_text,
+                              about)
+
+    title = _trend_title(result)
     exports_val = valuations_text(table["exports_valuation"])
     imports_val = valuations_text(table["imports_valuation"])
     unit_line = (f"Values in {UNITS[units][1]}; exports {exports_val}, imports {imports_val}; "
@@ -257,6 +285,16 @@ def trend_output(result: TrendResult, fmt: str, units: str, footer: list[str],
     lines += [f"Note: {note}" for note in result.notes]
     lines += _sources_lines(table["sources"]) + footer
     return _page(fmt, title, unit_line, blocks, lines)
+
+
+def _trend_title(result: TrendResult) -> str:
+    from pa_trade.reference import countries
+
+    title = (f"{countries.name(result.reporter)}: trade with {result.partner_name}, "
+             f"{result.period}")
+    if len(result.members) > 1:
+        title += f" (sum of {', '.join(result.members)})"
+    return title
 
 
 def _summary_grid(result: TrendResult, fmt: str) -> str:
@@ -290,17 +328,17 @@ def _multiple(value) -> str:
 
 
 def _trend_summary_machine(result: TrendResult, fmt: str, units: str,
-                           raw_text: bool = False) -> str:
+                           raw_text: bool = False, about=None) -> str | bytes:
     return _machine_frame(result.summary, SUMMARY_MACHINE, SUMMARY_MONEY,
                           {"multiple": 6, "cagr_pct": 6}, ("first_year", "last_year"), units,
-                          fmt, raw_text)
+                          fmt, raw_text, about)
 
 
 def _machine_frame(frame, columns, money, decimals: dict[str, int], integers, units: str,
-                   fmt: str, raw_text: bool = False) -> str:
-    """csv/tsv/json of `columns` of a frame: `money` in `units` (headers say which),
+                   fmt: str, raw_text: bool = False, about=None) -> str | bytes:
+    """A machine format of `columns` of a frame: `money` in `units` (headers say which),
     `decimals` columns as plain numbers rounded so, `integers` as integers, the rest as text;
-    a missing value is empty (null in JSON)."""
+    a missing value is empty (null in JSON); `about` for an xlsx."""
     header = [_money_header(c, units) if c in money else c for c in columns]
     rows = []
     for record in frame[columns].itertuples(index=False):
@@ -315,8 +353,9 @@ def _machine_frame(frame, columns, money, decimals: dict[str, int], integers, un
             else:
                 row.append("" if _missing(value) else value)
         rows.append(row)
-    numeric = {_money_header(c, units) for c in money} | set(decimals)
-    return machine_output(header, rows, fmt, numeric, raw_text)
+    money_headers = {_money_header(c, units) for c in money}
+    return machine_output(header, rows, fmt, money_headers | set(decimals), raw_text,
+                          money_headers, about)
 
 
 def trend_chart(result: TrendResult, units: str, width: int | None = None,
@@ -362,13 +401,15 @@ def trend_plot(result: TrendResult, path: str, units: str) -> None:
 # --- matrix --------------------------------------------------------------------------------
 
 def matrix_output(result: MatrixResult, fmt: str, units: str, footer: list[str],
-                  bloc_name: str, raw_text: bool = False) -> str:
+                  bloc_name: str, raw_text: bool = False,
+                  notes: list[str] | None = None) -> str | bytes:
     """Render a MatrixResult. Machine formats: wide, first column `exporter`, then one column
     per importer ISO3, then `year` (as in every machine output: the year may have been chosen
     for the user) and `months` (the months of the row's cells: '1-12', or each importer's
     when they differ, 'COL 1-12; MEX 1-6'); people's formats add names, totals, units and
     valuation, and mark the cells over other months than the rest (left out of the
-    totals). `raw_text`: csv/tsv text cells as they are (render.to_delimited)."""
+    totals). `raw_text`: csv/tsv text cells as they are (render.to_delimited); `notes`: those
+    of an xlsx's About sheet (what csv says on stderr)."""
     wide = result.wide
     members = result.members
     if fmt in MACHINE:
@@ -378,13 +419,15 @@ def matrix_output(result: MatrixResult, fmt: str, units: str, footer: list[str],
             rows.append([exporter]
                         + [_money(wide.at[exporter, importer], units) for importer in members]
                         + [int(result.year), result.row_months(exporter)])
-        return machine_output(header, rows, fmt, set(members), raw_text)
+        about = _about(fmt, _matrix_title(result, bloc_name), units,
+                       f"{result.side} {result.valuation or 'n/a'}; rows export to columns",
+                       result.period, notes, result.table["sources"])
+        return machine_output(header, rows, fmt, set(members), raw_text, about=about)
 
     from pa_trade.analysis.matrix import ODD_MARK, column_totals, row_totals
     from pa_trade.reference import countries
 
-    who = "importers" if result.mirror else "exporters"
-    title = (f"{bloc_name}: trade between members, {result.period}, as the {who} report it")
+    title = _matrix_title(result, bloc_name)
     unit_line = (f"Values in {UNITS[units][1]}; {result.side} {result.valuation or 'n/a'}; "
                  f"rows export to columns")
     names = {code: countries.name(code) for code in members}
@@ -416,3 +459,8 @@ def matrix_output(result: MatrixResult, fmt: str, units: str, footer: list[str],
     lines += [f"Note: {note}" for note in result.notes]
     lines += _sources_lines(result.table["sources"]) + footer
     return _page(fmt, title, unit_line, [grid], lines)
+
+
+def _matrix_title(result: MatrixResult, bloc_name: str) -> str:
+    who = "importers" if result.mirror else "exporters"
+    return f"{bloc_name}: trade between members, {result.period}, as the {who} report it"

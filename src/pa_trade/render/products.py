@@ -1,9 +1,10 @@
-"""Rendering of `products` and of `balance --gl`: tables for people, csv/tsv/json, the
-Grubel-Lloyd block. Only called once a command has its result; pandas-free at import."""
+"""Rendering of `products` and of `balance --gl`: tables for people, csv/tsv/json (and
+csv-excel, xlsx: render.excel), the Grubel-Lloyd block. Only called once a command has its
+result; pandas-free at import."""
 
 from __future__ import annotations
 
-MACHINE = ("csv", "tsv", "json")
+MACHINE = ("csv", "tsv", "json", "csv-excel", "xlsx")  # render.tables.MACHINE_FORMATS
 MACHINE_COLUMNS = [
     "partner", "year", "months", "product", "product_name", "exports_usd", "imports_usd",
     "balance_usd", "share_exports", "share_imports",
@@ -13,11 +14,13 @@ NAME_WIDTH = 42  # product names in tables for people are cut to this many chara
 GL_MEANING = "0 = all trade one-way, 1 = exports equal imports in every product"
 
 
-def products_machine(result, fmt: str, units: str, raw_text: bool = False) -> str:
-    """csv / tsv / json: one row per partner, year and product; the months the partner-year
-    covers ('1-6', 'exports 1-6; imports 1-12'); money in `units` (full dollars by default),
-    shares as fractions, codes as text ("09", never 9); `raw_text`: csv/tsv text cells as
-    they are (render.to_delimited)."""
+def products_machine(result, fmt: str, units: str, raw_text: bool = False,
+                     notes: list[str] | None = None) -> str | bytes:
+    """csv / tsv / json / csv-excel / xlsx: one row per partner, year and product; the months
+    the partner-year covers ('1-6', 'exports 1-6; imports 1-12'); money in `units` (full
+    dollars by default), shares as fractions, codes as text ("09", never 9); `raw_text`:
+    csv/tsv text cells as they are (render.to_delimited); `notes`: those of an xlsx's About
+    sheet (what csv says on stderr)."""
     from pa_trade.render.tables import machine_number, machine_output
 
     gl_column = f"gl_{result.gl_level}" if result.gl_level else None
@@ -37,9 +40,23 @@ def products_machine(result, fmt: str, units: str, raw_text: bool = False) -> st
             else:
                 row.append(str(value))
         rows.append(row)
-    numeric = {h for h, c in zip(header, columns, strict=True)
-               if c in MONEY or c.startswith(("share_", "gl_"))}
-    return machine_output(header, rows, fmt, numeric, raw_text)
+    money = {h for h, c in zip(header, columns, strict=True) if c in MONEY}
+    numeric = money | {h for h in header if h.startswith(("share_", "gl_"))}
+    about = _about(result, units, notes) if fmt == "xlsx" else None
+    return machine_output(header, rows, fmt, numeric, raw_text, money, about)
+
+
+def _about(result, units: str, notes: list[str] | None):
+    """The About sheet of a products workbook (render.excel)."""
+    from pa_trade.reference import countries, products
+    from pa_trade.render.excel import About
+    from pa_trade.render.tables import UNITS
+
+    title = (f"{countries.name(result.reporter)}: trade by "
+             f"{products.level_label(result.level)}, {result.period}")
+    return About(title=title, unit=UNITS[units][1], valuation=_valuations(result),
+                 period=result.period, notes=list(notes or []),
+                 sources=sorted(set(result.sources)))
 
 
 def products_people(result, fmt: str, units: str, builtin: bool = False, flow_count: int = 0
@@ -183,7 +200,7 @@ def unit_note(result, units: str) -> str:
 
 
 def balance_gl_output(result, fmt: str, units: str, footer=None, chart: str | None = None,
-                      raw_text: bool = False) -> str:
+                      raw_text: bool = False, notes: list[str] | None = None) -> str | bytes:
     """A balance with its Grubel-Lloyd column (`composition.with_gl`) in one of the formats.
 
     Machine formats get the column `gl_<level>` after the balance columns (`raw_text`:
@@ -191,7 +208,13 @@ def balance_gl_output(result, fmt: str, units: str, footer=None, chart: str | No
     per partner and year in a block under the notes (render's balance table has a fixed set
     of columns).
     """
-    from pa_trade.render.tables import Footer, balance_output, machine_output, machine_table
+    from pa_trade.render.tables import (
+        Footer,
+        balance_about,
+        balance_output,
+        machine_output,
+        machine_table,
+    )
 
     column = next(c for c in result.table.columns if c.startswith("gl_"))
     if fmt in MACHINE:
@@ -199,8 +222,9 @@ def balance_gl_output(result, fmt: str, units: str, footer=None, chart: str | No
         for row, value in zip(rows, result.table[column], strict=True):
             row.append(_fraction(value))
         header.append(column)
-        numeric = {h for h in header if h.startswith(MONEY) or h == column}
-        return machine_output(header, rows, fmt, numeric, raw_text)
+        money = {h for h in header if h.startswith(MONEY)}
+        about = balance_about(result, units, notes) if fmt == "xlsx" else None
+        return machine_output(header, rows, fmt, money | {column}, raw_text, money, about)
     footer = footer or Footer()
     extra = gl_block(result.table, column, fmt == "markdown")
     footer = Footer(notes=footer.notes, sources=footer.sources, extra=extra + footer.extra)

@@ -1,4 +1,5 @@
-"""Rendering at the edge: table, csv, tsv, json, markdown; number formatting and units."""
+"""Rendering at the edge: table, csv, tsv, json, markdown (xlsx and csv-excel in
+render.excel); number formatting and units."""
 
 from __future__ import annotations
 
@@ -13,7 +14,11 @@ from pa_trade.numbers import UNITS, human_number, scaled  # noqa: F401 (used by 
 if TYPE_CHECKING:
     import pandas as pd
 
-FORMATS = ("table", "csv", "tsv", "json", "markdown")
+    from pa_trade.render.excel import About
+
+FORMATS = ("table", "csv", "tsv", "json", "markdown", "csv-excel", "xlsx")
+# the formats for programs and spreadsheets: one row per record, codes, full dollars
+MACHINE_FORMATS = ("csv", "tsv", "json", "csv-excel", "xlsx")
 MONEY_COLUMNS = ("exports_usd", "imports_usd", "balance_usd")
 MACHINE_COLUMNS = [
     "reporter", "partner", "partner_name", "year", "months", "exports_usd", "imports_usd",
@@ -131,10 +136,12 @@ def machine_table(table: pd.DataFrame, units: str) -> tuple[list[str], list[list
 
 
 def to_delimited(header: list[str], rows: list[list], delimiter: str,
-                 numeric: set[str] | None = None, raw_text: bool = False) -> str:
+                 numeric: set[str] | None = None, raw_text: bool = False,
+                 line_end: str = "\n") -> str:
     """csv or tsv of (header, rows). `numeric` columns (default: money) are numbers, written
     as they are; in every other column a text cell that a spreadsheet would run as a formula
     gets a leading "'" (flows.safe_text) unless `raw_text`. Integer cells (years) are no text.
+    Lines end in `line_end`.
     """
     import csv
     import io
@@ -152,7 +159,7 @@ def to_delimited(header: list[str], rows: list[list], delimiter: str,
             safe_rows.append(row)
         rows = safe_rows
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    writer = csv.writer(out, delimiter=delimiter, lineterminator=line_end)
     writer.writerow(header)
     writer.writerows(rows)
     return out.getvalue()
@@ -188,11 +195,25 @@ def year_breaks(rows: list[list], years: list, fmt: str) -> list:
 
 
 def machine_output(header: list[str], rows: list[list], fmt: str, numeric: set[str],
-                   raw_text: bool = False) -> str:
-    """csv, tsv or json of (header, rows) whose cells are text; `numeric` as in to_json,
-    `raw_text` as in to_delimited (JSON text is always as it is)."""
+                   raw_text: bool = False, money: set[str] | None = None,
+                   about: About | None = None) -> str | bytes:
+    """One of MACHINE_FORMATS of (header, rows) whose cells are text (years: integers);
+    `numeric` as in to_json, `raw_text` as in to_delimited (JSON text is always as it is,
+    and so is a workbook's, typed as text). csv-excel and xlsx are bytes (render.excel): an
+    xlsx shows the `money` columns (default: every numeric one) with thousands separators
+    and `about` on its second sheet."""
     if fmt == "json":
         return to_json(header, rows, numeric)
+    if fmt == "xlsx":
+        from pa_trade.render.excel import workbook
+
+        if about is None:
+            raise ValueError("a workbook needs its About")
+        return workbook(header, rows, numeric, numeric if money is None else money, about)
+    if fmt == "csv-excel":
+        from pa_trade.render.excel import excel_csv
+
+        return excel_csv(header, rows, numeric, raw_text)
     return to_delimited(header, rows, "," if fmt == "csv" else "\t", numeric, raw_text)
 
 
@@ -213,15 +234,17 @@ def _chart_rows(result):
     return rows
 
 
-def balance_chart(result, units: str, markdown: bool = False) -> str:
-    """Terminal bars of the balance per partner: surpluses right of the axis, deficits left."""
+def balance_chart(result, units: str, markdown: bool = False,
+                  colour: bool | None = None) -> str:
+    """Terminal bars of the balance per partner: surpluses right of the axis, deficits left;
+    `colour` as in charts.bars (None: when stdout is a terminal; never in markdown)."""
     from pa_trade.render.charts import bars
 
     rows = _chart_rows(result)
     drawn = bars([label for label, _ in rows],
                  [None if value != value else value for _, value in rows],
                  value_format=lambda v: human_number(v, units),
-                 colour=False if markdown else None,
+                 colour=False if markdown else colour,
                  title=f"Balance, {UNITS[units][1]}")
     return f"```\n{drawn}```\n" if markdown else drawn
 
@@ -241,15 +264,31 @@ def balance_plot(result, path: str, units: str) -> None:
 
 
 def balance_output(result, fmt: str, units: str, footer: Footer | None = None,
-                   chart: str | None = None, raw_text: bool = False) -> str:
+                   chart: str | None = None, raw_text: bool = False,
+                   notes: list[str] | None = None) -> str | bytes:
     """Render a BalanceResult in one of FORMATS; `footer` lines go under people's formats;
-    `raw_text`: csv/tsv text cells as they are (see to_delimited)."""
-    if fmt in ("csv", "tsv", "json"):
+    `raw_text`: csv/tsv text cells as they are (see to_delimited); `notes`: what an xlsx's
+    About sheet notes (those csv gives on stderr)."""
+    if fmt in MACHINE_FORMATS:
         header, rows = machine_table(result.table, units)
-        if fmt == "json":
-            return to_json(header, rows)
-        return to_delimited(header, rows, "," if fmt == "csv" else "\t", raw_text=raw_text)
+        money = {column for column in header if column.startswith(MONEY_COLUMNS)}
+        about = balance_about(result, units, notes) if fmt == "xlsx" else None
+        return machine_output(header, rows, fmt, money, raw_text, about=about)
     return _people(result, fmt, units, footer, chart)
+
+
+def balance_about(result, units: str, notes: list[str] | None) -> About:
+    """The About of a balance's workbook: its title, unit, valuations, period, every source."""
+    from pa_trade.render.excel import About, distinct_sources
+
+    table = result.table
+    return About(
+        title=f"{result.reporter_name}: trade balance by partner, {result.period}",
+        unit=UNITS[units][1],
+        valuation=(f"exports {valuations_text(table['exports_valuation'])}, imports "
+                   f"{valuations_text(table['imports_valuation'])} (as each source states)"),
+        period=result.period, notes=list(notes or []),
+        sources=distinct_sources(table["sources"]))
 
 
 def _people(result, fmt: str, units: str, footer: Footer | None, chart: str | None) -> str:
