@@ -160,7 +160,12 @@ def test_a_bloc_as_partner_is_one_row_per_year_summing_the_other_members():
     table = balance(data, "COL", blocs=[countries.bloc("pa")]).table
     row = table[table["partner"] == "XPA"].iloc[0]
     assert row["exports_usd"] == 15.0 and row["imports_usd"] == 7.0
-    assert row["balance_usd"] == 8.0
+    # exports to Mexico and Peru against imports from Peru alone: no balance (issue 15)
+    assert row["balance_usd"] != row["balance_usd"] and row["status"] == ""
+    same = make([("COL", "PER", 2022, "export", 5.0, "FOB"),
+                 ("COL", "PER", 2022, "import", 7.0, "CIF")])
+    row = balance(same, "COL", blocs=[countries.bloc("pa")]).table.query("partner == 'XPA'")
+    assert row["balance_usd"].iloc[0] == -2.0  # the same partners on both sides: a balance
 
 
 def test_bloc_balance_keeps_intra_bloc_trade_apart_and_counts_nothing_twice():

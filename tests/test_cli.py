@@ -429,3 +429,18 @@ def test_a_name_with_a_comma_stays_one_name(run):
 
     assert _listed(["Korea, Rep. of", "usa,china", "Corea, República de"]) == [
         "Korea, Rep. of", "usa", "china", "Corea, República de"]
+
+
+def test_a_subtotal_whose_sides_add_different_partners_has_no_balance(run):
+    # built-in figures: Peru's 2022 exports to Chile and Colombia, imports from Chile and
+    # Mexico (issue 15, item 1): no "deficit" of sums over different partners
+    result = run("balance", "peru", "-y", "2022", "-p", "pa", "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    row = next(r for r in csv.DictReader(io.StringIO(result.stdout)) if r["partner"] == "XPA")
+    assert row["exports_usd"] and row["imports_usd"]
+    assert row["balance_usd"] == "" and row["status"] == ""
+    assert "no balance, since its exports add CHL, COL and its imports CHL, MEX" in \
+        result.stderr
+    table = run("balance", "peru", "-y", "2022")
+    total = next(line for line in table.stdout.splitlines() if line.startswith("Total, "))
+    assert "deficit" not in total and "surplus" not in total

@@ -518,8 +518,17 @@ def _bloc_rows(table: pd.DataFrame, reporter: str, bloc, notes: list[str]) -> pd
                 f"{bloc.name_en} subtotal for {year} covers {', '.join(present)} only "
                 f"(no data for {', '.join(missing)})"
             )
-        rows.append(_sum_row(group, reporter, bloc.code,
-                             f"{bloc.name_en} ({', '.join(members)})", "bloc", year))
+        row = _sum_row(group, reporter, bloc.code, f"{bloc.name_en} ({', '.join(members)})",
+                       "bloc", year)
+        exported = sorted(set(group.loc[group["exports_usd"].notna(), "partner"]))
+        imported = sorted(set(group.loc[group["imports_usd"].notna(), "partner"]))
+        # a balance of exports to some members against imports from others is none
+        row["comparable"] = exported == imported or not exported or not imported
+        if not row["comparable"]:
+            notes.append(
+                f"{bloc.name_en} subtotal for {year}: no balance, since its exports add "
+                f"{', '.join(exported)} and its imports {', '.join(imported)}")
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -575,6 +584,9 @@ def with_total_rows(result: BalanceResult) -> BalanceResult:
         if (group["exports_usd"].notna() & group["imports_usd"].notna()
                 & group["balance_usd"].isna()).any():
             row["balance_usd"] = float("nan")  # a row shown without balance is in the total
+        if (group["exports_usd"].isna() != group["imports_usd"].isna()).any() and \
+                group["exports_usd"].notna().any() and group["imports_usd"].notna().any():
+            row["balance_usd"] = float("nan")  # the sides add different partners: none
         row["months"] = months_field(row["exports_mask"], row["imports_mask"])
         row["status"] = status_of(row["balance_usd"])
         rows.append(row)
@@ -585,8 +597,8 @@ def with_total_rows(result: BalanceResult) -> BalanceResult:
                 f" only)" for r in one_sided.itertuples())
             detail = names if len(one_sided) <= 5 else f"{len(one_sided)} partners"
             notes.append(f"{who}the {year} total adds up each side as given, and {detail} "
-                         f"{'has' if len(one_sided) == 1 else 'have'} one side only: its "
-                         f"balance is not the sum of the balances shown")
+                         f"{'has' if len(one_sided) == 1 else 'have'} one side only: the "
+                         f"total has no balance, since its sides add different partners")
         notes += _domestic_note(table, reporter, year, who, world)
         if (reporter, year) not in world.index:
             continue
