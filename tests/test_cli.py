@@ -444,3 +444,17 @@ def test_a_subtotal_whose_sides_add_different_partners_has_no_balance(run):
     table = run("balance", "peru", "-y", "2022")
     total = next(line for line in table.stdout.splitlines() if line.startswith("Total, "))
     assert "deficit" not in total and "surplus" not in total
+
+
+def test_intra_bloc_trade_is_two_measures_never_a_surplus_or_deficit(run):
+    from tests.conftest import ROOT
+
+    result = run("balance", "pa", "-p", "pa", "-y", "2019", "-f", "csv", "-d",
+                 str(ROOT / "examples" / "pa_trade_2000_2020.csv"))
+    assert result.exit_code == 0, result.stderr
+    row = next(r for r in csv.DictReader(io.StringIO(result.stdout))
+               if r["reporter"] == "XPA" and r["partner"] == "XPA")
+    assert row["exports_usd"] and row["imports_usd"]
+    assert row["balance_usd"] == "" and row["status"] == ""
+    assert "two measures of the same flows" in result.stderr
+    assert "not a surplus or deficit" in result.stderr

@@ -404,8 +404,21 @@ def bloc_balance(
                      f"which include their trade with each other")
     if partners is None or set(bloc.members) <= set(partners):
         for year, group in members[inside].groupby("year"):
-            rows.append(_sum_row(group, bloc.code, bloc.code,
-                                 f"{bloc.name_en}, intra-bloc", "intra", year))
+            row = _sum_row(group, bloc.code, bloc.code, f"{bloc.name_en}, intra-bloc",
+                           "intra", year)
+            # the members' exports to each other and their imports from each other are two
+            # measures of the same flows: their gap is no surplus or deficit of anyone
+            row["comparable"] = False
+            rows.append(row)
+            x, m = row["exports_usd"], row["imports_usd"]
+            if x == x and m == m:
+                notes.append(
+                    f"intra-bloc trade in {year}: the members' exports to each other "
+                    f"({x / 1e6:,.1f} M, as exporters report them, {row['exports_valuation']}) "
+                    f"and their imports from each other ({m / 1e6:,.1f} M, as importers report "
+                    f"them, {row['imports_valuation']}) are "
+                    f"two measures of the same flows; the gap ({(m - x) / 1e6:,.1f} M) is "
+                    f"freight, insurance and reporting differences, not a surplus or deficit")
     table = pd.concat([members.drop(columns=["balance_usd", "status"]), pd.DataFrame(rows)],
                       ignore_index=True)
     finished = _finish(table)
