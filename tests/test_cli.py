@@ -458,3 +458,15 @@ def test_intra_bloc_trade_is_two_measures_never_a_surplus_or_deficit(run):
     assert row["balance_usd"] == "" and row["status"] == ""
     assert "two measures of the same flows" in result.stderr
     assert "not a surplus or deficit" in result.stderr
+
+
+def test_the_main_job_shows_the_published_balance_beside_the_computed_one(run):
+    table = run("balance", "colombia", "--year", "2022")
+    assert table.exit_code == 0, table.stderr
+    assert ("published balance of Colombia with Mexico in 2022: -2,231.0 M (imports FOB; "
+            "MinCIT") in table.stdout
+    assert "the balance above is -2,422.0 M with imports CIF" in table.stdout
+    assert "published balance of Colombia with the World in 2022: -14,536.2 M" in table.stdout
+    machine = run("balance", "colombia", "-y", "2023", "-f", "csv")
+    assert "published balance of Colombia with the World in 2023: -9,902.0 M" in \
+        machine.stderr  # machine formats keep stdout clean: the note goes to stderr

@@ -633,3 +633,30 @@ def with_total_rows(result: BalanceResult) -> BalanceResult:
                               kind="stable")[COLUMNS]
     return BalanceResult(table.reset_index(drop=True), result.reporter, result.years,
                          result.import_valuation, notes, result.reporter_name)
+
+
+def with_official(result: BalanceResult) -> BalanceResult:
+    """Notes giving, beside each computed balance shown, the balance its office published
+    where data/official_balances.csv has it (with its valuation, publisher and page)."""
+    from pa_trade.reference.official import official_balances
+
+    published = official_balances()
+    notes = list(result.notes)
+    table = result.table
+    for row in table[["reporter", "partner", "year", "balance_usd", "imports_valuation",
+                      "partner_name"]].itertuples(index=False):
+        found = published.get((row.reporter, row.partner, int(row.year)))
+        if found is None:
+            continue
+        computed = (f"the balance above is {row.balance_usd / 1e6:,.1f} M with imports "
+                    f"{row.imports_valuation or 'of unknown valuation'}"
+                    if row.balance_usd == row.balance_usd else "no balance is computed above")
+        where = f", {found.source_url}" if found.source_url else ""
+        partner = "the World" if row.partner == "WLD" else row.partner_name
+        notes.append(f"published balance of {countries.name(row.reporter)} with "
+                     f"{partner} in {row.year}: {found.balance_usd / 1e6:,.1f} M "
+                     f"(imports {found.imports_valuation}; {found.publisher}{where}); "
+                     f"{computed}")
+    result.notes = notes
+    return result
+

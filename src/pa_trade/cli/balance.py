@@ -89,6 +89,7 @@ def balance(reporter, years, partners, valuation, totals, blocs_file, chart, plo
         blocs = asked_blocs or ([countries.bloc("pa")] if totals or (people and everything)
                                 else [])
         result = analysis.balance(loaded.flows, reporter_code, blocs=blocs, **options)
+    result = analysis.with_official(result)  # the offices' own balances, where published
     if people:
         result = analysis.with_total_rows(result)
     if gl_level:  # --gl: a Grubel-Lloyd column, computed and rendered by the products modules
