@@ -643,12 +643,15 @@ def _one_publisher_per_flow(frames: list[tuple[str, pd.DataFrame]], loaded: Load
     import pandas as pd
 
     key = ["reporter", "flow", "year"]
+    sources = [frame["source"].unique() if not frame.empty else [] for _, frame in frames]
+    if len({publisher_rank(s) for found in sources for s in found}) < 2:
+        return frames  # one kind of publisher: nothing to choose (the usual case, and cheap)
     ranked = []
-    for _, frame in frames:
+    for (_, frame), found in zip(frames, sources, strict=True):
         if frame.empty:
             ranked.append(None)
             continue
-        ranks = frame["source"].map({s: publisher_rank(s) for s in frame["source"].unique()})
+        ranks = frame["source"].map({s: publisher_rank(s) for s in found})
         ranked.append(ranks.to_numpy())
     present = [pd.DataFrame({**{k: frame[k] for k in key}, "rank": ranks}).drop_duplicates()
                for (_, frame), ranks in zip(frames, ranked, strict=True) if ranks is not None]
