@@ -226,17 +226,12 @@ class ComtradeClient(Service):
     def answer(self, query: Query) -> Answer:
         """The records of one call: from the cache when it has them (unless `refresh`)."""
         params = query.params()
-        if self.cache is not None and not self.refresh:
-            cached = self.cache.get(self.server, self.url_path, params, self.max_age,
-                                    now=self.clock())
-            if cached is not None and cached.answer is not None:
-                self.stats.from_cache += 1
-                if self.stats.oldest_cached is None or cached.retrieved < self.stats.oldest_cached:
-                    self.stats.oldest_cached = cached.retrieved
-                document = self._scrub(cached.answer)
-                records = self._records(document, query)
-                return Answer(records, cached.retrieved, True, self._capped(document),
-                              _count(document))
+        cached = self.cached(self.url_path, params)
+        if cached is not None:
+            document = self._scrub(cached.answer)
+            records = self._records(document, query)
+            return Answer(records, cached.retrieved, True, self._capped(document),
+                          _count(document))
         document = self.request(params, query.describe())
         retrieved = self.clock()
         records = self._records(document, query)

@@ -133,14 +133,10 @@ class ImfClient(Service):
         params = query.params()
         path = query.url_path()
         text, retrieved = None, None
-        if self.cache is not None and not self.refresh:
-            cached = self.cache.get(self.server, path, params, self.max_age, now=self.clock())
-            if cached is not None and isinstance(cached.answer, dict) \
-                    and isinstance(cached.answer.get("csv"), str):
-                self.stats.from_cache += 1
-                if self.stats.oldest_cached is None or cached.retrieved < self.stats.oldest_cached:
-                    self.stats.oldest_cached = cached.retrieved
-                text, retrieved = cached.answer["csv"], cached.retrieved
+        cached = self.cached(path, params, lambda answer: isinstance(answer, dict)
+                             and isinstance(answer.get("csv"), str))
+        if cached is not None:
+            text, retrieved = cached.answer["csv"], cached.retrieved
         if text is None:
             reply = self.call(path, params, query.describe(), {"Accept": ACCEPT})
             self.stats.from_server += 1

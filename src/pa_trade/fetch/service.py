@@ -276,6 +276,20 @@ class Service:
             return "[redacted]"  # a key of digits echoed as a number
         return value
 
+    def cached(self, url_path: str, params: dict[str, str], usable=None):
+        """The cached answer to a call (unless `refresh`, or older than `max_age`), counted
+        in the fetch's stats; None when there is none, or `usable(answer)` says it is not one
+        this client can read."""
+        if self.cache is None or self.refresh:
+            return None
+        found = self.cache.get(self.server, url_path, params, self.max_age, now=self.clock())
+        if found is None or found.answer is None or (usable and not usable(found.answer)):
+            return None
+        self.stats.from_cache += 1
+        if self.stats.oldest_cached is None or found.retrieved < self.stats.oldest_cached:
+            self.stats.oldest_cached = found.retrieved
+        return found
+
     def _cost_note(self) -> str:
         stats = self.stats
         calls = stats.from_server + stats.from_cache
