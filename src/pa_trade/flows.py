@@ -12,6 +12,7 @@ year.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from pa_trade import periods
@@ -27,6 +28,10 @@ FLOWS = ("export", "import")
 VALUATIONS = ("FOB", "CIF", "unknown")
 TIDY_REQUIRED = ["reporter", "partner", "year", "flow", "value_usd", "valuation", "source"]
 WHOLE_YEAR = "1-12"
+# the order to_tidy_csv writes rows in: every column but the value, so that it is the same
+# whatever order the readers gave them in
+TIDY_ORDER = ["reporter", "partner", "year", "month", "months", "flow", "valuation", "hs_code",
+              "source"]
 
 
 def empty() -> pd.DataFrame:
@@ -150,9 +155,7 @@ def to_tidy_csv(frame: pd.DataFrame, out, raw_text: bool = False) -> None:
     columns += ["flow", "value_usd", "valuation", "source"]
     if frame["hs_code"].notna().any():
         columns.append("hs_code")
-    # a stable order whatever order the readers produced
-    frame = frame.sort_values(["reporter", "partner", "year", "month", "flow", "valuation",
-                               "hs_code", "source"], na_position="first", kind="stable")
+    frame = frame.sort_values(TIDY_ORDER, na_position="first", kind="stable")
     table = frame[columns].copy()
     table["value_usd"] = [format_usd(v) for v in frame["value_usd"]]
     if not raw_text:
@@ -232,3 +235,264 @@ def covered_text(flows: pd.DataFrame) -> str:
         value = int(np.bitwise_or.reduce(masks[years == year]))
         parts.append(periods.describe(value, int(year)))
     return ", ".join(parts)
+
+
+# The canonical table as Parquet (`flows --format parquet`, the `parquet` layout): one file,
+# or a folder partitioned by reporter and year the Hive way (reporter=COL/year=2023/...),
+# which DuckDB, polars and Spark read as one table. docs/flows-and-country.md has the schema.
+PARQUET_SCHEMA_VERSION = "1"
+PARQUET_PARTITIONS = ("reporter", "year")
+PARQUET_PART = "part-0.parquet"  # the one file of each partition
+# value_usd as decimal(18, 2): cents exact, and any amount a float holds to the cent fits
+USD_DECIMAL = (18, 2)
+META_SCHEMA = b"pa_trade.schema_version"
+META_VERSION = b"pa_trade.version"
+META_PARTITIONS = b"pa_trade.partitioning"
+
+
+def parquet_schema(partitioned: bool = False):
+    """The Arrow schema of pa-trade's Parquet files (without reporter and year in a
+    partitioned folder, whose paths give them), with pa-trade's key-value metadata."""
+    import pyarrow as pa
+
+    from pa_trade import __version__
+
+    text = pa.dictionary(pa.int32(), pa.string())
+    fields = [
+        pa.field("reporter", text, nullable=False),
+        pa.field("partner", text, nullable=False),
+        pa.field("year", pa.int16(), nullable=False),
+        pa.field("month", pa.int8()),
+        pa.field("months", text),
+        pa.field("flow", text, nullable=False),
+        pa.field("value_usd", pa.decimal128(*USD_DECIMAL), nullable=False),
+        pa.field("valuation", text, nullable=False),
+        pa.field("source", text, nullable=False),
+        pa.field("hs_code", text),
+    ]
+    if partitioned:
+        fields = [f for f in fields if f.name not in PARQUET_PARTITIONS]
+    metadata = {META_SCHEMA: PARQUET_SCHEMA_VERSION.encode(), META_VERSION: __version__.encode()}
+    if partitioned:
+        metadata[META_PARTITIONS] = ("hive: " + ", ".join(PARQUET_PARTITIONS)).encode()
+    return pa.schema(fields, metadata=metadata)
+
+
+def to_arrow(frame: pd.DataFrame, partitioned: bool = False):
+    """The flows as an Arrow table of parquet_schema(partitioned), rows in the order
+    to_tidy_csv writes them. DataError for a value no decimal(18, 2) holds to the cent."""
+    import numpy as np
+    import pyarrow as pa
+
+    from pa_trade.errors import DataError
+    from pa_trade.numbers import MAX_EXACT_USD
+
+    frame = normalise_frame(frame).sort_values(TIDY_ORDER, na_position="first", kind="stable")
+    schema = parquet_schema(partitioned)
+    values = frame["value_usd"].to_numpy(dtype="float64")
+    bad = ~np.isfinite(values) | (np.abs(values) >= MAX_EXACT_USD)
+    if bad.any():
+        raise DataError(f"value_usd {values[bad][0]!r} cannot be written to the cent "
+                        f"(finite amounts below US$ {MAX_EXACT_USD:,.0f} only)")
+    columns = []
+    for field in schema:
+        column = frame[field.name]
+        if not field.nullable and column.isna().any():
+            raise DataError(f"{field.name} is missing on {int(column.isna().sum()):,} of the "
+                            f"flows; every flow has one")
+        if field.name == "value_usd":
+            columns.append(_decimal_cents(_cents(values), field.type))
+        elif pa.types.is_dictionary(field.type):
+            columns.append(pa.array(column, type=pa.string(), from_pandas=True)
+                           .dictionary_encode())
+        else:
+            numbers = column.to_numpy(dtype="float64", na_value=np.nan)
+            missing = np.isnan(numbers)
+            whole = np.where(missing, 0, numbers).astype(field.type.to_pandas_dtype())
+            columns.append(pa.array(whole, type=field.type, mask=missing if missing.any()
+                                    else None))
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def _cents(values):
+    """Whole cents of amounts in dollars (numpy int64), as format_usd rounds them: the whole
+    dollars and the fraction apart, so that no product by 100 of a large amount is rounded."""
+    import numpy as np
+
+    whole = np.trunc(values)
+    return whole.astype(np.int64) * 100 + np.rint((values - whole) * 100).astype(np.int64)
+
+
+def _decimal_cents(cents, decimal_type):
+    """A decimal128 Arrow array of whole cents, built from its 16-byte little-endian
+    integers: exact, with no trip through floats or Python's Decimal."""
+    import numpy as np
+    import pyarrow as pa
+
+    words = np.empty((len(cents), 2), dtype="<i8")
+    words[:, 0] = cents
+    words[:, 1] = cents >> 63  # the sign, extended to the high word
+    return pa.Array.from_buffers(decimal_type, len(cents), [None, pa.py_buffer(words)])
+
+
+def parquet_target(path: str) -> str:
+    """What write_parquet(frame, path) writes there: 'file' (a name ending in .parquet) or
+    'folder' (an existing folder, or any other name). Checked before anything is read:
+    UsageError for standard output, a file named otherwise, and a folder holding anything
+    but a pa-trade Parquet dataset (never overwritten); InputError when the folder that
+    would hold it is missing."""
+    from pathlib import Path
+
+    from pa_trade.errors import InputError, UsageError
+
+    if path in ("", "-"):
+        raise UsageError("Parquet cannot be written to standard output (a reader needs the "
+                         "end of the file first); give a FILE.parquet or a FOLDER")
+    target = Path(path)
+    if target.is_dir():
+        foreign = _not_of_a_dataset(target)
+        if foreign is not None:
+            raise UsageError(
+                f"{path}: the folder holds {foreign}, which is not part of a pa-trade Parquet "
+                f"dataset; nothing was written (give a new or empty folder, or remove it)")
+        return "folder"
+    if target.exists() and not target.is_file():
+        raise UsageError(f"{path}: not a file or a folder; Parquet is written to a "
+                         f"FILE.parquet or a FOLDER")
+    if not target.parent.is_dir():
+        raise InputError(f"{path}: no such folder {target.parent}")
+    if target.suffix.lower() == ".parquet":
+        return "file"
+    if target.exists():
+        raise UsageError(f"{path}: is a file not named .parquet; one Parquet file is written "
+                         f"to a name ending in .parquet, a folder to any other name")
+    return "folder"
+
+
+def _not_of_a_dataset(folder) -> str | None:
+    """None when every entry under `folder` is a partition pa-trade wrote
+    (reporter=X/year=Y/part-0.parquet with pa-trade's metadata), or when it is empty; else
+    the first other entry, named."""
+    import re
+
+    import pyarrow.parquet as pq
+
+    for entry in sorted(folder.rglob("*")):
+        parts = entry.relative_to(folder).parts
+        named = [re.fullmatch(rf"{key}=[^=]+", part) is not None
+                 for key, part in zip(PARQUET_PARTITIONS, parts, strict=False)]
+        if not all(named):
+            return str(entry)
+        if len(parts) <= len(PARQUET_PARTITIONS):
+            if entry.is_dir() and not entry.is_symlink():
+                continue
+            return str(entry)
+        if len(parts) > len(PARQUET_PARTITIONS) + 1 or not entry.is_file() or \
+                entry.is_symlink() or not parts[-1].endswith(".parquet"):
+            return str(entry)
+        try:
+            metadata = pq.read_schema(entry).metadata or {}
+        except Exception:  # noqa: BLE001 (not Parquet at all, damaged: not ours)
+            return str(entry)
+        if META_SCHEMA not in metadata:
+            return f"{entry} (a Parquet file pa-trade did not write)"
+    return None
+
+
+def write_parquet(frame: pd.DataFrame, path: str) -> list[str]:
+    """Write the flows to `path` as Parquet -> the files written.
+
+    A name ending in .parquet: one file with every column, replaced whole. A folder (new,
+    empty, or one pa-trade wrote before, whose partitions are all replaced): one file per
+    reporter and year, reporter=COL/year=2023/part-0.parquet, without those two columns
+    (the path gives them). Schema and refusals: parquet_schema, parquet_target. InputError
+    when it cannot be written; nothing half written stays behind."""
+    import pyarrow.parquet as pq
+
+    from pa_trade.errors import InputError
+
+    kind = parquet_target(path)
+    frame = normalise_frame(frame)
+    if kind == "file":
+        from pathlib import Path
+
+        table = to_arrow(frame)
+        target = Path(path)
+        partial = target.with_name(f".{target.name}.{os.getpid()}.part")
+        try:
+            pq.write_table(table, partial, compression="snappy")
+            os.replace(partial, target)
+        except OSError as exc:
+            _remove(partial)
+            raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+        return [str(target)]
+    return _write_partitions(frame, path)
+
+
+def _write_partitions(frame: pd.DataFrame, path: str) -> list[str]:
+    """The folder of write_parquet: the new partitions are written in a hidden folder inside
+    it, the old ones moved aside, the new ones moved in, then the old removed."""
+    import secrets
+    from pathlib import Path
+    from urllib.parse import quote
+
+    import pyarrow.parquet as pq
+
+    from pa_trade.errors import InputError
+
+    folder = Path(path)
+    created = not folder.exists()
+    token = secrets.token_hex(4)
+    staging, old = folder / f".pa-trade-{token}.part", folder / f".pa-trade-{token}.old"
+    written: list[str] = []
+    moved_out: list[Path] = []
+    moved_in: list[Path] = []
+    try:
+        staging.mkdir(parents=True)
+        for (reporter, year), rows in frame.groupby(list(PARQUET_PARTITIONS), sort=True):
+            part = Path(f"reporter={quote(str(reporter), safe='')}", f"year={int(year)}")
+            (staging / part).mkdir(parents=True)
+            pq.write_table(to_arrow(rows, partitioned=True), staging / part / PARQUET_PART,
+                           compression="snappy")
+            written.append(str(folder / part / PARQUET_PART))
+        previous = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
+        if previous:
+            old.mkdir()
+            for entry in previous:
+                entry.rename(old / entry.name)
+                moved_out.append(entry)
+        for entry in sorted(staging.iterdir()):
+            entry.rename(folder / entry.name)
+            moved_in.append(folder / entry.name)
+    except OSError as exc:
+        for entry in moved_in:  # the folder as it was: the new partitions out, the old back
+            _remove(entry)
+        for entry in moved_out:
+            try:
+                (old / entry.name).rename(entry)
+            except OSError:
+                pass
+        _remove(staging)
+        if old.is_dir() and not any(old.iterdir()):  # else kept: what could not be put back
+            _remove(old)
+        if created:
+            _remove(folder)
+        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    _remove(staging)
+    _remove(old)
+    return written
+
+
+def _remove(path) -> None:
+    """Remove a file or a folder tree if it is there; errors ignored (it is tidying up)."""
+    import shutil
+    from pathlib import Path
+
+    path = Path(path)
+    try:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        elif path.exists() or path.is_symlink():
+            path.unlink()
+    except OSError:
+        pass

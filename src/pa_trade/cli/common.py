@@ -18,7 +18,7 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 LAYOUT_NAMES = ["dane-expo", "dane-impo", "dane-cuadro", "mexico-se", "tidy", "imf-dots",
                 "imf-sdmx-csv", "imf-sdmx-ml", "sunat-cuadro", "comtrade-plus",
                 "comtrade-legacy",
-                "comtrade-json", "inegi-bcmm", "aduanas-salidas", "aduanas-ingresos"]
+                "comtrade-json", "inegi-bcmm", "aduanas-salidas", "aduanas-ingresos", "parquet"]
 NO_CACHE = "pa_trade.no_cache"
 MONTHS = "pa_trade.months"
 COUNTRY_CODES = "pa_trade.country_codes"

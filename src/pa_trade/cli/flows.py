@@ -1,12 +1,23 @@
-"""`pa-trade flows` (the canonical flows as tidy CSV, TSV or JSON) and `pa-trade country`
-(how a name or code resolves)."""
+"""`pa-trade flows` (the canonical flows as tidy CSV, TSV, JSON or Parquet) and `pa-trade
+country` (how a name or code resolves)."""
 
 from __future__ import annotations
 
 import click
 
-from pa_trade.cli.common import CONTEXT, data_options, load_data, parse_years, raw_text_option
+from pa_trade.cli.common import (
+    CONTEXT,
+    check_output,
+    data_options,
+    emit,
+    load_data,
+    parse_years,
+    raw_text_option,
+    say,
+)
 from pa_trade.errors import UsageError
+
+FLOW_FORMATS = ("csv", "tsv", "json", "parquet")
 
 
 @click.command(context_settings=CONTEXT)
@@ -15,20 +26,32 @@ from pa_trade.errors import UsageError
 @click.option("--year", "--years", "-y", "years", multiple=True, metavar="YEAR|A-B",
               help="Year or range; repeatable.")
 @data_options
-@click.option("--format", "-f", "fmt", type=click.Choice(["csv", "tsv", "json"]),
-              default="csv", show_default=True, help="Output format.")
+@click.option("--format", "-f", "fmt", type=click.Choice(FLOW_FORMATS),
+              default="csv", show_default=True,
+              help="Output format. parquet: the canonical table for DuckDB, polars or Spark, "
+                   "written to --output (FILE.parquet: one file; a FOLDER: one file per "
+                   "reporter and year, reporter=COL/year=2023/part-0.parquet).")
+@click.option("--output", "-o", "output_path", metavar="PATH",
+              help="Write to PATH (whole, or not at all) instead of standard output; needed "
+                   "for parquet. A PATH ending in .parquet without --format writes Parquet. "
+                   "A folder is written only when new, empty, or written by pa-trade before "
+                   "(then replaced).")
 @raw_text_option
-def flows(reporters, years, data_paths, layout, number_style, strict, quiet, fmt, raw_text):
-    """Write the canonical flows of the loaded files (pa-trade's tidy CSV, formats §5).
+def flows(reporters, years, data_paths, layout, number_style, strict, quiet, fmt, output_path,
+          raw_text):
+    """Write the canonical flows of the loaded files (pa-trade's tidy CSV, formats §5), or
+    the same table as Parquet.
 
     Turns DANE or SE files into one tidy table that every command reads back unchanged (the
-    ' before a text that starts like a formula is removed on reading).
+    ' before a text that starts like a formula is removed on reading; Parquet keeps every
+    text as it is). `--data` reads the Parquet file or folder back.
     """
     import io
 
     from pa_trade import flows as flow_table
     from pa_trade.reference import countries
 
+    fmt = _flows_format(fmt, output_path)
     loaded, _ = load_data(data_paths, layout, number_style, strict, quiet)
     frame = loaded.flows
     if reporters:
@@ -42,6 +65,12 @@ def flows(reporters, years, data_paths, layout, number_style, strict, quiet, fmt
         from pa_trade.errors import DataError
 
         raise DataError(f"no flows match; {coverage(loaded.flows)}")
+    if fmt == "parquet":
+        written = flow_table.write_parquet(frame, output_path)
+        if not quiet:
+            files = f"{len(written)} files" if len(written) > 1 else "1 file"
+            say(f"wrote {output_path}: {len(frame):,} flows in {files}")
+        return
     buffer = io.StringIO()
     # JSON is read by programs, not spreadsheets: its text stays as it is
     flow_table.to_tidy_csv(frame, buffer, raw_text=raw_text or fmt == "json")
@@ -58,7 +87,40 @@ def flows(reporters, years, data_paths, layout, number_style, strict, quiet, fmt
 
         rows = list(csv_rows(text))
         text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
-    click.echo(text, nl=False)
+    emit(text, output_path, quiet)
+
+
+def _flows_format(fmt: str, output_path: str | None) -> str:
+    """The format to write once --format and --output agree, checked before anything is
+    read: parquet needs a file or folder (never standard output); a name ending in .parquet
+    without --format means parquet."""
+    from click.core import ParameterSource
+
+    context = click.get_current_context(silent=True)
+    given = context is not None and context.get_parameter_source("fmt") not in (
+        ParameterSource.DEFAULT, None)
+    parquet_name = output_path is not None and output_path.lower().endswith(".parquet")
+    if parquet_name and not given:
+        fmt = "parquet"
+    if fmt == "parquet":
+        if output_path is None:
+            raise UsageError("--format parquet writes files: give --output FILE.parquet (one "
+                             "file) or --output FOLDER (one file per reporter and year)")
+        if output_path == "-":
+            raise UsageError("--format parquet cannot go to standard output (-o -): a Parquet "
+                             "reader starts at the end of the file; give --output "
+                             "FILE.parquet or --output FOLDER")
+        from pa_trade.flows import parquet_target
+
+        parquet_target(output_path)
+        return fmt
+    if parquet_name:
+        raise UsageError(f"--output {output_path}: a .parquet file is Parquet, and "
+                         f"--format {fmt} is text; use --format parquet")
+    if check_output(fmt, output_path) != fmt:  # a name ending in .xlsx
+        raise UsageError(f"--output {output_path}: flows writes csv, tsv, json or parquet, "
+                         f"not a workbook")
+    return fmt
 
 
 def csv_rows(text: str):

@@ -42,6 +42,8 @@ LAYOUTS = {
     "inegi-bcmm": "INEGI BCMM by-country open data CSV (Mexico)",
     "aduanas-salidas": "Chile's Aduanas export declarations CSV (Salidas, DUS)",
     "aduanas-ingresos": "Chile's Aduanas import declarations CSV (Ingresos, DIN)",
+    # the canonical table itself, as `pa-trade flows -f parquet` writes it (readers.parquet)
+    "parquet": "pa-trade's canonical flows as Parquet (a file, or a folder by reporter/year)",
 }
 # pa-trade's own csv/tsv results (see render*.py): columns that tell each apart. Money
 # columns carry a unit suffix with --units (exports_usd_millions); it is dropped first.
@@ -234,6 +236,10 @@ def read_file(src: SourceFile, layout: str | None = None, number_style: str | No
     """
     from pa_trade.readers import dane_microdata, tables, tidy
 
+    if layout == "parquet":  # binary: no head to look at
+        from pa_trade.readers import parquet
+
+        return parquet.read_parquet(src)
     if layout and (non_blank := _head_non_blank(src)):
         _refuse_own_output(src, _first_cells(non_blank))
     chosen = layout or detect_layout(src)
@@ -288,6 +294,13 @@ def read_input(item: Input, layout: str | None = None, number_style: str | None 
     (canonical flows, LoadReport)."""
     from pa_trade.readers import dane_microdata
 
+    if item.kind == "parquet":
+        if layout not in (None, "parquet"):
+            raise DataError(f"{item.name}: a Parquet file holds the canonical table (layout "
+                            f"parquet); it cannot be read as {layout}")
+        from pa_trade.readers import parquet
+
+        return parquet.read_parquet(item.source)
     if item.kind in ("stata", "spss"):
         if layout is not None and layout not in dane_microdata.LAYOUTS:
             raise DataError(f"{item.name}: a {'Stata' if item.kind == 'stata' else 'SPSS'} "
@@ -342,7 +355,7 @@ def load(
     from pa_trade.readers import inputs
 
     loaded = Loaded(flows.empty())
-    seen: dict[str, list[SourceFile]] = {}
+    seen: dict[tuple[str, str], list[SourceFile]] = {}
     read: list[tuple[Input, pd.DataFrame, LoadReport]] = []
     asked = {"layout": layout, "number_style": number_style, "products": products,
              "valuations": valuations, "codes": codes, "reporter": reporter}
@@ -418,7 +431,7 @@ def _read_bundle(group: list[Input], loaded: Loaded, seen: dict, asked: dict,
                 continue
             stdin["read"] = True
         try:
-            again = _seen_before(src, seen)
+            again = _seen_before(src, seen, _what_the_path_says(item))
             if again is not None:
                 loaded.skipped_duplicates.append(
                     f"{src.name} (given twice)" if again == src.name
@@ -489,15 +502,27 @@ def _bundles(items: list[Input]) -> list[list[Input]]:
             groups.values()]
 
 
-def _seen_before(src: SourceFile, seen: dict) -> str | None:
-    """The name of an input read before with the same content as `src`, else None (and
-    `src` is remembered). The quick fingerprint decides, and where it matches, every byte."""
-    earlier = seen.setdefault(src.digest, [])
+def _seen_before(src: SourceFile, seen: dict, path_says: str = "") -> str | None:
+    """The name of an input read before with the same content as `src` (and the same
+    `path_says`), else None (and `src` is remembered). The quick fingerprint decides, and
+    where it matches, every byte."""
+    earlier = seen.setdefault((path_says, src.digest), [])
     for other in earlier:
         if other.content_digest == src.content_digest:
             return other.name
     earlier.append(src)
     return None
+
+
+def _what_the_path_says(item: Input) -> str:
+    """What an input's path adds to its content: the columns the folders of a partitioned
+    Parquet table name (the same bytes under year=2022 and under year=2023 are two years'
+    flows, not one file given twice); '' for every other input."""
+    if item.kind != "parquet":
+        return ""
+    from pa_trade.readers.parquet import partition_keys
+
+    return repr(sorted(partition_keys(item.name).items()))
 
 
 def _months_of(frame: pd.DataFrame) -> set:

@@ -35,6 +35,7 @@ KINDS = {
     ".xlsm": "workbook",
     ".xls": "workbook",
     ".zip": "zip",
+    ".parquet": "parquet",  # the canonical table (readers.parquet)
 }
 DATA_SUFFIXES = set(KINDS) | {".gz"}
 # the order in which the formats of one month are tried: the first with values is used
@@ -47,6 +48,7 @@ MAGIC = {
     b"$FL2": "spss",
     b"$FL3": "spss",
     b"\xd0\xcf\x11\xe0": "workbook",  # OLE2: Excel 97-2003 (.xls)
+    b"PAR1": "parquet",
 }
 
 
@@ -60,7 +62,7 @@ class Input:
     """
 
     source: SourceFile
-    kind: str  # text, stata, spss, workbook
+    kind: str  # text, stata, spss, workbook, parquet
     in_folder: bool = False
     bundle: str | None = None
     position: str = "line"
@@ -82,8 +84,8 @@ class Expansion:
 
 
 def kind_of_name(name: str) -> str | None:
-    """The kind a file name says (text, stata, spss, workbook, zip), looking through .gz;
-    None for a name of no data file."""
+    """The kind a file name says (text, stata, spss, workbook, zip, parquet), looking
+    through .gz; None for a name of no data file."""
     suffixes = [s.lower() for s in PurePosixPath(name).suffixes]
     if not suffixes:
         return None
@@ -139,7 +141,7 @@ def expand(paths: Iterable[str], stack: ExitStack) -> Expansion:
             )
             if not files:
                 raise InputError(f"{path}: folder has no data files (*.csv, *.txt, *.tsv, "
-                                 f"*.zip, *.gz, *.dta, *.sav, *.xlsx, *.xls)")
+                                 f"*.zip, *.gz, *.dta, *.sav, *.xlsx, *.xls, *.parquet)")
             for file in files:
                 if _first_time(file, str(file), found):
                     _expand_file(str(file), found, stack, in_folder=True)

@@ -56,7 +56,7 @@ def read_tidy(src: SourceFile, number_style: str | None = None):
     table = table.assign(**{name: table[name].str.strip(WHITESPACE) for name in table.columns})
     table = _unquote(table)
     default_source = f"tidy file ({short_name(src.name)})"
-    frame = _check_rows(table, line_numbers, report, default_source)
+    frame = check_rows(table, line_numbers, report, default_source)
     report.set_aside.sort(key=lambda r: r.line)
     return flows.aggregate(frame), report
 
@@ -207,8 +207,11 @@ def _damaged_quote(cells, taken: int, lines: list[str], index: int, delimiter: s
     return False
 
 
-def _check_rows(table, line_numbers, report: LoadReport, default_source: str):
+def check_rows(table, line_numbers, report: LoadReport, default_source: str):
     """Checks every row in bulk; records set-aside rows in `report`; returns the good rows.
+
+    `table` holds the cells as text ('' for none), one column per canonical column given;
+    the parquet reader passes its typed columns so written, to be judged the same way.
 
     Reasons, the first that applies: unknown-country, missing-value, bad-number, bad-field,
     reporter-is-partner (a country's trade with itself); then a flow given twice:
