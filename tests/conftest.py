@@ -19,6 +19,9 @@ def isolated_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("PA_TRADE_HOME", str(tmp_path_factory.mktemp("home")))
     monkeypatch.delenv("PA_TRADE_DATA", raising=False)
     monkeypatch.delenv("PA_TRADE_DEBUG", raising=False)
+    # English, and a wide terminal: tests that fit tables or speak Spanish say so
+    monkeypatch.setenv("PA_TRADE_LANG", "en")
+    monkeypatch.setenv("COLUMNS", "200")
 
 
 @pytest.fixture

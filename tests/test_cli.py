@@ -30,8 +30,12 @@ def test_balance_table_for_people(run):
     assert "millions of US dollars" in out and "imports CIF" in out
     line = next(line for line in out.splitlines() if line.startswith("Mexico"))
     assert "1,752.0" in line and "4,174.0" in line and "-2,422.0" in line and "deficit" in line
-    assert "Pacific Alliance" in out and "Total, 1 partner" in out
+    # one partner: its total would be its row again
+    assert "Pacific Alliance" in out and "Total, 1 partner" not in out
     assert "World (as reported)" in out
+    # MinCIT's published balance on the row under Mexico's
+    published = out.splitlines()[out.splitlines().index(line) + 1]
+    assert "published by MinCIT" in published and "-2,231.0" in published
     assert "Sources:" in out and "cedetrabajo.org" in out
     assert "Built-in data" in out and "sparse" in out
 

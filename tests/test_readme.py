@@ -110,7 +110,8 @@ def test_pasted_output_is_what_pa_trade_prints(tmp_path, page, cwd, command, exp
     if " > " in command:
         command, redirect = command.split(" > ")
     args = shlex.split(command)[1:]
-    env = {**os.environ, "COLUMNS": "80"}  # charts follow the terminal's width
+    # charts and tables follow the terminal's width; English unless the example says --lang
+    env = {**os.environ, "COLUMNS": "80", "PA_TRADE_LANG": "en"}
     env.pop("NO_COLOR", None)
     done = subprocess.run([sys.executable, "-m", "pa_trade", *args], capture_output=True,
                           text=True, cwd=where, env=env)

@@ -27,7 +27,7 @@ def run(command: str, cwd: Path, home: Path) -> str:
     redirect = " > " in command
     if redirect:
         command = command.split(" > ")[0]
-    env = {**os.environ, "PA_TRADE_HOME": str(home), "COLUMNS": "80"}
+    env = {**os.environ, "PA_TRADE_HOME": str(home), "COLUMNS": "80", "PA_TRADE_LANG": "en"}
     env.pop("PA_TRADE_DATA", None)
     done = subprocess.run([sys.executable, "-m", "pa_trade", *shlex.split(command)[1:]],
                           capture_output=True, text=True, cwd=cwd, env=env)

@@ -591,7 +591,7 @@ def with_total_rows(result: BalanceResult) -> BalanceResult:
     world = table[table["kind"] == "world"].set_index(["reporter", "year"])
     for (reporter, year), group in countries_only.groupby(["reporter", "year"], sort=False):
         who = "" if reporter == result.reporter else f"{reporter}: "  # notes of a member
-        label = f"Total, {len(group)} partner{'s' if len(group) > 1 else ''}"
+        label = f"Total, {len(group)} partners"
         row = _sum_row(group, reporter, "", label, "shown", year)
         row["balance_usd"] = row["exports_usd"] - row["imports_usd"]
         if (group["exports_usd"].notna() & group["imports_usd"].notna()
@@ -602,7 +602,8 @@ def with_total_rows(result: BalanceResult) -> BalanceResult:
             row["balance_usd"] = float("nan")  # the sides add different partners: none
         row["months"] = months_field(row["exports_mask"], row["imports_mask"])
         row["status"] = status_of(row["balance_usd"])
-        rows.append(row)
+        if len(group) > 1:  # the total of one partner is that partner's row again
+            rows.append(row)
         one_sided = group[group["exports_usd"].isna() != group["imports_usd"].isna()]
         if len(one_sided) and len(one_sided) < len(group):
             names = ", ".join(
@@ -625,7 +626,8 @@ def with_total_rows(result: BalanceResult) -> BalanceResult:
             notes.append(f"{who}in {when} the partners shown account for "
                          f"{' and '.join(shares)} the World as reported")
     if not rows:
-        return result
+        return BalanceResult(table, result.reporter, result.years, result.import_valuation,
+                             notes, result.reporter_name)
     table = pd.concat([table, pd.DataFrame(rows)], ignore_index=True)
     table["kind_order"] = table["kind"].map(KIND_ORDER)
     table["reporter_order"] = [len(r) != 3 or r.startswith("X") for r in table["reporter"]]
@@ -644,13 +646,16 @@ def with_official(result: BalanceResult) -> BalanceResult:
     notes = list(result.notes)
     table = result.table
     for row in table[["reporter", "partner", "year", "balance_usd", "imports_valuation",
-                      "partner_name"]].itertuples(index=False):
+                      "partner_name", "months"]].itertuples(index=False):
         found = published.get((row.reporter, row.partner, int(row.year)))
         if found is None:
             continue
         computed = (f"the balance above is {row.balance_usd / 1e6:,.1f} M with imports "
                     f"{row.imports_valuation or 'of unknown valuation'}"
                     if row.balance_usd == row.balance_usd else "no balance is computed above")
+        if row.months not in ("1-12", ""):
+            computed = (f"the balance above covers only part of the year (months "
+                        f"{row.months}) and cannot be compared")
         where = f", {found.source_url}" if found.source_url else ""
         partner = "the World" if row.partner == "WLD" else row.partner_name
         notes.append(f"published balance of {countries.name(row.reporter)} with "
@@ -659,4 +664,37 @@ def with_official(result: BalanceResult) -> BalanceResult:
                      f"{computed}")
     result.notes = notes
     return result
+
+
+def with_published_rows(result: BalanceResult) -> BalanceResult:
+    """For people: under each row whose balance an office published (data/official_balances
+    .csv), a row 'published by PUBLISHER' with that balance, its import valuation and its
+    source, so that the two are read side by side. Machine formats keep one row per flow
+    pair and give the published balance in a note."""
+    import pandas as pd
+
+    from pa_trade.reference.official import official_balances
+
+    published = official_balances()
+    table = result.table
+    rows = []
+    for row in table.to_dict("records"):
+        rows.append(row)
+        if row["kind"] in ("published", "shown"):
+            continue
+        found = published.get((row["reporter"], row["partner"], int(row["year"])))
+        if found is None or row["months"] not in ("1-12", ""):
+            continue  # the offices publish whole years: none beside part of one
+        rows.append({
+            **row, "partner_name": f"published by {found.publisher.split(',')[0]}",
+            "kind": "published", "exports_usd": float("nan"), "imports_usd": float("nan"),
+            "balance_usd": float(found.balance_usd), "status": status_of(found.balance_usd),
+            "exports_valuation": "", "imports_valuation": found.imports_valuation,
+            "sources": found.publisher + (f", {found.source_url}" if found.source_url else ""),
+        })
+    if len(rows) == len(table):
+        return result
+    return BalanceResult(pd.DataFrame(rows, columns=table.columns), result.reporter,
+                         result.years, result.import_valuation, list(result.notes),
+                         result.reporter_name)
 

@@ -88,7 +88,7 @@ for command in (balance.balance, flows.flows, flows.country, analyses.mirror, an
 # cp1252, a C locale in ASCII): the nearest plain text, else '?'
 PLAIN = {"→": ">", "←": "<", "−": "-", "–": "-", "—": "-", "◆": "*", "●": "*", "█": "#",
          "▌": "|", "▏": "|", "│": "|", "─": "-", "·": ".", "…": ".", "×": "x", "’": "'",
-         "‘": "'", "“": '"', "”": '"', "≈": "~", "≥": ">", "≤": "<", "›": ">"}
+         "‘": "'", "“": '"', "”": '"', "≈": "~", "≥": ">", "≤": "<", "›": ">", "↳": ">"}
 # one character for one: the columns of a table stay aligned
 
 

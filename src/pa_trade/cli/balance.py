@@ -91,7 +91,7 @@ def balance(reporter, years, partners, valuation, totals, blocs_file, chart, plo
         result = analysis.balance(loaded.flows, reporter_code, blocs=blocs, **options)
     result = analysis.with_official(result)  # the offices' own balances, where published
     if people:
-        result = analysis.with_total_rows(result)
+        result = analysis.with_published_rows(analysis.with_total_rows(result))
     if gl_level:  # --gl: a Grubel-Lloyd column, computed and rendered by the products modules
         from pa_trade.analysis.composition import with_gl
         from pa_trade.render.products import balance_gl_output as balance_output

@@ -33,6 +33,15 @@ def _keep(key: str, parse=None):
     return callback
 
 
+def _keep_param(name: str):
+    """A callback that keeps a value not passed to the command where _words finds it
+    (in the context's meta: what is in its params goes to the command)."""
+    def callback(ctx, _param, value):
+        ctx.meta[f"pa_trade.{name}"] = value
+        return value
+    return callback
+
+
 def _months(values):
     from pa_trade.periods import parse_months
 
@@ -105,10 +114,34 @@ def raw_text_option(command):
 FORMATS = ("table", "csv", "tsv", "json", "markdown", "csv-excel", "xlsx")
 
 
+def _words(ctx, _param, _value):
+    """--lang and --width set the words and width of people's output (render.words)."""
+    if ctx.resilient_parsing:
+        return _value
+    from pa_trade.render import words
+
+    words.configure(ctx.meta.get("pa_trade.lang"), _value)
+    return _value
+
+
+LANG_HELP = ("Language of tables, notes and names for people: en, es (numbers 1.234,5) or "
+             "es-mx (1,234.5). Default: $PA_TRADE_LANG, else the locale. csv, tsv and json "
+             "keep English column names, codes and statuses.")
+WIDTH_HELP = ("Fit tables and notes to COLS columns (default: the terminal's, $COLUMNS, else "
+              "80); 0: never fold or drop a column.")
+
+
 def output_options(formats=FORMATS):
-    """--format, --units, --raw-text and --output, passed to the command as fmt, units,
-    raw_text and output_path (check them with check_output, write with emit)."""
+    """--format, --units, --raw-text, --output, --lang and --width; the first four passed to
+    the command as fmt, units, raw_text and output_path (check them with check_output, write
+    with emit), the last two set render.words for the run."""
     def decorate(command):
+        command = click.option("--width", type=click.IntRange(min=0), metavar="COLS",
+                               expose_value=False, is_eager=False, callback=_words,
+                               help=WIDTH_HELP)(command)
+        command = click.option("--lang", metavar="LANG", expose_value=False,
+                               is_eager=True, callback=_keep_param("lang"),
+                               help=LANG_HELP)(command)
         command = click.option(
             "--output", "-o", "output_path", metavar="FILE",
             help="Write the result to FILE (whole, or not at all) instead of standard output; "
@@ -307,8 +340,11 @@ def stderr_notes(notes: list[str], builtin: bool, loaded, quiet: bool) -> None:
     """Machine output stays clean: what a person should know goes to stderr."""
     if quiet:
         return
+    from pa_trade.render import words
+
+    label = "nota" if words.spanish() else "note"  # notes are for people: --lang says
     for note in machine_notes(notes, builtin, loaded):
-        say(f"note: {note}")
+        say(f"{label}: {words.say(note)}")
 
 
 def check_chart_options(chart: bool, plot_path: str | None, people: bool) -> None:

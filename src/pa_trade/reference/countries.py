@@ -439,6 +439,17 @@ def name(code: str, lang: str = "en") -> str:
     return english if lang == "en" else spanish
 
 
+def spanish_names() -> dict[str, str]:
+    """{English display name: Spanish display name} of every country, aggregate and bloc
+    ('South Korea': 'Corea del Sur', 'World': 'Mundo'), for text written in English."""
+    out = {}
+    for english, spanish in _tables().display.values():
+        out.setdefault(english, spanish)
+    for item in load_blocs():
+        out.setdefault(item.name_en, item.name_es)
+    return out
+
+
 def kind(code: str) -> str:
     """The kind of a code: country, world, group, other or domestic.
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pa_trade.render import words
 from pa_trade.render.tables import (
     MACHINE_FORMATS,
     UNITS,
@@ -19,7 +20,6 @@ from pa_trade.render.tables import (
     machine_number,
     machine_output,
     printable,
-    printable_rows,
     valuations_text,
     year_breaks,
 )
@@ -45,7 +45,7 @@ def percent(value, decimals: int = 1) -> str:
     if _missing(value):
         return "–"
     text = f"{value:+.{decimals}f}%"
-    return text[1:] if float(text[:-1]) == 0 else text
+    return words.number(text[1:] if float(text[:-1]) == 0 else text)
 
 
 def _plain(value, decimals: int) -> str:
@@ -65,13 +65,25 @@ def _money_header(column: str, units: str) -> str:
     return column if units == "usd" else f"{column}_{units}"
 
 
-def _grid(rows, headers, fmt: str, colalign) -> str:
-    from tabulate import tabulate
+def _grid(rows, headers, fmt: str, colalign, keys=(), steps=()) -> str:
+    """A table for people (pipe in markdown, as balance's: its rule says each column's
+    alignment), tabulate's separating lines in `rows` kept; headers said in the run's
+    language; `keys` name the columns for the `steps` that fit it to the width (render.fit)."""
+    from tabulate import SEPARATING_LINE
 
-    # pipe, as balance's markdown: its rule says each column's alignment (---: for numbers)
-    return tabulate(printable_rows(rows), headers=[printable(h) for h in headers],
-                    tablefmt="pipe" if fmt == "markdown" else "simple",
-                    colalign=colalign, disable_numparse=True)
+    from pa_trade.render import fit
+
+    plain, breaks = [], []
+    for row in rows:
+        if row is SEPARATING_LINE or not isinstance(row, (list, tuple)):
+            breaks.append(len(plain))
+        else:
+            plain.append(list(row))
+    keys = list(keys) + [""] * (len(headers) - len(keys))
+    columns = [fit.Column(words.say(header), align, [row[i] for row in plain], key)
+               for i, (header, align, key) in enumerate(zip(headers, colalign, keys,
+                                                             strict=True))]
+    return fit.fitted(columns, fmt, breaks, [*steps, *fit.SHORT_HEADERS, fit.COMPACT])
 
 
 def _page(fmt: str, title: str, unit_line: str, blocks: list[str], footer: list[str]) -> str:
@@ -79,11 +91,14 @@ def _page(fmt: str, title: str, unit_line: str, blocks: list[str], footer: list[
 
     Footer lines indented by two spaces (the sources under 'Sources:') belong to the line
     above: in markdown they are its nested items, as in balance's footer. Title, unit line
-    and footer are made printable(); the blocks are grids (cells made printable by _grid) and
-    charts, whose colours stay.
+    and footer are said in the run's language (render.words) and made printable(); the
+    blocks are grids (cells made printable by _grid) and charts, whose colours stay. In a
+    table, long lines wrap to the width (render.fit), continuation lines indented.
     """
-    title, unit_line = printable(title), printable(unit_line)
-    footer = [printable(line) for line in footer]
+    from pa_trade.render import fit
+
+    title, unit_line = printable(words.say(title)), printable(words.say(unit_line))
+    footer = [printable(_said(line)) for line in footer]
     if fmt == "markdown":
         lines = [f"**{title}**", "", f"_{unit_line}_", ""]
         for block in blocks:
@@ -91,16 +106,18 @@ def _page(fmt: str, title: str, unit_line: str, blocks: list[str], footer: list[
         lines += [f"  - {line[2:]}" if line.startswith("  ") else f"- {line}"
                   for line in footer]
     else:
-        import textwrap
-
-        lines = [title, unit_line, ""]
+        lines = [*fit.wrapped([title, unit_line]), ""]
         for block in blocks:
             lines += [block.rstrip("\n"), ""]
-        for line in footer:
-            # long notes wrap at 88 columns, continuation lines indented
-            lines += textwrap.wrap(line, 88, subsequent_indent="  ", break_on_hyphens=False,
-                                   break_long_words=False) or [""]
+        lines += fit.wrapped(footer)
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _said(line: str) -> str:
+    """A footer line in the run's language: 'Note: TEXT' as 'Nota: ' and TEXT said."""
+    if line.startswith("Note: "):
+        return f"{words.say('Note:')} {words.say(line[6:])}"
+    return words.say(line)
 
 
 def _about(fmt: str, title: str, units: str, valuation: str, period: str, notes, sources):
@@ -173,22 +190,30 @@ def mirror_output(result: MirrorResult, fmt: str, units: str, footer: list[str],
     title = _mirror_title(result)
     unit_line = (f"Values in {UNITS[units][1]}; X: the exporter's exports, M: the importer's "
                  f"imports")
-    rows = []
+    rows, routes = [], []
     for record in table.itertuples(index=False):
         valuations = f"{record.exports_valuation or '–'}/{record.imports_valuation or '–'}"
+        routes.append(f"{record.exporter} → {record.importer}")
         rows.append([
-            record.year, f"{record.exporter_name} → {record.importer_name}",
+            record.year, f"{words.name_of(record.exporter, record.exporter_name)} → "
+                         f"{words.name_of(record.importer, record.importer_name)}",
             human_number(record.exports_reported_usd, units),
             human_number(record.imports_reported_usd, units),
             human_number(record.gap_usd, units),
-            "–" if _missing(record.ratio) else f"{record.ratio:.3f}",
-            {"high": "above", "low": "below"}.get(record.flag, ""),
+            "–" if _missing(record.ratio) else words.number(f"{record.ratio:.3f}"),
+            words.say({"high": "above", "low": "below"}.get(record.flag, "")),
             valuations,
         ])
     rows = year_breaks(rows, table["year"].tolist(), fmt)
+    from pa_trade.render import fit
+
+    steps = [fit.without("year", lambda c: len(set(c.cells)) == 1),  # in the title
+             fit.renamed("route", words.say("Flow"), dict(zip(
+                 [r[1] for r in rows if isinstance(r, list)], routes, strict=True)).get)]
     grid = _grid(rows, ["Year", "Exporter → importer", "Exports", "Imports", "Gap M−X",
                         "M/X", "Band", "Val. X/M"],
-                 fmt, ("right", "left", "right", "right", "right", "right", "left", "left"))
+                 fmt, ("right", "left", "right", "right", "right", "right", "left", "left"),
+                 keys=("year", "route"), steps=steps)
     from pa_trade.analysis.mirror import GAP_REASONS
 
     lines = [GAP_REASONS, mirror_band_line()]
@@ -262,7 +287,7 @@ def trend_output(result: TrendResult, fmt: str, units: str, footer: list[str],
                  f"y/y: change on the year before")
     rows = []
     for record in table.itertuples(index=False):
-        mark = f"{FTA_MARK} {record.agreement}" if record.agreement else ""
+        mark = f"{FTA_MARK} {words.say(record.agreement)}" if record.agreement else ""
         rows.append([
             record.year,
             human_number(record.exports_usd, units), percent(record.exports_change_pct),
@@ -271,9 +296,14 @@ def trend_output(result: TrendResult, fmt: str, units: str, footer: list[str],
             human_number(record.trade_usd, units), percent(record.trade_change_pct),
             mark,
         ])
+    from pa_trade.render import fit
+
+    # the agreements are named under the table, after their mark
+    steps = [fit.renamed("agreement", words.say("FTA"), lambda v: FTA_MARK if v else "")]
     grid = _grid(rows, ["Year", "Exports", "y/y", "Imports", "y/y", "Balance", "Trade", "y/y",
                         "Agreement"],
-                 fmt, ("right",) * 8 + ("left",))
+                 fmt, ("right",) * 8 + ("left",), keys=("",) * 8 + ("agreement",),
+                 steps=steps)
     growth = len(result.years) > 1
     blocks = [grid, _summary_grid(result, fmt)] if growth else [grid]
     if chart:
@@ -308,23 +338,25 @@ def _summary_grid(result: TrendResult, fmt: str) -> str:
     measures = ("exports", "imports", "trade")
     window = pick("window", "exports")
     first, last = int(window["first_year"]), int(window["last_year"])
+    say = words.say
     rows = [
-        [f"Multiple ({last} / {first})"]
+        [say(f"Multiple ({last} / {first})")]
         + [_multiple(pick("window", m)["multiple"]) for m in measures],
-        [f"CAGR {first}–{last}"] + [percent(pick("window", m)["cagr_pct"]) for m in measures],
+        [say(f"CAGR {first}–{last}")]
+        + [percent(pick("window", m)["cagr_pct"]) for m in measures],
     ]
     for agreement in result.agreements:
         base, name = agreement.base_year, agreement.name
-        rows.append([f"{FTA_MARK} before {name}, {first}–{base}"]
+        rows.append([f"{FTA_MARK} {say(f'before {name}, {first}–{base}')}"]
                     + [percent(pick("before", m, name)["cagr_pct"]) for m in measures])
-        rows.append([f"{FTA_MARK} after {name}, {base}–{last}"]
+        rows.append([f"{FTA_MARK} {say(f'after {name}, {base}–{last}')}"]
                     + [percent(pick("after", m, name)["cagr_pct"]) for m in measures])
     return _grid(rows, [f"Growth {first}–{last}", "Exports", "Imports", "Trade"], fmt,
                  ("left", "right", "right", "right"))
 
 
 def _multiple(value) -> str:
-    return "–" if _missing(value) else f"×{value:,.2f}"
+    return "–" if _missing(value) else words.number(f"×{value:,.2f}")
 
 
 def _trend_summary_machine(result: TrendResult, fmt: str, units: str,
@@ -430,7 +462,7 @@ def matrix_output(result: MatrixResult, fmt: str, units: str, footer: list[str],
     title = _matrix_title(result, bloc_name)
     unit_line = (f"Values in {UNITS[units][1]}; {result.side} {result.valuation or 'n/a'}; "
                  f"rows export to columns")
-    names = {code: countries.name(code) for code in members}
+    names = {code: words.name_of(code, countries.name(code)) for code in members}
     by_row, by_column = row_totals(result), column_totals(result)
     odd = set(result.odd_cells())
     rows = []
@@ -448,10 +480,17 @@ def matrix_output(result: MatrixResult, fmt: str, units: str, footer: list[str],
 
         rows.append(SEPARATING_LINE)
     grand = by_row.sum(min_count=1)
-    rows.append(["Total", *[human_number(by_column[c], units) for c in members],
+    rows.append([words.say("Total"), *[human_number(by_column[c], units) for c in members],
                  human_number(grand, units)])
     headers = ["Exporter \\ importer", *[names[c] for c in members], "Total"]
-    grid = _grid(rows, headers, fmt, ("left",) + ("right",) * (len(members) + 1))
+
+    def codes(columns):  # names to ISO codes, in the header and down the first column
+        by_name = {name: code for code, name in names.items()}
+        return [c._replace(header=by_name.get(c.header, c.header),
+                           cells=[by_name.get(v, v) for v in c.cells]) for c in columns]
+
+    grid = _grid(rows, headers, fmt, ("left",) + ("right",) * (len(members) + 1),
+                 steps=[codes])
     legend = "– not reported; · a country with itself"
     if odd:
         legend += f"; {ODD_MARK} other months than the other cells, left out of the totals"

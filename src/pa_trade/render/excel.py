@@ -6,7 +6,8 @@ names of the numeric columns, so a workbook has the csv's columns and values. Th
 is written by xlsxwriter, imported when one is written (never at `pa-trade --help`): money
 as numbers with thousands separators, the header bold and frozen, and a second sheet, About,
 with the title, unit, valuation, period, notes and every source. Text is written as text,
-never run as a formula. Labels come from `LABELS` or from the caller (`--lang es`, later).
+never run as a formula. Labels come from `LABELS`, or in Spanish (`--lang es`) from
+`SPANISH_LABELS` and data/spanish.csv.
 """
 
 from __future__ import annotations
@@ -131,6 +132,48 @@ def _fit(text: str, cut: str) -> str:
         return text
     keep = EXCEL_MAX_TEXT - len(cut.format(n=len(text)))  # the mark's longest
     return text[:keep] + cut.format(n=len(text) - keep)
+
+
+SPANISH_LABELS = {
+    "data_sheet": "Datos",
+    "about_sheet": "Acerca de",
+    "title": "Título",
+    "unit": "Unidad",
+    "valuation": "Valoración",
+    "period": "Período",
+    "notes": "Notas",
+    "sources": "Fuentes",
+    "written_by": "Escrito por",
+    "cut": "… ({n} caracteres más: todas las fuentes están en la hoja Acerca de)",
+}
+# text columns whose cells are words for people (ISO codes and sources stay as they are)
+_SAID_COLUMNS = ("status", "flag", "measure", "period", "exporter_name", "importer_name")
+
+
+def spanish_workbook(header: list[str], rows: list[list], numeric: set[str],
+                     money: set[str], about: About) -> bytes:
+    """workbook() with --lang es: Spanish sheet names, labels and column headers
+    (data/spanish.csv: 'exports_usd' is 'exportaciones_usd'), the About said in Spanish,
+    statuses and partners' names in Spanish; codes, numbers and sources as they are."""
+    from pa_trade.render import words
+
+    partner = header.index("partner") if "partner" in header else None
+    said = [index for index, name in enumerate(header) if name in _SAID_COLUMNS]
+    spanish_rows = []
+    for row in rows:
+        row = list(row)
+        for index in said:
+            if isinstance(row[index], str):
+                row[index] = words.say(row[index])
+        if partner is not None and "partner_name" in header:
+            at = header.index("partner_name")
+            row[at] = words.name_of(row[partner], row[at])
+        spanish_rows.append(row)
+    said_about = About(title=words.say(about.title), unit=words.say(about.unit),
+                       valuation=words.say(about.valuation), period=words.period(about.period),
+                       notes=[words.say(n) for n in about.notes], sources=about.sources)
+    return workbook(header, spanish_rows, numeric, money, said_about, SPANISH_LABELS,
+                    {name: words.say(name) for name in header})
 
 
 def _about_sheet(sheet, about: About, labels: dict[str, str], bold, wrap) -> None:

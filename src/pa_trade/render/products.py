@@ -65,36 +65,40 @@ def products_people(result, fmt: str, units: str, builtin: bool = False, flow_co
     balance, a total row and, with --gl, the Grubel-Lloyd index under it."""
     from pa_trade.paths import BUILTIN_NOTE
     from pa_trade.reference import countries, products
+    from pa_trade.render import fit, words
     from pa_trade.render.tables import UNITS, Footer, printable
 
     markdown = fmt == "markdown"
     level = result.level
-    title = (f"{countries.name(result.reporter)}: trade by "
-             f"{products.level_label(level)}, {result.period}")
-    unit_line = f"Values in {UNITS[units][1]}; {_valuations(result)}"
-    lines = [f"**{title}**", "", f"_{unit_line}_", ""] if markdown else [title, unit_line, ""]
+    title = words.say(f"{countries.name(result.reporter)}: trade by "
+                      f"{products.level_label(level)}, {result.period}")
+    unit_line = words.say(f"Values in {UNITS[units][1]}; {_valuations(result)}")
+    lines = ([f"**{title}**", "", f"_{unit_line}_", ""] if markdown
+             else [*fit.wrapped([title, unit_line]), ""])
     gl_column = f"gl_{result.gl_level}" if result.gl_level else None
     table = result.table
     periods = _block_periods(result)
     for (year, partner), block in table.groupby(["year", "partner"], sort=False):
         name = block["partner_name"].iloc[0]
         period = periods.get((partner, int(year)), str(year))
-        heading = printable(f"With {name}, {period}" if partner != "WLD"
-                            else f"{name}, {period}")
+        heading = printable(words.say(f"With {name}, {period}" if partner != "WLD"
+                                      else f"{name}, {period}"))
         lines += [f"**{heading}**", ""] if markdown else [heading]
         lines += [_block_grid(block, result.flow, level, units, fmt), ""]
         if gl_column:
             value = block[gl_column].iloc[0]
-            shown = "–" if value != value else f"{value:.3f}"
-            text = (f"Grubel–Lloyd index at {products.level_label(level=result.gl_level)} "
-                    f"level: {shown} ({GL_MEANING})")
+            shown = "–" if value != value else words.number(f"{value:.3f}")
+            text = words.say(f"Grubel–Lloyd index at "
+                             f"{products.level_label(level=result.gl_level)} level: {shown} "
+                             f"({GL_MEANING})")
             lines += [f"_{text}_" if markdown else text, ""]
     extra = ["Shares are of the partner's total exports (imports) with a tariff code in that "
              "year."]
     if builtin:
         extra.append(BUILTIN_NOTE.format(n=flow_count))
-    footer = Footer(notes=list(result.notes), sources=list(result.sources), extra=extra)
-    lines += footer.lines(markdown=markdown)
+    footer = Footer(notes=[words.say(n) for n in result.notes], sources=list(result.sources),
+                    extra=[words.say(e) for e in extra])
+    lines += footer.lines(markdown=markdown) if markdown else fit.wrapped(footer.lines())
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -127,17 +131,19 @@ def _block_periods(result) -> dict:
 
 
 def _block_grid(block, flow: str | None, level: str, units: str, fmt: str) -> str:
-    from tabulate import SEPARATING_LINE, tabulate
-
-    from pa_trade.render.tables import human_number, printable_rows
+    from pa_trade.render import fit, words
+    from pa_trade.render.tables import human_number
 
     code_header = {"section": "Section", "group": None}.get(level, "Code")
     sides = {"export": ["exports"], "import": ["imports"]}.get(flow or "", ["exports", "imports"])
     headers = [code_header, "Product"] if code_header else ["Group"]
+    keys = ["code", "product"] if code_header else ["product"]
     for side in sides:
         headers += [side.capitalize(), "Share"]
+        keys += [side, f"share_{side}"]
     if flow is None:
         headers.append("Balance")
+        keys.append("balance")
     rows = []
     for record in block.to_dict("records"):
         other = record["kind"] == "other"
@@ -150,7 +156,7 @@ def _block_grid(block, flow: str | None, level: str, units: str, fmt: str) -> st
         if flow is None:
             row.append(human_number(_float(record["balance_usd"]), units))
         rows.append(row)
-    total = ["", "Total"] if code_header else ["Total"]
+    total = ["", words.say("Total")] if code_header else [words.say("Total")]
     for side in sides:
         values = block[f"{side}_usd"]
         amount = float(values.sum()) if values.notna().all() else float("nan")
@@ -161,23 +167,37 @@ def _block_grid(block, flow: str | None, level: str, units: str, fmt: str) -> st
         balances = block["balance_usd"]
         total.append(human_number(float(balances.sum()) if balances.notna().all()
                                   else float("nan"), units))
-    if fmt != "markdown":
-        rows.append(SEPARATING_LINE)
     rows.append(total)
     names = 2 if code_header else 1
     align = ["left"] * names + ["right"] * (len(headers) - names)
-    return tabulate(printable_rows(rows), headers=headers,
-                    tablefmt="github" if fmt == "markdown" else "simple",
-                    colalign=align, disable_numparse=True)
+    columns = [fit.Column(words.say(header), a, [row[i] for row in rows], key)
+               for i, (header, a, key) in enumerate(zip(headers, align, keys, strict=True))]
+    # a side the data lack (said in the unit line) goes first, then the balance it leaves
+    # empty; then shorter product names
+    empty = {c.key for c in columns if all(v == "–" for v in c.cells)}
+
+    def without_side(side):  # a side's amount and share go together
+        def step(cols):
+            kept = [c for c in cols if c.key not in (side, f"share_{side}")]
+            return kept if len(kept) != len(cols) else cols
+        return step
+
+    steps = [without_side(side) for side in ("imports", "exports") if side in empty]
+    steps += [fit.without("balance")] if "balance" in empty else []
+    steps.append(fit.renamed("product", words.say("Product"),
+                             lambda v: v if len(v) <= 24 else v[:23].rstrip() + "…"))
+    return fit.fitted(columns, fmt, [len(rows) - 1], steps)
 
 
 def _short_name(record: dict, level: str) -> str:
     from pa_trade.reference import products
+    from pa_trade.render import words
 
     if record["kind"] == "other":
-        text = record["product_name"]
+        text = words.say(record["product_name"])
     else:
-        text = products.name(record["product"], level, short=True)
+        text = products.name(record["product"], level, "es" if words.spanish() else "en",
+                             short=True)
     return text if len(text) <= NAME_WIDTH else text[: NAME_WIDTH - 1].rstrip() + "…"
 
 
@@ -272,6 +292,8 @@ def _fraction(value) -> str:
 
 
 def _percent(value) -> str:
+    from pa_trade.render.words import number
+
     if value is None or value != value:
         return "–"
-    return f"{100 * float(value):.1f}%"
+    return number(f"{100 * float(value):.1f}%")

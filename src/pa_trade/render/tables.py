@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pa_trade.flows import format_usd, safe_text
-from pa_trade.numbers import UNITS, human_number, scaled  # noqa: F401 (used by render.*)
+from pa_trade.numbers import UNITS, scaled  # noqa: F401 (used by render.*)
+from pa_trade.numbers import human_number as _english_number
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,16 +54,19 @@ class Footer:
 
     def lines(self, markdown: bool = False) -> list[str]:
         """The footer's lines, printable(): notes and sources name files and input text."""
+        from pa_trade.render.words import say
+
         sources = compact_sources(self.sources)
+        note, heading = say("Note:"), say("Sources:")
         if markdown:
-            out = [f"- Note: {n}" for n in self.notes]
+            out = [f"- {note} {n}" for n in self.notes]
             if sources:
-                out += ["- Sources:"] + [f"  - {s}" for s in sources]
+                out += [f"- {heading}"] + [f"  - {s}" for s in sources]
             out += [f"- {e}" for e in self.extra]
         else:
-            out = [f"Note: {n}" for n in self.notes]
+            out = [f"{note} {n}" for n in self.notes]
             if sources:
-                out += ["Sources:"] + [f"  {s}" for s in sources]
+                out += [heading] + [f"  {s}" for s in sources]
             out += self.extra
         return [printable(line) for line in out]
 
@@ -104,6 +108,14 @@ def compact_sources(sources: list[str]) -> list[str]:
         out.append(f"{reader} ({archive}: {len(members)} files{formats}, {members[0]} to "
                    f"{members[-1]})")
     return out
+
+
+def human_number(value, units: str) -> str:
+    """1,752.0 for people (numbers.human_number), in the style of the run's language
+    (1.752,0 in Spanish but Mexico's)."""
+    from pa_trade.render.words import number
+
+    return number(_english_number(value, units))
 
 
 def machine_number(value, units: str) -> str:
@@ -205,10 +217,14 @@ def machine_output(header: list[str], rows: list[list], fmt: str, numeric: set[s
     if fmt == "json":
         return to_json(header, rows, numeric)
     if fmt == "xlsx":
-        from pa_trade.render.excel import workbook
+        from pa_trade.render.excel import spanish_workbook, workbook
+        from pa_trade.render.words import spanish
 
         if about is None:
             raise ValueError("a workbook needs its About")
+        if spanish():  # a workbook is for people: --lang es gives its labels in Spanish
+            return spanish_workbook(header, rows, numeric, numeric if money is None
+                                    else money, about)
         return workbook(header, rows, numeric, numeric if money is None else money, about)
     if fmt == "csv-excel":
         from pa_trade.render.excel import excel_csv
@@ -292,51 +308,109 @@ def balance_about(result, units: str, notes: list[str] | None) -> About:
 
 
 def _people(result, fmt: str, units: str, footer: Footer | None, chart: str | None) -> str:
-    from tabulate import tabulate
+    from pa_trade.render import fit, words
 
     table = result.table
-    name = result.reporter_name
     several = table["reporter"].nunique() > 1
-    title = printable(f"{name}: trade balance by partner, {result.period}")
-    exports_val = valuations_text(table["exports_valuation"])
-    imports_val = valuations_text(table["imports_valuation"])
-    unit_line = printable(f"Values in {UNITS[units][1]}; exports {exports_val}, imports "
-                          f"{imports_val} (as each source states)")
-    rows = []
+    say = words.say
+    title = say(f"{result.reporter_name}: trade balance by partner, {result.period}")
+    computed = table[table["kind"] != "published"]  # an office's figure has its own row
+    unit_line = say(f"Values in {UNITS[units][1]}; exports "
+                    f"{valuations_text(computed['exports_valuation'])}, imports "
+                    f"{valuations_text(computed['imports_valuation'])} (as each source states)")
+    kinds = table["kind"].tolist()
+    partners = []
     for record in table.itertuples(index=False):
-        partner = record.partner_name
+        partner = words.name_of(record.partner, record.partner_name)
         if record.kind == "world" and "microdata" in record.sources:
-            partner = f"{partner} (all lines)"  # microdata: the sum of every line, as DANE's
+            partner = say(f"{record.partner_name} (all lines)")  # the sum of every line
         elif record.kind in ("world", "group"):
-            partner = f"{partner} (as reported)"
-        rows.append(([record.reporter] if several else []) + [
-            partner,
-            record.year,
-            human_number(record.exports_usd, units),
-            human_number(record.imports_usd, units),
-            human_number(record.balance_usd, units),
-            record.status,
-            record.imports_valuation,
-        ])
-    rows = year_breaks(printable_rows(rows), table["year"].tolist(), fmt)
-    headers = ["Partner", "Year", "Exports", "Imports", "Balance", "Status", "Imports val."]
-    align = ("left", "right", "right", "right", "right", "left", "left")
-    if several:
-        headers, align = ["Reporter"] + headers, ("left",) + align
-    grid = tabulate(
-        rows,
-        headers=headers,
-        tablefmt="pipe" if fmt == "markdown" else "simple",
-        colalign=align,
-        disable_numparse=True,
-    )
+            partner = say(f"{record.partner_name} (as reported)")
+        elif record.kind == "published":
+            partner = f"↳ {say(record.partner_name)}"
+        partners.append(partner)
+    money = [[human_number(v, units) for v in table[c].tolist()] for c in MONEY_COLUMNS]
+    columns = ([fit.Column(say("Reporter"), "left", table["reporter"].tolist(), "reporter")]
+               if several else [])
+    columns += [
+        fit.Column(say("Partner"), "left", partners, "partner"),
+        fit.Column(say("Year"), "right", table["year"].tolist(), "year"),
+        fit.Column(say("Exports"), "right", money[0], "exports"),
+        fit.Column(say("Imports"), "right", money[1], "imports"),
+        fit.Column(say("Balance"), "right", money[2], "balance"),
+        fit.Column(say("Status"), "left", [say(v) for v in table["status"].tolist()],
+                   "status"),
+        fit.Column(say("Imports val."), "left",
+                   [say(v) for v in table["imports_valuation"].tolist()], "valuation"),
+    ]
+    years = table["year"].tolist()
+    breaks = [i for i in range(1, len(years)) if years[i] != years[i - 1]]
+    notes = list(footer.notes) if footer else []
+
+    import re
+
+    subtotals = {}  # 'Pacific Alliance (CHL, MEX, PER)' -> ('Pacific Alliance', 'CHL, ...')
+    for name, kind in zip(table["partner_name"].tolist(), kinds, strict=True):
+        found = re.fullmatch(r"(.+) \((.+)\)", name) if kind == "bloc" else None
+        if found:
+            subtotals[name] = found.groups()
+
+    def short_blocs(cols):  # the members of a bloc subtotal go to a note
+        if not subtotals:
+            return cols
+        for bloc, members in dict(subtotals.values()).items():
+            notes.append(f"the {bloc} row adds the partners {members}")
+        return [c._replace(cells=[words.name_of("", subtotals[n][0]) if n in subtotals else v
+                                  for v, n in zip(c.cells, table["partner_name"], strict=True)])
+                if c.key == "partner" else c for c in cols]
+
+    intra = {label: say("Intra-bloc")
+             for label, k in zip(partners, kinds, strict=True) if k == "intra"}
+    worlds = {}  # 'World (as reported)' -> 'World', and a note says what it is
+    for label, kind, name in zip(partners, kinds, table["partner_name"], strict=True):
+        if kind in ("world", "group") and label != words.name_of("", name):
+            worlds[label] = words.name_of("", name)
+
+    def short_worlds(cols):
+        if not worlds:
+            return cols
+        if any("microdata" in s for s in table["sources"]):
+            notes.append("the World row of microdata is the sum of all their lines, as DANE's "
+                         "own total; other totals are as each source reports them")
+        else:
+            notes.append("the World and regional rows are the totals as each source reports "
+                         "them, not sums of the partners shown")
+        return fit.renamed("partner", say("Partner"), lambda v: worlds.get(v, v))(cols)
+
+    steps = [
+        fit.without("year", lambda c: len(set(c.cells)) == 1),  # the year is in the title
+        fit.without("valuation", fit.one_value),  # and so is a valuation shared by all
+        short_blocs,
+        # the reporter column says whose intra-bloc trade it is
+        fit.renamed("partner", say("Partner"), lambda v: intra.get(v, v)),
+        fit.renamed("reporter", say("Rep.")),
+        fit.renamed("valuation", say("Imp. val."),
+                    lambda v: say("mixed") if str(v).startswith(say("mixed")) else v),
+    ]
+    if words.spanish():  # 'Exportaciones' is wider than its numbers
+        steps += [fit.renamed("exports", "Export."), fit.renamed("imports", "Import.")]
+    steps += [short_worlds, fit.COMPACT,
+              fit.renamed("valuation", say("Val."), lambda v: "desc." if v == "desconocida"
+                          else v)]
+    if words.spanish():
+        steps.append(fit.renamed("status", "Sit."))
+    grid = fit.fitted(columns, fmt, breaks, steps)
+    if footer:
+        footer = Footer(notes=[say(n) for n in notes], sources=footer.sources,
+                        extra=[say(e) for e in footer.extra])
     if fmt == "markdown":
-        lines = [f"**{title}**", "", f"_{unit_line}_", "", grid, ""]
+        lines = [f"**{printable(title)}**", "", f"_{printable(unit_line)}_", "", grid, ""]
         lines += [chart] if chart else []
         lines += footer.lines(markdown=True) if footer else []
     else:
-        lines = [title, unit_line, "", grid, ""] + ([chart] if chart else [])
-        lines += footer.lines() if footer else []
+        lines = [*fit.wrapped([printable(title), printable(unit_line)]), "", grid, ""]
+        lines += [chart] if chart else []
+        lines += fit.wrapped(footer.lines()) if footer else []
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
