@@ -161,19 +161,24 @@ def output_options(formats=FORMATS):
     return decorate
 
 
+def format_given() -> bool:
+    """Whether --format was typed (not its default): a name ending in .xlsx or .parquet
+    chooses the format only when it was not."""
+    from click.core import ParameterSource
+
+    context = click.get_current_context(silent=True)
+    return context is not None and context.get_parameter_source("fmt") not in (
+        ParameterSource.DEFAULT, None)
+
+
 def check_output(fmt: str, output_path: str | None) -> str:
     """The format to write, once --format and --output agree; UsageError, before anything is
     read, when they do not: a workbook is binary and goes to a file (or a pipe), never to a
     terminal. `-o FILE.xlsx` without --format means xlsx."""
     from pathlib import Path
 
-    from click.core import ParameterSource
-
-    context = click.get_current_context(silent=True)
-    given = context is not None and context.get_parameter_source("fmt") not in (
-        ParameterSource.DEFAULT, None)
     xlsx_name = output_path is not None and output_path.lower().endswith(".xlsx")
-    if xlsx_name and not given:
+    if xlsx_name and not format_given():
         fmt = "xlsx"
     if fmt == "xlsx":
         if output_path is None:

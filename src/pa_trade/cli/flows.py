@@ -10,6 +10,7 @@ from pa_trade.cli.common import (
     check_output,
     data_options,
     emit,
+    format_given,
     load_data,
     parse_years,
     raw_text_option,
@@ -94,13 +95,8 @@ def _flows_format(fmt: str, output_path: str | None) -> str:
     """The format to write once --format and --output agree, checked before anything is
     read: parquet needs a file or folder (never standard output); a name ending in .parquet
     without --format means parquet."""
-    from click.core import ParameterSource
-
-    context = click.get_current_context(silent=True)
-    given = context is not None and context.get_parameter_source("fmt") not in (
-        ParameterSource.DEFAULT, None)
     parquet_name = output_path is not None and output_path.lower().endswith(".parquet")
-    if parquet_name and not given:
+    if parquet_name and not format_given():
         fmt = "parquet"
     if fmt == "parquet":
         if output_path is None:
