@@ -213,6 +213,9 @@ def test_other_commands_speak_spanish(run):
                 "--lang", "es").stdout
     assert "Colombia: comercio con Corea del Sur, 2014–2018" in trend
     assert "TCAC 2014–2018" in trend
+    # agreements by the names their parties use: TLC, APC, AAE
+    assert "◆ después del TLC Colombia–Corea del Sur, 2015–2018" in trend
+    assert "◆ TLC Colombia–Corea del Sur: en vigor desde 2016-07-15" in trend
     matrix = run("matrix", "-y", "2019", "-d", EXAMPLE, "--lang", "es").stdout
     assert "Alianza del Pacífico: comercio entre miembros" in matrix and "Perú" in matrix
 

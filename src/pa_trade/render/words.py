@@ -161,8 +161,8 @@ def _translate(text: str) -> str:
     texts, patterns = _table()
     if text in texts:
         return texts[text]
-    lead = re.match(r"\s*", text).group()
-    if lead:  # an indented line keeps its indent
+    lead = re.match(r"[\s◆↳]*", text).group()
+    if lead:  # an indented or marked line keeps its indent and mark
         return lead + _translate(text[len(lead):])
     for pattern in patterns:
         found = pattern.regex.fullmatch(text)
@@ -190,7 +190,8 @@ def _field(field: str, value: str) -> str | None:
     if kind in ("year", "n"):
         return value if value.isdigit() else None
     if kind == "note":
-        return _translate(value)
+        said = _translate(value)
+        return _places(value) if said == value and _is_place(value) else said
     return value
 
 
@@ -198,8 +199,10 @@ def _is_place(text: str) -> bool:
     from pa_trade.reference import countries
 
     text = text.removeprefix("the ")
-    return (text in _english_names() or text in _table()[0]
-            or countries.lookup(text) is not None)
+    if text in _english_names() or text in _table()[0]:
+        return True
+    # a name as people write it: no marks ('◆ Colombia' is a mark and a name)
+    return bool(re.fullmatch(r"[\w .,'()-]+", text)) and countries.lookup(text) is not None
 
 
 def _places(text: str) -> str:
@@ -211,6 +214,9 @@ def _places(text: str) -> str:
         return names[text]
     if text.startswith("the ") and text[4:] in names:
         return names[text[4:]]
+    code = countries.lookup(text)
+    if code is not None:  # 'Korea' in an agreement's name
+        return countries.name(code, "es")
     parts = re.split(r", | and ", text)
     if len(parts) > 1 and all(part in names or countries.lookup(part) for part in parts):
         spanish_parts = [names.get(part, part) for part in parts]
