@@ -162,7 +162,9 @@ def test_a_spanish_run_says_deficit_and_mexico(run):
     line = next(line for line in out.splitlines() if line.startswith("México"))
     # DANE's style of numbers: 1.752,0
     assert "1.752,0" in line and "4.174,0" in line and "-2.422,0" in line and "déficit" in line
-    assert "publicado por MinCIT" in out and "-2.231,0" in out
+    lines = out.splitlines()
+    below = lines[lines.index(line) + 1]
+    assert below.startswith("↳") and "MinCIT" in below and "-2.231,0" in below
     assert "Socio" in out and "Saldo" in out and "Nota:" in out and "Fuentes:" in out
     assert "Mundo" in out
     fits(out)
@@ -233,6 +235,6 @@ def test_a_spanish_workbook(run, tmp_path):
     assert "socio" in header and "saldo_usd" in header
     row = dict(zip(header, [cell.value for cell in sheet[2]], strict=True))
     assert row["socio"] == "MEX" and row["nombre_socio"] == "México"
-    assert row["situacion"] == "déficit" and row["saldo_usd"] == -2422000000
+    assert row["resultado"] == "déficit" and row["saldo_usd"] == -2422000000
     about = [cell.value for cell in book["Acerca de"]["A"]]
     assert "Título" in about and "Fuentes" in about

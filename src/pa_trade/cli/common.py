@@ -120,7 +120,14 @@ def _words(ctx, _param, _value):
         return _value
     from pa_trade.render import words
 
-    words.configure(ctx.meta.get("pa_trade.lang"), _value)
+    width = None
+    if _value is not None:
+        text = str(_value).strip()
+        if not text.isdigit():
+            raise UsageError(f"--width {_value}: a whole number of columns, such as 80 or 120 "
+                             f"(0: never fold or drop a column)")
+        width = int(text)
+    words.configure(ctx.meta.get("pa_trade.lang"), width)
     return _value
 
 
@@ -136,7 +143,7 @@ def output_options(formats=FORMATS):
     the command as fmt, units, raw_text and output_path (check them with check_output, write
     with emit), the last two set render.words for the run."""
     def decorate(command):
-        command = click.option("--width", type=click.IntRange(min=0), metavar="COLS",
+        command = click.option("--width", metavar="COLS",
                                expose_value=False, is_eager=False, callback=_words,
                                help=WIDTH_HELP)(command)
         command = click.option("--lang", metavar="LANG", expose_value=False,

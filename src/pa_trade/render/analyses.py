@@ -403,10 +403,10 @@ def trend_chart(result: TrendResult, units: str, width: int | None = None,
                 ("+" if b > 0 else "") + human_number(b, units)) for b in table["balance_usd"]]
     return pair_bars(
         labels, table["imports_usd"].tolist(), table["exports_usd"].tolist(), width,
-        left_title="◀ imports", right_title="exports ▶", text=balance, text_title="balance",
-        colour=colour,
-        title=f"Imports and exports, {UNITS[units][1]}"
-              + (f" ({FTA_MARK} agreement in force)" if result.agreements else ""),
+        left_title=words.say("◀ imports"), right_title=words.say("exports ▶"), text=balance,
+        text_title=words.say("balance"), colour=colour,
+        title=words.say(f"Imports and exports, {UNITS[units][1]}"
+                        + (f" ({FTA_MARK} agreement in force)" if result.agreements else "")),
     )
 
 

@@ -143,11 +143,12 @@ SPANISH_LABELS = {
     "period": "Período",
     "notes": "Notas",
     "sources": "Fuentes",
-    "written_by": "Escrito por",
+    "written_by": "Generado con",
     "cut": "… ({n} caracteres más: todas las fuentes están en la hoja Acerca de)",
 }
 # text columns whose cells are words for people (ISO codes and sources stay as they are)
-_SAID_COLUMNS = ("status", "flag", "measure", "period", "exporter_name", "importer_name")
+_SAID_COLUMNS = ("status", "flag", "measure", "period", "exporter_name", "importer_name",
+                 "agreement", "exports_valuation", "imports_valuation")
 
 
 def spanish_workbook(header: list[str], rows: list[list], numeric: set[str],

@@ -10,6 +10,7 @@ fitted. Notes wrap to the width, long words (paths, addresses) never broken.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
@@ -128,6 +129,9 @@ def wrapped(lines: Sequence[str], indent: str = "  ") -> list[str]:
             out.append(line)
             continue
         own = line[:len(line) - len(line.lstrip(" "))]
-        out += textwrap.wrap(line, limit, initial_indent="", subsequent_indent=own + indent,
-                             break_on_hyphens=False, break_long_words=False) or [""]
+        # an amount stays with its unit: '-2,231.0 M' is never cut after the number
+        held = re.sub(r"(\d) (M|%)(?=[\s,;.)]|$)", "\\1\x00\\2", line)
+        out += [part.replace("\x00", " ") for part in textwrap.wrap(
+            held, limit, initial_indent="", subsequent_indent=own + indent,
+            break_on_hyphens=False, break_long_words=False)] or [""]
     return out

@@ -10,7 +10,7 @@ MACHINE_COLUMNS = [
     "balance_usd", "share_exports", "share_imports",
 ]
 MONEY = ("exports_usd", "imports_usd", "balance_usd")
-NAME_WIDTH = 42  # product names in tables for people are cut to this many characters
+NAME_WIDTH = 42  # product names shortened to this many characters when a table must fit
 GL_MEANING = "0 = all trade one-way, 1 = exports equal imports in every product"
 
 
@@ -184,8 +184,9 @@ def _block_grid(block, flow: str | None, level: str, units: str, fmt: str) -> st
 
     steps = [without_side(side) for side in ("imports", "exports") if side in empty]
     steps += [fit.without("balance")] if "balance" in empty else []
-    steps.append(fit.renamed("product", words.say("Product"),
-                             lambda v: v if len(v) <= 24 else v[:23].rstrip() + "…"))
+    for limit in (NAME_WIDTH, 24):
+        steps.append(fit.renamed("product", words.say("Product"), lambda v, n=limit: v
+                                 if len(v) <= n else v[:n - 1].rstrip() + "…"))
     return fit.fitted(columns, fmt, [len(rows) - 1], steps)
 
 
@@ -198,7 +199,7 @@ def _short_name(record: dict, level: str) -> str:
     else:
         text = products.name(record["product"], level, "es" if words.spanish() else "en",
                              short=True)
-    return text if len(text) <= NAME_WIDTH else text[: NAME_WIDTH - 1].rstrip() + "…"
+    return text  # shortened only to fit the width (render.fit, in _block_grid)
 
 
 def _valuations(result) -> str:

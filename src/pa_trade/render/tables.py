@@ -240,8 +240,10 @@ def _chart_rows(result):
     several_years = table["year"].nunique() > 1
     several_reporters = table["reporter"].nunique() > 1
     rows = []
+    from pa_trade.render.words import name_of
+
     for record in table.itertuples(index=False):
-        label = printable(record.partner_name)
+        label = printable(name_of(record.partner, record.partner_name))
         if several_reporters:
             label = f"{record.reporter} {label}"
         if several_years:
@@ -261,8 +263,14 @@ def balance_chart(result, units: str, markdown: bool = False,
                  [None if value != value else value for _, value in rows],
                  value_format=lambda v: human_number(v, units),
                  colour=False if markdown else colour,
-                 title=f"Balance, {UNITS[units][1]}")
+                 title=_said(f"Balance, {UNITS[units][1]}"))
     return f"```\n{drawn}```\n" if markdown else drawn
+
+
+def _said(text: str) -> str:
+    from pa_trade.render.words import say
+
+    return say(text)
 
 
 def balance_plot(result, path: str, units: str) -> None:
@@ -394,8 +402,17 @@ def _people(result, fmt: str, units: str, footer: Footer | None, chart: str | No
     ]
     if words.spanish():  # 'Exportaciones' is wider than its numbers
         steps += [fit.renamed("exports", "Export."), fit.renamed("imports", "Import.")]
-    steps += [short_worlds, fit.COMPACT,
-              fit.renamed("valuation", say("Val."), lambda v: "desc." if v == "desconocida"
+    published = {label: "↳ " + name.removeprefix("published by ")
+                 for label, kind, name in zip(partners, kinds, table["partner_name"],
+                                              strict=True) if kind == "published"}
+    def short_published(cols):
+        if not published:
+            return cols
+        notes.append("a ↳ row is the balance its office published, imports FOB")
+        return fit.renamed("partner", say("Partner"), lambda v: published.get(v, v))(cols)
+
+    steps += [short_worlds, short_published, fit.COMPACT,
+              fit.renamed("valuation", say("Val."), lambda v: "s/i" if v == "sin informar"
                           else v)]
     if words.spanish():
         steps.append(fit.renamed("status", "Sit."))

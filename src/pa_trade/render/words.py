@@ -213,14 +213,16 @@ def _places(text: str) -> str:
     if text in names:
         return names[text]
     if text.startswith("the ") and text[4:] in names:
-        return names[text[4:]]
+        return "el " + names[text[4:]] if text == "the World" else names[text[4:]]
     code = countries.lookup(text)
     if code is not None:  # 'Korea' in an agreement's name
         return countries.name(code, "es")
     parts = re.split(r", | and ", text)
-    if len(parts) > 1 and all(part in names or countries.lookup(part) for part in parts):
-        spanish_parts = [names.get(part, part) for part in parts]
-        return ", ".join(spanish_parts[:-1]) + " y " + spanish_parts[-1]
+    if len(parts) > 1:
+        said = [names.get(part) or (countries.name(countries.lookup(part), "es")
+                                    if _is_place(part) else _translate(part)) for part in parts]
+        if all(s != p or p in names for s, p in zip(said, parts, strict=True)):
+            return ", ".join(said[:-1]) + " y " + said[-1]
     return _translate(text)
 
 
