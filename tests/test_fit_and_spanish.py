@@ -238,3 +238,17 @@ def test_a_spanish_workbook(run, tmp_path):
     assert row["resultado"] == "déficit" and row["saldo_usd"] == -2422000000
     about = [cell.value for cell in book["Acerca de"]["A"]]
     assert "Título" in about and "Fuentes" in about
+
+
+@pytest.mark.parametrize("width", ["abc", "-1", "8.5"])
+def test_a_width_that_is_no_number_of_columns_is_one_line(run, width):
+    result = run("balance", "colombia", "--width", width)
+    assert result.exit_code == 2
+    assert "a whole number of columns" in result.stderr
+
+
+def test_an_amount_is_never_wrapped_away_from_its_unit(run):
+    for width in range(40, 100, 3):
+        out = run("balance", "colombia", "--year", "2022", "--width", str(width)).stdout
+        for line in out.splitlines():
+            assert not line.lstrip().startswith("M "), (width, line)
