@@ -142,10 +142,42 @@ def safe_column(values: pd.Series) -> pd.Series:
 def to_tidy_csv(frame: pd.DataFrame, out, raw_text: bool = False) -> None:
     """Write flows as pa-trade's tidy CSV (formats.md §5): UTF-8, comma, plain numbers.
 
-    month, months and hs_code are written only when some row has them. `out` is a path or a
-    text stream. Text cells that a spreadsheet would run as formulas get a leading "'"
-    (safe_text), which the tidy reader removes, unless `raw_text`; numbers are never touched.
+    month, months and hs_code are written only when some row has them. `out` is a path, a
+    text stream or a binary stream. Text cells that a spreadsheet would run as formulas get
+    a leading "'" (safe_text), which the tidy reader removes, unless `raw_text`; numbers are
+    never touched. Written in chunks (tidy_lines): the whole text is never held.
     """
+    chunks = tidy_lines(frame, raw_text=raw_text)
+    if isinstance(out, (str, os.PathLike)):
+        with open(out, "wb") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+        return
+    import io
+
+    binary = not isinstance(out, io.TextIOBase)
+    for chunk in chunks:
+        out.write(chunk if binary else chunk.decode("utf-8"))
+
+
+CHUNK_ROWS = 1 << 18  # rows turned into text at a time: memory stays bounded
+
+
+def tidy_lines(frame: pd.DataFrame, raw_text: bool = False, delimiter: str = ",",
+               chunk_rows: int = CHUNK_ROWS):
+    """The tidy CSV (or, with delimiter '\\t', TSV) of `frame` as UTF-8 bytes, header first,
+    then the rows in TIDY_ORDER, a chunk of rows at a time.
+
+    Column by column, never cell by cell: a text column is quoted (and, unless `raw_text`,
+    kept from spreadsheets' formulas) once per distinct text, amounts are written by
+    usd_texts, and each chunk's lines are joined by Arrow. The bytes are those of Python's
+    csv module with QUOTE_MINIMAL (a field is quoted when it holds the delimiter, '"' or a
+    line feed), which the tests check, but for a carriage return in a text (_csv_field).
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     frame = normalise_frame(frame)
     columns = ["reporter", "partner", "year"]
     if frame["month"].notna().any():
@@ -155,14 +187,110 @@ def to_tidy_csv(frame: pd.DataFrame, out, raw_text: bool = False) -> None:
     columns += ["flow", "value_usd", "valuation", "source"]
     if frame["hs_code"].notna().any():
         columns.append("hs_code")
-    frame = frame.sort_values(TIDY_ORDER, na_position="first", kind="stable")
-    table = frame[columns].copy()
-    table["value_usd"] = [format_usd(v) for v in frame["value_usd"]]
-    if not raw_text:
+    yield (delimiter.join(columns) + "\n").encode("utf-8")
+    if frame.empty:
+        return
+    factorized = {column: _factorized(frame[column]) for column in TIDY_ORDER}
+    order = _tidy_order([factorized[column] for column in TIDY_ORDER])
+    cells = {}  # column -> (codes in output order, the text of each code)
+    for column in columns:
+        if column == "value_usd":
+            continue
+        codes, uniques = factorized[column]
+        if column in ("year", "month"):
+            texts = [str(int(v)) for v in uniques]
+        else:
+            texts = [_csv_field(str(v) if raw_text else safe_text(str(v)), delimiter)
+                     for v in uniques]
+        cells[column] = (codes[order], pa.array(texts + [""], type=pa.string()))
+    amounts = frame["value_usd"].to_numpy(dtype="float64")[order]
+    for first in range(0, len(order), chunk_rows):
+        last = min(first + chunk_rows, len(order))
+        parts = []
         for column in columns:
-            if column not in ("year", "month", "value_usd"):
-                table[column] = safe_column(table[column])
-    table.to_csv(out, index=False, lineterminator="\n")
+            if column == "value_usd":
+                parts.append(usd_texts(amounts[first:last]))
+                continue
+            codes, texts = cells[column]
+            chunk = codes[first:last]
+            # a missing value (code -1) is the empty text at the end of `texts`
+            parts.append(texts.take(pa.array(np.where(chunk < 0, len(texts) - 1, chunk))))
+        parts[-1] = pc.binary_join_element_wise(parts[-1], "\n", "")
+        lines = pc.binary_join_element_wise(*parts, delimiter)
+        offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32,
+                                count=len(lines) + 1, offset=lines.offset * 4)
+        yield lines.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]]
+
+
+def _factorized(values):
+    """(codes, uniques) of a column, uniques sorted (code -1: missing)."""
+    import pandas as pd
+
+    codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
+    return codes, list(uniques)
+
+
+def _tidy_order(factorized: list):
+    """The row order of to_tidy_csv from the (codes, uniques) of the TIDY_ORDER columns:
+    missing values first, ties as given. The codes of sorted uniques sort as their texts,
+    so one stable sort of one integer key (the codes in mixed radix) orders the rows, or,
+    when that key would not fit in 63 bits, a lexicographic sort of the codes."""
+    import numpy as np
+
+    key = np.zeros(len(factorized[0][0]), dtype=np.int64)
+    room = 1
+    for codes, uniques in factorized:
+        room *= len(uniques) + 1
+        if room >= 2 ** 62:
+            return np.lexsort([codes for codes, _ in factorized][::-1])
+        key *= len(uniques) + 1
+        key += codes + 1  # missing (-1) first
+    return np.argsort(key, kind="stable")
+
+
+def _csv_field(text: str, delimiter: str) -> str:
+    """A field as csv.writer writes it with QUOTE_MINIMAL and line end '\\n', and quoted
+    too when it holds a carriage return, which csv.writer leaves bare (and csv.reader then
+    refuses, as many spreadsheets break the line there)."""
+    if delimiter in text or '"' in text or "\n" in text or "\r" in text:
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def usd_texts(values):
+    """format_usd over an array of dollars, as an Arrow string array: whole cents split into
+    dollars and cents with integer arithmetic. An amount whose cents sit at half a cent in
+    floating point (where rounding could go either way) is written by format_usd itself."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = np.asarray(values, dtype="float64")
+    whole = np.trunc(values)
+    hundredths = (values - whole) * 100
+    cents_part = np.rint(hundredths)
+    with np.errstate(invalid="ignore"):  # NaN and huge amounts: format_usd below
+        cents = whole.astype(np.int64) * 100 + cents_part.astype(np.int64)
+    sign = np.where(cents < 0, "-", "")
+    size = np.abs(cents)
+    dollars = pc.cast(pa.array(size // 100), pa.string())
+    rest = size % 100
+    tens = rest % 10 == 0
+    fraction = pc.if_else(
+        pa.array(rest == 0), "",
+        pc.if_else(pa.array(tens), pc.binary_join_element_wise(
+            ".", pc.cast(pa.array(rest // 10), pa.string()), ""),
+            pc.binary_join_element_wise(".", pc.utf8_lpad(
+                pc.cast(pa.array(rest), pa.string()), 2, "0"), "")))
+    texts = pc.binary_join_element_wise(pa.array(sign), dollars, fraction, "")
+    near_half = np.abs(np.abs(hundredths - np.trunc(hundredths)) - 0.5) < 1e-6
+    doubtful = np.flatnonzero(near_half | ~(np.abs(values) < 2.0 ** 52))  # NaN too
+    if len(doubtful):
+        texts = texts.to_numpy(zero_copy_only=False).astype(object)
+        for index in doubtful:
+            texts[index] = format_usd(float(values[index]))
+        texts = pa.array(texts, type=pa.string())
+    return texts
 
 
 def row_masks(frame: pd.DataFrame):

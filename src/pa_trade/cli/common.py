@@ -212,20 +212,41 @@ def check_output(fmt: str, output_path: str | None) -> str:
     return fmt
 
 
-def emit(output: str | bytes, output_path: str | None, quiet: bool) -> None:
-    """A command's result to standard output, or with --output written whole to the file
-    (fetch.files.write_atomically: no half-written file is left) and a 'wrote' line."""
+def emit(output, output_path: str | None, quiet: bool) -> None:
+    """A command's result (text, bytes, or an iterator of chunks of UTF-8 bytes) to standard
+    output, or with --output written whole to the file (fetch.files.write_atomically: no
+    half-written file is left) and a 'wrote' line."""
     if output_path in (None, "-"):
-        click.echo(output, nl=False)
+        if isinstance(output, (str, bytes)):
+            click.echo(output, nl=False)
+        else:  # chunks of UTF-8: written as they come, the whole never held
+            _stream_out(output)
         return
     from pathlib import Path
 
     from pa_trade.fetch.files import write_atomically
 
-    data = output if isinstance(output, bytes) else output.encode("utf-8")
+    data = output.encode("utf-8") if isinstance(output, str) else output
     write_atomically(Path(output_path), data)
     if not quiet:
         say(f"wrote {output_path}")
+
+
+def _stream_out(chunks) -> None:
+    """Chunks of UTF-8 to standard output: as bytes where it takes UTF-8, else as text, so
+    that a stream in another encoding falls back to plain characters (cli._fit_streams)."""
+    import sys
+
+    encoding = (getattr(sys.stdout, "encoding", "") or "utf-8").lower().replace("-", "")
+    stream = getattr(sys.stdout, "buffer", None)
+    if encoding == "utf8" and stream is not None:
+        sys.stdout.flush()  # what went before as text stays before
+        for chunk in chunks:
+            stream.write(chunk)
+        stream.flush()
+        return
+    for chunk in chunks:
+        click.echo(chunk.decode("utf-8"), nl=False)
 
 
 def parse_years(values) -> list[int] | None:

@@ -72,23 +72,18 @@ def flows(reporters, years, data_paths, layout, number_style, strict, quiet, fmt
             files = f"{len(written)} files" if len(written) > 1 else "1 file"
             say(f"wrote {output_path}: {len(frame):,} flows in {files}")
         return
+    if fmt in ("csv", "tsv"):  # written a chunk of rows at a time, column by column
+        emit(flow_table.tidy_lines(frame, raw_text=raw_text,
+                                   delimiter="," if fmt == "csv" else "\t"),
+             output_path, quiet)
+        return
+    import json
+
     buffer = io.StringIO()
     # JSON is read by programs, not spreadsheets: its text stays as it is
-    flow_table.to_tidy_csv(frame, buffer, raw_text=raw_text or fmt == "json")
-    text = buffer.getvalue()
-    if fmt == "tsv":
-        import csv
-
-        rows = csv.reader(io.StringIO(text))
-        out = io.StringIO()
-        csv.writer(out, delimiter="\t", lineterminator="\n").writerows(rows)
-        text = out.getvalue()
-    elif fmt == "json":
-        import json
-
-        rows = list(csv_rows(text))
-        text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
-    emit(text, output_path, quiet)
+    flow_table.to_tidy_csv(frame, buffer, raw_text=True)
+    rows = list(csv_rows(buffer.getvalue()))
+    emit(json.dumps(rows, ensure_ascii=False, indent=2) + "\n", output_path, quiet)
 
 
 def _flows_format(fmt: str, output_path: str | None) -> str:

@@ -14,6 +14,7 @@ import contextlib
 import errno
 import os
 import secrets
+from collections.abc import Iterable
 from pathlib import Path
 
 from pa_trade.errors import InputError
@@ -39,8 +40,9 @@ def reason(exc: OSError, path: Path | None = None) -> str:
     return _REASONS.get(exc.errno) or exc.strerror or type(exc).__name__
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Put `data` in `path` in one step: readers see the old file or the new, never half.
+def write_atomically(path: Path, data: bytes | Iterable[bytes]) -> None:
+    """Put `data` (bytes, or chunks of bytes written as they come) in `path` in one step:
+    readers see the old file or the new, never half.
 
     A path that exists and is not a regular file (/dev/stdout, a FIFO, /dev/full) is written
     into, never replaced. InputError ('PATH: cannot write (disk full)') when it cannot be
@@ -50,7 +52,8 @@ def write_atomically(path: Path, data: bytes) -> None:
     if path.exists() and not path.is_file():
         try:
             with path.open("wb") as handle:
-                handle.write(data)
+                for chunk in _chunks(data):
+                    handle.write(chunk)
         except OSError as exc:
             raise InputError(f"{path}: cannot write ({reason(exc, path)})") from None
         return
@@ -60,7 +63,8 @@ def write_atomically(path: Path, data: bytes) -> None:
         # 0o666 less the umask, as any new file: the partial file becomes the file
         descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL
                              | getattr(os, "O_BINARY", 0), 0o666)
-        write_all(descriptor, data)
+        for chunk in _chunks(data):
+            write_all(descriptor, chunk)
         closing, descriptor = descriptor, None
         os.close(closing)  # a full disk may be reported only here
         os.replace(partial, path)
@@ -71,6 +75,10 @@ def write_atomically(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(partial)
         raise InputError(f"{path}: cannot write ({reason(exc, path)})") from None
+
+
+def _chunks(data: bytes | Iterable[bytes]) -> Iterable[bytes]:
+    return (data,) if isinstance(data, (bytes, bytearray, memoryview)) else data
 
 
 def write_all(descriptor: int, data: bytes) -> None:
