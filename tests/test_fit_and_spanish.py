@@ -252,3 +252,11 @@ def test_an_amount_is_never_wrapped_away_from_its_unit(run):
         out = run("balance", "colombia", "--year", "2022", "--width", str(width)).stdout
         for line in out.splitlines():
             assert not line.lstrip().startswith("M "), (width, line)
+
+
+def test_a_refusal_still_says_the_published_balance(run):
+    """The data hold no Colombia–Peru flows, but DANE published their balance: said."""
+    result = run("balance", "colombia", "-y", "2021,2022", "-p", "peru")
+    assert result.exit_code == 1
+    assert "no data for Colombia with Peru" in result.stderr
+    assert "+688.9 M in 2021" in result.stderr and "+138.3 M in 2022" in result.stderr

@@ -294,7 +294,7 @@ def balance(
             if code == "XZF" and (full["partner"] == "XCF").any():
                 hint = f"; did you mean {countries.name('XCF')} (XCF)?"
             notes.append(f"no data for {countries.name(reporter)} with {countries.name(code)} "
-                         f"in the years asked{hint}")
+                         f"in the years asked{hint}{_published_hint(reporter, code, years)}")
         if totals:  # the reported aggregates, to set the partners asked against
             table = pd.concat([table, full[full["kind"].isin(["world", "group"])
                                            & ~full["partner"].isin(wanted)]])
@@ -317,6 +317,7 @@ def balance(
         hint = ""
         if "XZF" in (partners or []) and (full["partner"] == "XCF").any():
             hint = f"; did you mean {countries.name('XCF')} (XCF)?"
+        hint += "".join(_published_hint(reporter, p, years) for p in partners or [])
         raise DataError(
             f"no data for {countries.name(reporter)}{f' with {asked}' if asked else ''} in "
             f"the years asked; {coverage(flows, reporter)}{hint}"
@@ -512,6 +513,20 @@ def _finish(table: pd.DataFrame) -> pd.DataFrame:
     table = table.sort_values(["year", "reporter_order", "reporter", "kind_order", "trade",
                                "partner"], ascending=[True, True, True, True, False, True])
     return table[COLUMNS].reset_index(drop=True)
+
+
+def _published_hint(reporter: str, partner: str, years: list[int] | None) -> str:
+    """'; DANE published the balance: +688.9 M in 2021 (imports FOB), ...': what the offices
+    published of a pair the data do not hold, so that a refusal still says it."""
+    from pa_trade.reference.official import official_balances
+
+    found = [item for (r, p, year), item in sorted(official_balances().items())
+             if r == reporter and p == partner and (not years or year in years)]
+    if not found:
+        return ""
+    said = ", ".join(f"{item.balance_usd / 1e6:+,.1f} M in {item.year} (imports "
+                     f"{item.imports_valuation}; {item.publisher})" for item in found)
+    return f"; published balance: {said}"
 
 
 def _bloc_rows(table: pd.DataFrame, reporter: str, bloc, notes: list[str]) -> pd.DataFrame:
