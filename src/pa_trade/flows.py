@@ -84,12 +84,115 @@ _EMPTY = None
 
 
 def aggregate(frame: pd.DataFrame) -> pd.DataFrame:
-    """Sum value_usd over rows that share every other canonical column."""
-    frame = normalise_frame(frame)
+    """Sum value_usd over rows that share every other canonical column -> the canonical
+    table, one row per KEY, in KEY order (missing values last).
+
+    Rows already one per key (a tidy file's) are only put in that order, not grouped; text
+    columns may come as categoricals of text (the tidy reader's), ordered by their codes."""
+    import numpy as np
+
+    if frame is None:
+        return normalise_frame(frame)
+    texts = [c for c in KEY if c in frame and _text_categories(frame[c])]
+    ranks = {c: _category_ranks(frame[c]) for c in texts}
+    frame = normalise_frame(_categories_as_text(frame, texts))
     if frame.empty:
         return frame
-    summed = frame.groupby(KEY, dropna=False, sort=True, observed=True)["value_usd"].sum()
-    return normalise_frame(summed.reset_index())
+    if "months" in ranks:  # normalise_frame leaves out some months: those are missing now
+        codes, count = ranks["months"]
+        ranks["months"] = (np.where(frame["months"].isna().to_numpy(), count - 1, codes),
+                           count)
+    key = ordered_key([ranks[c] if c in ranks else _value_ranks(frame[c]) for c in KEY],
+                      len(frame))
+    if len(key) > 1 and not bool((key[1:] > key[:-1]).all()):
+        order = np.argsort(key, kind="stable")
+        if not bool((key[order][1:] > key[order][:-1]).all()):
+            summed = frame.groupby(KEY, dropna=False, sort=True, observed=True)["value_usd"]
+            return normalise_frame(summed.sum().reset_index())
+        frame = frame.take(order)
+    # as a sum of one row: a missing value counts as 0, and -0.0 is 0.0
+    values = frame["value_usd"].to_numpy(dtype="float64")
+    frame = frame.reset_index(drop=True).assign(
+        value_usd=np.where(np.isnan(values), 0.0, values) + 0.0)
+    return normalise_frame(frame)
+
+
+def _text_categories(column) -> bool:
+    """Whether a column is a categorical of text (missing values allowed)."""
+    import pandas as pd
+
+    return (isinstance(column.dtype, pd.CategoricalDtype)
+            and pd.api.types.infer_dtype(column.cat.categories) in ("string", "empty"))
+
+
+def _category_ranks(column):
+    """(each row's rank among the categories' texts, missing last; how many ranks)."""
+    import numpy as np
+
+    texts = column.cat.categories.to_numpy(dtype=object)
+    rank = np.empty(len(texts) + 1, dtype=np.int64)
+    rank[np.argsort(texts, kind="stable")] = np.arange(len(texts))
+    rank[-1] = len(texts)  # code -1, missing: after every text
+    return rank[column.cat.codes.to_numpy()], len(texts) + 1
+
+
+def _categories_as_text(frame, names: list[str]):
+    """The frame with the categoricals of text `names` as Arrow strings (pandas' own cast
+    goes through Python objects)."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    converted = {}
+    for name in names:
+        column = frame[name]
+        codes = column.cat.codes.to_numpy()
+        texts = pa.array(column.cat.categories.to_numpy(dtype=object), type=pa.string())
+        indices = pa.array(codes.astype("int32"), mask=codes < 0)
+        array = pc.cast(pa.DictionaryArray.from_arrays(indices, texts), pa.string())
+        converted[name] = pd.Series(pd.arrays.ArrowStringArray(array), index=frame.index,
+                                    dtype="string")
+    return frame.assign(**converted) if converted else frame
+
+
+def _value_ranks(column):
+    """(each row's rank among the column's values, missing last; how many ranks)."""
+    import numpy as np
+    import pandas as pd
+
+    if pd.api.types.is_integer_dtype(column.dtype):
+        missing = column.isna().to_numpy()
+        numbers = column.to_numpy(dtype="int64", na_value=0)
+        if not missing.all():
+            low, high = int(numbers[~missing].min()), int(numbers[~missing].max())
+            if high - low < 1 << 32:
+                return np.where(missing, high - low + 1, numbers - low), high - low + 2
+    codes, uniques = pd.factorize(column, sort=True)
+    return np.where(codes < 0, len(uniques), codes).astype(np.int64), len(uniques) + 1
+
+
+def ordered_key(parts: list, rows: int):
+    """One int64 for each of `rows` rows that orders them as the columns of `parts` do, one
+    after the other: each part is (every row's rank in that column, how many ranks); a part
+    of one rank (ranks None) orders nothing. Where the product of the counts would
+    overflow, what is combined so far is numbered again."""
+    import numpy as np
+    import pandas as pd
+
+    key, size = np.zeros(rows, dtype=np.int64), 1
+    for ranks, count in parts:
+        if count <= 1:
+            continue
+        if size * count >= 1 << 62:
+            codes, uniques = pd.factorize(key, sort=True)
+            key, size = codes.astype(np.int64), max(len(uniques), 1)
+        if size > 1:  # in place: one array of the rows' length, whatever the columns
+            key *= count
+            key += ranks
+        else:
+            key = np.array(ranks, dtype=np.int64)
+        size *= count
+    return key
 
 
 def format_usd(value: float) -> str:

@@ -251,7 +251,7 @@ def read_file(src: SourceFile, layout: str | None = None, number_style: str | No
     if chosen in ("dane-cuadro", "mexico-se"):
         return tables.read_table(src, chosen, number_style, reporter=reporter)
     if chosen == "tidy":
-        return tidy.read_tidy(src, number_style)
+        return tidy.read_tidy(src, number_style, products=products)
     if chosen == "imf-dots":
         from pa_trade.readers import imf
 
