@@ -235,8 +235,10 @@ IMPO_COLUMNS = ["FECH", "ADUA", "PAISGEN", "PAISPRO", "PAISCOM", "DEPTODES", "VI
 class Generator:
     """Draws chunks of EXPO and IMPO lines."""
 
-    def __init__(self, seed: int, years: range, unmapped: float = 0.0):
+    def __init__(self, seed: int, years: range, unmapped: float = 0.0,
+                 random_codes: bool = False):
         tables, expo, impo = np.random.SeedSequence(seed).spawn(3)
+        self.random_codes = random_codes
         rng = np.random.default_rng(tables)
         # each file draws from its own stream, so both can be written at once
         self.expo_rng, self.impo_rng = np.random.default_rng(expo), np.random.default_rng(impo)
@@ -252,6 +254,13 @@ class Generator:
         self.expo_tariffs = tariff_pool(rng)
         self.impo_tariffs = tariff_pool(rng)
         self.yymm, self.rates = exchange_rates(years)
+
+    def _tariffs(self, rng: np.random.Generator, rows: int, pool: Pool) -> Cells:
+        """Tariff codes of `rows` lines: drawn from the pool, or with --random-codes any
+        10-digit code, uniformly (nearly every line its own code: the worst case for sums)."""
+        if self.random_codes:
+            return digits(rng.integers(0, 10**10, rows), pad=10)
+        return pool.cells(pool.draw(rng, rows))
 
     def _dates(self, rng: np.random.Generator, rows: int) -> tuple[Cells, np.ndarray]:
         which = rng.integers(0, len(self.yymm), rows)
@@ -270,7 +279,7 @@ class Generator:
             digits(rng.integers(1, 9, rows)),
             pick(rng, rows, DEPARTMENTS),
             digits(rng.integers(1, 9, rows)),
-            self.expo_tariffs.cells(self.expo_tariffs.draw(rng, rows)),
+            self._tariffs(rng, rows, self.expo_tariffs),
             pick(rng, rows, DEPARTMENTS),
             self.units.cells(self.units.draw(rng, rows)),
             decimal_comma(lognormal_cents(rng, rows, 6.0, 2.0)),
@@ -322,7 +331,7 @@ class Generator:
             digits(rng.integers(1, 9, rows)),
             decimal_comma(kilos + kilos // 20),
             decimal_comma(kilos),
-            self.impo_tariffs.cells(self.impo_tariffs.draw(rng, rows)),
+            self._tariffs(rng, rows, self.impo_tariffs),
             decimal_comma(fob),
             decimal_comma(freight),
             decimal_comma(insurance),
@@ -332,14 +341,15 @@ class Generator:
 
 
 def write(rows: int, out: Path, seed: int = 1, first_year: int = 2015, last_year: int = 2023,
-          chunk_rows: int = 250_000, unmapped: float = 0.0) -> tuple[Path, Path]:
+          chunk_rows: int = 250_000, unmapped: float = 0.0, random_codes: bool = False
+          ) -> tuple[Path, Path]:
     """Write out/expo.csv and out/impo.csv with `rows` rows each -> their paths."""
     if first_year > last_year:
         raise ValueError(f"--first-year {first_year} is after --last-year {last_year}")
     if not (2000 <= first_year and last_year <= 2099):
         raise ValueError("YYMM dates need years from 2000 to 2099")
     out.mkdir(parents=True, exist_ok=True)
-    generator = Generator(seed, range(first_year, last_year + 1), unmapped)
+    generator = Generator(seed, range(first_year, last_year + 1), unmapped, random_codes)
 
     def one_file(name: str, header: list[str], make) -> Path:
         path = out / name
@@ -371,13 +381,16 @@ def main() -> None:
                         help="rows drawn and written at a time (bounds memory)")
     parser.add_argument("--unmapped", type=float, default=0.0,
                         help="share of rows with DIAN codes no table has (000, 990, 998)")
+    parser.add_argument("--random-codes", action="store_true",
+                        help="uniformly random 10-digit tariff codes instead of a pool of "
+                             f"{TARIFF_LINES:,} with Zipf-like weights")
     args = parser.parse_args()
     if args.rows < 0 or args.chunk_rows < 1 or not 0 <= args.unmapped < 0.5:
         parser.error("--rows >= 0, --chunk-rows >= 1 and 0 <= --unmapped < 0.5")
     started = time.perf_counter()
     try:
         paths = write(args.rows, args.out, args.seed, args.first_year, args.last_year,
-                      args.chunk_rows, args.unmapped)
+                      args.chunk_rows, args.unmapped, args.random_codes)
     except ValueError as exc:
         parser.error(str(exc))
     took = time.perf_counter() - started

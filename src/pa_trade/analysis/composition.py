@@ -115,60 +115,78 @@ def composition(
     data do not have at all (only export files loaded) is NaN, not zero. Flows without a
     tariff code are left out and their value is named in the notes.
     Raises DataError when nothing matches or the data have no tariff codes.
+
+    The work is done on whole columns: each text column of `flows` is factorized once
+    (_Flows), rows are chosen and labelled as arrays of row numbers, and products are summed
+    with one grouping per level.
     """
+    import numpy as np
+
     level = products.check_level(level)
-    chosen = _chosen(flows, [reporter], years, valuation)
+    codes = _Flows(flows)
+    chosen = _chosen_rows(codes, [reporter], years, valuation)
     notes: list[str] = []
-    selected, names, labels = _select(chosen, reporter, partners, notes)
-    coded = _coded(selected, reporter, notes)
-    available = _available(chosen)
-    periods = _periods(chosen, coded, available)
-    table = _shares(_per_product(coded, level, available))
+    selected, names, labels = _select(codes, chosen, reporter, partners, notes)
+    coded = _coded(codes, selected, reporter, notes)
+    available = _available(codes, chosen)
+    periods = _periods(codes, chosen, coded, labels, available)
+    per_product, product_texts = _per_product(codes, coded, labels, level, available)
+    table = _shares(per_product)
     if flow is not None:
-        table = table[table[SIDES[flow]].fillna(0) != 0]
+        table = table[table[SIDES[flow]].fillna(0).to_numpy() != 0]
         if table.empty:
             raise DataError(f"no {flow}s with a tariff code for {countries.name(reporter)} "
                             f"with the partners and years asked")
-    table = _order(table, flow, labels)
+    table = _order(table, flow)
     if top is not None:
         table = _keep_top(table, top)
+    # each row's partner-year: its row in `periods` (one per label and year of `coded`)
+    cells = list(periods[["partner", "year"]].itertuples(index=False, name=None))
+    cell = _cells_of(table, labels, cells)
     table["reporter"] = reporter
-    table["partner_name"] = [names[(p, y)] for p, y in zip(table["partner"], table["year"],
-                                                             strict=True)]
-    table["product_name"] = [
-        f"Other products ({int(count)})" if kind == OTHER else products.name(code, level)
-        for code, kind, count in zip(table["product"], table["kind"], table["count"],
-                                     strict=True)
-    ]
-    table = table.merge(periods, on=["partner", "year"], how="left")
-    comparable = [like(x, m) for x, m in zip(table["exports_mask"], table["imports_mask"],
-                                             strict=True)]
+    table["partner_name"] = _text_column([names[key] for key in cells], cell)
+    other = table["kind"].to_numpy() == OTHER
+    named = products.names_of(product_texts, level) + [
+        f"Other products ({int(count)})" for count in table["count"].to_numpy()[other]]
+    at = table["_product"].to_numpy(dtype=np.int64, copy=True)
+    at[other] = len(product_texts) + np.arange(int(other.sum()))
+    table["product_name"] = _text_column(named, at)
+    for column in ("exports_mask", "imports_mask"):
+        table[column] = periods[column].to_numpy()[cell]
+    table["months"] = _text_column(periods["months"].tolist(), cell)
+    comparable = _like(table["exports_mask"].to_numpy(), table["imports_mask"].to_numpy())
     table["balance_usd"] = (table["exports_usd"] - table["imports_usd"]).where(comparable)
-    notes += _coarser(coded, level, "shown at their own level")
+    notes += _coarser_rows(codes, coded, level, "shown at their own level")
     notes += _unlike_notes(periods, names, gl_level is not None)
     gl = None
     extra = []
     if gl_level is not None:
         gl_level = products.check_level(gl_level)
-        gl = _gl(_per_product(coded, gl_level, available), periods)
+        at_level = per_product if gl_level == level else _per_product(
+            codes, coded, labels, gl_level, available)[0]
+        gl = _gl(at_level, periods)
         if gl_level != level:
-            notes += _coarser(coded, gl_level, GL_COARSER)
+            notes += _coarser_rows(codes, coded, gl_level, GL_COARSER)
         extra = [f"gl_{gl_level}"]
-        table = table.merge(gl.rename(columns={"gl": extra[0]}), on=["partner", "year"],
-                            how="left")
+        gl_of = dict(zip(zip(gl["partner"], gl["year"], strict=True), gl["gl"], strict=True))
+        table[extra[0]] = np.asarray([gl_of.get(key, np.nan) for key in cells],
+                                     dtype=np.float64)[cell]
     table = table[COLUMNS + ["kind"] + extra].reset_index(drop=True)
+    rows, _ = coded
     result = CompositionResult(
         table=table,
         reporter=reporter,
         level=level,
-        years=sorted({int(y) for y in table["year"]}),
+        years=sorted({int(y) for y in np.unique(table["year"].to_numpy())}),
         flow=flow,
         gl_level=gl_level,
         gl=gl,
         notes=notes,
-        exports_valuation=_labels(coded.loc[coded["flow"] == "export", "valuation"]),
-        imports_valuation=_labels(coded.loc[coded["flow"] == "import", "valuation"]),
-        sources=sorted(coded["source"].dropna().unique()),
+        exports_valuation=_labels(codes.distinct("valuation", rows, codes.is_flow(
+            "export", rows))),
+        imports_valuation=_labels(codes.distinct("valuation", rows, codes.is_flow(
+            "import", rows))),
+        sources=sorted(codes.distinct("source", rows)),
         periods=periods,
     )
     if result.period == span_of(result.years):  # the title names no months: the notes do
@@ -184,11 +202,13 @@ def gl_table(flows: pd.DataFrame, reporter: str, partners: list | None = None,
     Columns: partner, year, gl. Partners as in `composition`.
     """
     level = products.check_level(level)
-    chosen = _chosen(flows, [reporter], years, valuation)
-    selected, _, _ = _select(chosen, reporter, partners, [])
-    coded = _coded(selected, reporter, [])
-    available = _available(chosen)
-    return _gl(_per_product(coded, level, available), _periods(chosen, coded, available))
+    codes = _Flows(flows)
+    chosen = _chosen_rows(codes, [reporter], years, valuation)
+    selected, _, labels = _select(codes, chosen, reporter, partners, [])
+    coded = _coded(codes, selected, reporter, [])
+    available = _available(codes, chosen)
+    return _gl(_per_product(codes, coded, labels, level, available)[0],
+               _periods(codes, chosen, coded, labels, available))
 
 
 def with_gl(result: BalanceResult, flows: pd.DataFrame, level: str = "subheading"
@@ -270,121 +290,264 @@ def usd_text(value: float) -> str:
 # -- pieces ------------------------------------------------------------------------------
 
 
-def _aggregates(partners: pd.Series) -> pd.Series:
-    """True where a partner is the World or a group of countries: each code looked up once."""
-    lookup = {code: countries.is_aggregate(str(code)) for code in partners.unique()}
-    return partners.map(lookup).astype(bool)
+class _Flows:
+    """Canonical flows as whole columns of integers: each text column factorized once, when
+    first asked for (codes, -1 where missing; the distinct values), years and values as
+    numpy arrays. Rows are chosen as arrays of row numbers into `frame`."""
+
+    def __init__(self, frame: pd.DataFrame):
+        import numpy as np
+
+        self.frame = frame
+        self.size = len(frame)
+        self.year = np.asarray(frame["year"], dtype=np.int64)
+        self.value = frame["value_usd"].to_numpy(dtype=np.float64, na_value=np.nan)
+        self._factorized: dict[str, tuple] = {}
+
+    def _column(self, name: str) -> tuple:
+        import numpy as np
+        import pandas as pd
+
+        if name not in self._factorized:
+            if name in self.frame:
+                codes, uniques = pd.factorize(self.frame[name])
+            else:  # a column the frame lacks (a tidy file's month): missing everywhere
+                codes, uniques = np.full(self.size, -1), []
+            self._factorized[name] = (np.asarray(codes, dtype=np.int64), uniques)
+        return self._factorized[name]
+
+    def codes(self, name: str):
+        """Each row's code in column `name` (-1: missing)."""
+        return self._column(name)[0]
+
+    def uniques(self, name: str):
+        """The distinct values of column `name`, in the order of their codes."""
+        return self._column(name)[1]
+
+    def code_of(self, name: str, value) -> int:
+        """The code of `value` in column `name`; -2 (no row's) when no row has it."""
+        found = [i for i, v in enumerate(self._texts(name)) if v == value]
+        return found[0] if found else -2
+
+    def codes_of(self, name: str, values) -> list[int]:
+        wanted = set(values)
+        return [i for i, v in enumerate(self._texts(name)) if v in wanted]
+
+    def _texts(self, name: str) -> list:
+        return list(self.uniques(name))
+
+    def is_flow(self, flow: str, rows):
+        return self.codes("flow")[rows] == self.code_of("flow", flow)
+
+    def distinct(self, name: str, rows, mask=None) -> list:
+        """The distinct values of column `name` on `rows` (where `mask`), missing left out."""
+        import numpy as np
+
+        found = self.codes(name)[rows if mask is None else rows[mask]]
+        texts = self._texts(name)
+        return [texts[i] for i in np.unique(found).tolist() if i >= 0]
 
 
-def _chosen(flows: pd.DataFrame, reporters: list[str], years: list[int] | None,
-            valuation: str, missing_ok: bool = False) -> pd.DataFrame:
-    """The reporters' flows in `years` with one import valuation per partner and year.
+def _key(parts: list):
+    """One int64 per row from (codes, how many codes) parts, in the order of the parts (a
+    mixed-radix number); numbered again where the product of the counts would overflow."""
+    import numpy as np
+    import pandas as pd
+
+    key, size = None, 1
+    for codes, count in parts:
+        codes = np.asarray(codes, dtype=np.int64)
+        count = max(int(count), 1)
+        if key is None:
+            key, size = codes.copy(), count
+            continue
+        if size * count >= 1 << 62:
+            found, uniques = pd.factorize(key, sort=True)
+            key, size = found.astype(np.int64), max(len(uniques), 1)
+        key = key * count + codes
+        size *= count
+    return key
+
+
+def _year_codes(codes: _Flows, rows):
+    """(each row's year as an index into the sorted distinct years, those years)."""
+    import numpy as np
+
+    found, at = np.unique(codes.year[rows], return_inverse=True)
+    return at.astype(np.int64), found
+
+
+def _chosen_rows(codes: _Flows, reporters: list[str], years: list[int] | None,
+                 valuation: str, missing_ok: bool = False):
+    """The row numbers of the reporters' flows in `years` with one import valuation per
+    partner and year: exports first, then imports, each in the order of the flows.
 
     The valuation asked where a source has it, else the other, else 'unknown': the same
     choice `balance` makes, so totals agree with it.
     """
+    import numpy as np
     import pandas as pd
 
     from pa_trade.analysis.balance import coverage, years_text
 
-    mine = flows[flows["reporter"].isin(reporters)]
-    if mine.empty and not missing_ok:
+    reporter = codes.codes("reporter")
+    mine = np.isin(reporter, codes.codes_of("reporter", reporters))
+    if not mine.any() and not missing_ok:
         raise DataError(f"no data for {countries.name(reporters[0])} as reporter; "
-                        f"{coverage(flows)}")
+                        f"{coverage(codes.frame)}")
     if years:
-        mine = mine[mine["year"].isin(years)]
-        if mine.empty and not missing_ok:
+        mine &= np.isin(codes.year, years)
+        if not mine.any() and not missing_ok:
             raise DataError(f"no data for {countries.name(reporters[0])} in "
-                            f"{years_text(years)}; {coverage(flows, reporters[0])}")
-    mine = mine[mine["partner"] != mine["reporter"]]
+                            f"{years_text(years)}; {coverage(codes.frame, reporters[0])}")
+    # a partner that is the reporter itself: its code in the partner column, per reporter
+    partner_of = np.asarray([codes.code_of("partner", r) for r in codes.uniques("reporter")]
+                            + [-2], dtype=np.int64)
+    mine &= codes.codes("partner") != partner_of[reporter]
+    flow = codes.codes("flow")
+    exports = np.flatnonzero(mine & (flow == codes.code_of("flow", "export")))
+    imports = np.flatnonzero(mine & (flow == codes.code_of("flow", "import")))
     valuation = valuation.upper()
     other = "FOB" if valuation == "CIF" else "CIF"
     rank = {valuation: 0, other: 1, "unknown": 2}
-    imports = mine[mine["flow"] == "import"]
-    ranked = imports["valuation"].map(rank).fillna(3)
-    best = ranked.groupby([imports["reporter"], imports["partner"], imports["year"]]
-                          ).transform("min")
-    imports = imports[ranked == best]
-    return pd.concat([mine[mine["flow"] == "export"], imports], ignore_index=True)
+    ranks = np.asarray([rank.get(v, 3) for v in codes.uniques("valuation")] + [3])
+    ranked = ranks[codes.codes("valuation")[imports]]
+    if len(imports):
+        year, found = _year_codes(codes, imports)
+        cell = _key([(reporter[imports], len(codes.uniques("reporter"))),
+                     (codes.codes("partner")[imports], len(codes.uniques("partner"))),
+                     (year, len(found))])
+        best = pd.Series(ranked).groupby(cell).transform("min").to_numpy()
+        imports = imports[ranked == best]
+    return np.concatenate([exports, imports])
 
 
-def _select(chosen: pd.DataFrame, reporter: str, partners: list | None, notes: list[str]):
-    """(flows labelled by the partner they count for, {(label, year): partner name}, labels
-    in the order asked)."""
+def _chosen(flows: pd.DataFrame, reporters: list[str], years: list[int] | None,
+            valuation: str, missing_ok: bool = False) -> pd.DataFrame:
+    """The flows of _chosen_rows, as a frame numbered from 0."""
+    rows = _chosen_rows(_Flows(flows), reporters, years, valuation, missing_ok)
+    return flows.take(rows).reset_index(drop=True)
+
+
+def _select(codes: _Flows, chosen, reporter: str, partners: list | None, notes: list[str]):
+    """((row numbers, each row's label as an index into the labels), {(label, year):
+    partner name}, labels in the order asked). A row counts for every label it belongs to
+    (Mexico and the Pacific Alliance)."""
+    import numpy as np
     import pandas as pd
 
-    frames, names, labels, missing = [], {}, [], []
+    pieces, names, labels, missing = [], {}, [], []
+    partner = codes.codes("partner")[chosen]
     # a partner asked twice (mexico, méxico) counts once
     specs = [WORLD] if partners is None else list(dict.fromkeys(partners))
     for spec in specs:
         if isinstance(spec, countries.Bloc):
             members = [m for m in spec.members if m != reporter]
-            rows = chosen[chosen["partner"].isin(members)]
+            rows = chosen[np.isin(partner, codes.codes_of("partner", members))]
             label, name = spec.code, f"{spec.name_en} ({', '.join(members)})"
         elif spec == WORLD:
-            rows = _world(chosen)
+            rows = _world_rows(codes, chosen)
             label, name = WORLD, None
         else:
-            rows = chosen[chosen["partner"] == spec]
+            rows = chosen[partner == codes.code_of("partner", spec)]
             label, name = spec, countries.name(spec)
-        if rows.empty:
+        if not len(rows):
             missing.append(name or countries.name(WORLD))
             continue
-        for year, year_rows in rows.groupby("year"):
-            if label == WORLD:
-                reported = (year_rows["partner"] == WORLD).all()
-                name = "World" if reported else "World (sum of partners)"
-            names[(label, int(year))] = name
+        if label == WORLD:  # per year: the World's own rows, or the sum of partners
+            reported = pd.Series(codes.codes("partner")[rows] == codes.code_of(
+                "partner", WORLD)).groupby(codes.year[rows]).all()
+            for year, own in reported.items():
+                names[(label, int(year))] = "World" if own else "World (sum of partners)"
+        else:
+            for year in np.unique(codes.year[rows]).tolist():
+                names[(label, int(year))] = name
+        pieces.append((rows, np.full(len(rows), len(labels), dtype=np.int64)))
         labels.append(label)
-        frames.append(rows.assign(label=label))
-    if not frames:
+    if not pieces:
         from pa_trade.analysis.balance import coverage
 
         raise DataError(f"no data for {countries.name(reporter)} with {', '.join(missing)} in "
-                        f"the years asked; {coverage(chosen, reporter)}")
+                        f"the years asked; {coverage(codes.frame.take(chosen), reporter)}")
     notes += [f"no data for {countries.name(reporter)} with {name} in the years asked"
               for name in missing]
-    return pd.concat(frames, ignore_index=True), names, labels
+    return ((np.concatenate([rows for rows, _ in pieces]),
+             np.concatenate([label for _, label in pieces])), names, labels)
 
 
-def _world(rows: pd.DataFrame) -> pd.DataFrame:
-    """Per reporter and year: the reported World rows when they carry tariff codes, else the
-    sum over every partner that is not an aggregate (never both: that would count twice)."""
-    import pandas as pd
+def _world_rows(codes: _Flows, rows):
+    """The row numbers of `rows` that make the World, per reporter and year: the reported
+    World rows when they carry tariff codes, else every partner that is not an aggregate
+    (never both: that would count twice)."""
+    import numpy as np
 
-    aggregate = _aggregates(rows["partner"])
-    world = rows["partner"] == WORLD
-    coded_world = rows[world & rows["hs_code"].notna()] if "hs_code" in rows else rows[world]
-    if coded_world.empty:
+    partner = codes.codes("partner")[rows]
+    aggregate = np.asarray([countries.is_aggregate(str(code)) for code in
+                            codes.uniques("partner")] + [False])[partner]
+    world = partner == codes.code_of("partner", WORLD)
+    # rows summed by product (balance --gl) have no tariff code left: every one counts
+    coded_world = world & ((codes.codes("hs_code")[rows] >= 0) if "hs_code" in codes.frame
+                           else True)
+    if not coded_world.any():
         return rows[~aggregate]
-    cells = pd.MultiIndex.from_frame(coded_world[["reporter", "year"]])
-    use_world = pd.MultiIndex.from_frame(rows[["reporter", "year"]]).isin(cells)
+    year, found = _year_codes(codes, rows)
+    cell = _key([(codes.codes("reporter")[rows], len(codes.uniques("reporter"))),
+                 (year, len(found))])
+    use_world = np.isin(cell, cell[coded_world])
     return rows[(use_world & world) | (~use_world & ~aggregate)]
 
 
-def _coded(selected: pd.DataFrame, reporter: str, notes: list[str]) -> pd.DataFrame:
-    """The selected flows that have a tariff code; the value of the others goes in a note."""
-    uncoded = selected[selected["hs_code"].isna()]
-    coded = selected[selected["hs_code"].notna()]
-    if coded.empty:
+def _world(rows: pd.DataFrame) -> pd.DataFrame:
+    """_world_rows of a frame."""
+    return rows.take(_world_rows(_Flows(rows), _all_rows(rows)))
+
+
+def _all_rows(frame):
+    import numpy as np
+
+    return np.arange(len(frame), dtype=np.int64)
+
+
+def _coded(codes: _Flows, selected, reporter: str, notes: list[str]):
+    """The selected rows (and labels) that have a tariff code; the value of the others goes
+    in a note."""
+    import pandas as pd
+
+    rows, label = selected
+    has = codes.codes("hs_code")[rows] >= 0
+    if not has.any():
         raise DataError(
             f"the loaded data have no tariff codes for {countries.name(reporter)}'s trade "
             f"asked; products needs customs microdata (DANE EXPO/IMPO), a tidy file with "
             f"hs_code, or `pa-trade fetch comtrade --level chapter`"
         )
-    if not uncoded.empty:
+    if not has.all():
+        uncoded = rows[~has]
         sides = []
         for flow, column in (("export", "exports"), ("import", "imports")):
-            value = uncoded.loc[uncoded["flow"] == flow, "value_usd"].sum()
+            value = pd.Series(codes.value[uncoded[codes.is_flow(flow, uncoded)]]).sum()
             if value:
                 sides.append(f"{usd_text(value)} of {column}")
-        total = uncoded["value_usd"].sum()
+        total = pd.Series(codes.value[uncoded]).sum()
         notes.append(f"{usd_text(total)} USD of flows without a tariff code left out "
                      f"({' and '.join(sides) or 'no value'})")
-    return coded
+    return rows[has], label[has]
 
 
-def _periods(chosen: pd.DataFrame, coded: pd.DataFrame, available: set) -> pd.DataFrame:
+def _available(codes: _Flows, chosen) -> set[tuple[int, str]]:
+    """(year, flow) pairs for which the data hold coded flows at all: a side missing from
+    the data is unknown (NaN), while a partner that only buys has exports of zero."""
+    import numpy as np
+
+    rows = chosen[codes.codes("hs_code")[chosen] >= 0]
+    flows = list(codes.uniques("flow"))
+    year, found = _year_codes(codes, rows)
+    cells = np.unique(_key([(year, len(found)), (codes.codes("flow")[rows], len(flows))]))
+    return {(int(found[c // len(flows)]), str(flows[c % len(flows)])) for c in cells.tolist()}
+
+
+def _periods(codes: _Flows, chosen, coded, labels: list[str], available: set
+             ) -> pd.DataFrame:
     """partner (the label), year, exports_mask, imports_mask, months: the months each side of
     a partner-year covers.
 
@@ -399,34 +562,54 @@ def _periods(chosen: pd.DataFrame, coded: pd.DataFrame, available: set) -> pd.Da
 
     from pa_trade.analysis.coverage import combined, months_field, partner_months
 
-    masks = partner_months(chosen[chosen["hs_code"].notna()]).to_dict()
+    # the months a row covers depend on these columns only: one row of each is enough
+    with_code = chosen[codes.codes("hs_code")[chosen] >= 0]
+    year, found = _year_codes(codes, with_code)
+    parts = [(codes.codes(c)[with_code] + 1, len(codes.uniques(c)) + 1)
+             for c in ("reporter", "partner", "flow", "source", "month", "months")]
+    key = _key(parts + [(year, len(found))])
+    distinct = with_code[pd.Series(key).drop_duplicates().index.to_numpy()]
+    masks = partner_months(codes.frame.take(distinct)).to_dict()
     # a few hundred (partner, year, flow) pairs at most: plain Python from here
     overall: dict[tuple, set] = {}
     for (_reporter, _partner, year, flow), mask in masks.items():
         overall.setdefault((int(year), flow), set()).add(mask)
-    columns = ["label", "reporter", "partner", "year", "flow"]
-    pairs = coded[columns].drop_duplicates()
+    rows, label = coded
+    columns = ("reporter", "partner", "flow")
+    year, found = _year_codes(codes, rows)
+    key = _key([(label, len(labels)), (year, len(found))]
+               + [(codes.codes(c)[rows] + 1, len(codes.uniques(c)) + 1) for c in columns])
+    first = pd.Series(key).drop_duplicates().index.to_numpy()
+    texts = {c: list(codes.uniques(c)) for c in columns}
+    pairs = [(labels[int(label[i])], *(texts[c][codes.codes(c)[rows[i]]] for c in
+                                       ("reporter", "partner")), int(found[year[i]]),
+              texts["flow"][codes.codes("flow")[rows[i]]]) for i in first.tolist()]
     per_side: dict[tuple, set] = {}
-    for label, reporter, partner, year, flow in zip(*(pairs[c].tolist() for c in columns),
-                                                    strict=True):
-        mask = masks.get((reporter, partner, year, flow))
-        per_side.setdefault((label, int(year), flow), set()).add(mask)
-    rows = []
-    for label, year in dict.fromkeys((label, int(year)) for label, _, _, year, _ in
-                                     zip(*(pairs[c].tolist() for c in columns), strict=True)):
-        row = {"partner": label, "year": year}
+    for label_text, reporter, partner, year_value, flow in pairs:
+        mask = masks.get((reporter, partner, year_value, flow))
+        per_side.setdefault((label_text, year_value, flow), set()).add(mask)
+    out = []
+    for label_text, year_value in dict.fromkeys((p[0], p[3]) for p in pairs):
+        row = {"partner": label_text, "year": year_value}
         for flow, side in (("export", "exports"), ("import", "imports")):
-            found = per_side.get((label, year, flow), overall.get((year, flow)))
-            if (year, flow) not in available or not found:
+            sides = per_side.get((label_text, year_value, flow),
+                                 overall.get((year_value, flow)))
+            if (year_value, flow) not in available or not sides:
                 row[f"{side}_mask"] = float("nan")
             else:
-                row[f"{side}_mask"] = float(combined(found))
+                row[f"{side}_mask"] = float(combined(sides))
         row["months"] = months_field(row["exports_mask"], row["imports_mask"])
-        rows.append(row)
-    frame = pd.DataFrame(rows, columns=["partner", "year", "exports_mask", "imports_mask",
-                                        "months"])
+        out.append(row)
+    frame = pd.DataFrame(out, columns=["partner", "year", "exports_mask", "imports_mask",
+                                       "months"])
     return frame.astype({"year": "int64", "exports_mask": "float64",
                          "imports_mask": "float64"})
+
+
+def _aggregates(partners: pd.Series) -> pd.Series:
+    """True where a partner is the World or a group of countries: each code looked up once."""
+    lookup = {code: countries.is_aggregate(str(code)) for code in partners.unique()}
+    return partners.map(lookup).astype(bool)
 
 
 def _unlike_notes(periods: pd.DataFrame, names: dict, gl: bool) -> list[str]:
@@ -444,7 +627,21 @@ def _unlike_notes(periods: pd.DataFrame, names: dict, gl: bool) -> list[str]:
                      f"{period_words(x, year)}, imports {period_words(m, year)}: {what}")
     return capped(notes, "partner-years without a balance for the same reason")
 
+def _coarser_rows(codes: _Flows, coded, level: str, consequence: str) -> list[str]:
+    """_coarser of the coded rows: the length of each distinct code looked at once."""
+    import numpy as np
+    import pandas as pd
 
+    if level not in products.DIGITS:
+        return []
+    rows, _ = coded
+    uniques = codes.uniques("hs_code")
+    lengths = np.asarray([len(str(code)) for code in uniques] if len(uniques) < 1000 else
+                         pd.Series(uniques).astype(str).str.len().to_numpy(), dtype=np.int64)
+    short = lengths[codes.codes("hs_code")[rows]] < products.DIGITS[level]
+    if not short.any():
+        return []
+    return [_coarser_note(pd.Series(codes.value[rows[short]]).sum(), level, consequence)]
 
 
 def _coarser(coded: pd.DataFrame, level: str, consequence: str) -> list[str]:
@@ -455,104 +652,215 @@ def _coarser(coded: pd.DataFrame, level: str, consequence: str) -> list[str]:
     short = coded["hs_code"].str.len() < products.DIGITS[level]
     if not short.any():
         return []
-    value = coded.loc[short, "value_usd"].sum()
-    return [f"{usd_text(value)} USD of flows have tariff codes with fewer digits than an HS "
-            f"{level} (such as UN Comtrade's chapters): {consequence}"]
+    return [_coarser_note(coded.loc[short, "value_usd"].sum(), level, consequence)]
 
 
-def _available(chosen: pd.DataFrame) -> set[tuple[int, str]]:
-    """(year, flow) pairs for which the data hold coded flows at all: a side missing from
-    the data is unknown (NaN), while a partner that only buys has exports of zero."""
-    cells = chosen.loc[chosen["hs_code"].notna(), ["year", "flow"]].drop_duplicates()
-    return {(int(year), str(flow)) for year, flow in cells.itertuples(index=False)}
+def _coarser_note(value: float, level: str, consequence: str) -> str:
+    return (f"{usd_text(value)} USD of flows have tariff codes with fewer digits than an HS "
+            f"{level} (such as UN Comtrade's chapters): {consequence}")
+
+
+def _products(codes: _Flows, level: str):
+    """(the product of each distinct tariff code as an index into the products, the
+    products' codes sorted as text): every distinct code mapped at once."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    found = pc.dictionary_encode(products.products_of(codes.uniques("hs_code"), level))
+    order = pc.sort_indices(found.dictionary).to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return (rank[found.indices.to_numpy(zero_copy_only=False)].astype(np.int64),
+            pc.take(found.dictionary, pa.array(order)))
 
 
 def _with_products(coded: pd.DataFrame, level: str) -> pd.DataFrame:
     """`coded` with a column `product`: each distinct tariff code mapped once."""
-    distinct = coded["hs_code"].astype(str).unique()
-    mapping = {code: products.product(code, level) for code in distinct}
-    return coded.assign(product=coded["hs_code"].astype(str).map(mapping))
+    codes = _Flows(coded)
+    of_code, texts = _products(codes, level)
+    return coded.assign(product=_text_column(texts, of_code[codes.codes("hs_code")],
+                                             index=coded.index))
 
 
-def _per_product(coded: pd.DataFrame, level: str, available: set) -> pd.DataFrame:
-    """partner (the label), year, product, exports_usd, imports_usd; a side the data lack
-    is NaN, a product only traded the other way is 0."""
+def _per_product(codes: _Flows, coded, labels: list[str], level: str, available: set):
+    """(partner (the label), year, product, exports_usd, imports_usd, kind, count per label,
+    year and product, sorted so; the products' codes) from one grouping of the coded rows.
+    A side the data lack is NaN, a product only traded the other way is 0. Internal
+    columns: _label (index into `labels`), _product (into the products' codes)."""
+    import numpy as np
     import pandas as pd
 
-    coded = _with_products(coded, level)
-    summed = coded.groupby(["label", "year", "product", "flow"], observed=True
-                           )["value_usd"].sum().unstack("flow")
+    rows, label = coded
+    of_code, texts = _products(codes, level)
+    product = of_code[codes.codes("hs_code")[rows]]
+    year, found = _year_codes(codes, rows)
+    label_rank = np.argsort(np.argsort(np.asarray(labels, dtype=object), kind="stable"))
+    flows = list(codes.uniques("flow"))
+    side = np.full(len(flows) + 1, -1, dtype=np.int64)
+    for index, name in enumerate(flows):
+        side[index] = {"export": 0, "import": 1}.get(name, -1)
+    flow = side[codes.codes("flow")[rows]]
+    keep = flow >= 0
+    cell = _key([(label_rank[label], len(labels)), (year, len(found)),
+                 (product, len(texts))])
+    # one grouping, sorted as (label, year, product, flow) sort as text: the sums of each
+    # cell add its rows up in their order, as pandas' groupby does
+    summed = pd.Series(codes.value[rows][keep]).groupby(cell[keep] * 2 + flow[keep]).sum()
+    keys = summed.index.to_numpy(dtype=np.int64)
+    cells, at = np.unique(keys // 2, return_inverse=True)
+    sums = np.zeros((len(cells), 2))
+    sums[at, keys % 2] = summed.to_numpy()
+    rest, product_at = np.divmod(cells, max(len(texts), 1))
+    label_at, year_at = np.divmod(rest, max(len(found), 1))
+    by_rank = np.argsort(label_rank)
+    years = found[year_at].astype(np.int64)
     table = pd.DataFrame({
-        "exports_usd": summed["export"] if "export" in summed else 0.0,
-        "imports_usd": summed["import"] if "import" in summed else 0.0,
-    }, index=summed.index).fillna(0.0).reset_index().rename(columns={"label": "partner"})
-    table["year"] = table["year"].astype("int64")
-    for flow, column in SIDES.items():
-        missing = [(int(y), flow) not in available for y in table["year"]]
-        table.loc[missing, column] = float("nan")
-    table["kind"] = "product"
+        "partner": _text_column(labels, by_rank[label_at]),
+        "year": years,
+        "product": _text_column(texts, product_at),
+        "exports_usd": sums[:, 0],
+        "imports_usd": sums[:, 1],
+    })
+    for flow_name, column in SIDES.items():
+        known = np.asarray([(int(y), flow_name) in available for y in found.tolist()]
+                           + [True])
+        table.loc[~known[year_at], column] = np.nan
+    table["kind"] = _text_column(["product"], np.zeros(len(table), dtype=np.int64))
     table["count"] = 1
-    return table
+    table["_label"] = by_rank[label_at]
+    table["_product"] = product_at
+    return table, texts
 
 
 def _shares(table: pd.DataFrame) -> pd.DataFrame:
+    import numpy as np
+
     table = table.copy()
+    cell = table["_label"].to_numpy() * (1 << 16) + table["year"].to_numpy()
     for column in SIDES.values():
         share = "share_" + column.removesuffix("_usd")
-        total = table.groupby(["partner", "year"])[column].transform("sum")
-        table[share] = (table[column] / total).where(total > 0)
+        total = table[column].groupby(cell).transform("sum").to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            table[share] = np.where(total > 0, table[column].to_numpy() / total, np.nan)
     return table
 
 
-def _order(table: pd.DataFrame, flow: str | None, labels: list[str]) -> pd.DataFrame:
+def _order(table: pd.DataFrame, flow: str | None) -> pd.DataFrame:
     """Year, partners in the order asked, then the largest products first."""
-    table = table.copy()
+    import numpy as np
+
     if flow is None:
-        table["rank_value"] = table["exports_usd"].fillna(0) + table["imports_usd"].fillna(0)
+        rank = table["exports_usd"].fillna(0).to_numpy() + table["imports_usd"].fillna(
+            0).to_numpy()
     else:
-        table["rank_value"] = table[SIDES[flow]].fillna(0)
-    order = {label: index for index, label in enumerate(labels)}
-    table["partner_order"] = table["partner"].map(order)
-    table = table.sort_values(["year", "partner_order", "rank_value", "product"],
-                              ascending=[True, True, False, True], kind="stable")
-    return table.drop(columns=["partner_order"]).reset_index(drop=True)
+        rank = table[SIDES[flow]].fillna(0).to_numpy()
+    # to the cent: products of the same value go by their code, whatever order the sums
+    # were added up in
+    rank = np.round(rank, 2)
+    order = np.lexsort((table["_product"].to_numpy(), -rank, table["_label"].to_numpy(),
+                        table["year"].to_numpy()))
+    return table.take(order).reset_index(drop=True)
 
 
 def _keep_top(table: pd.DataFrame, top: int) -> pd.DataFrame:
     """The `top` first products of each partner-year and one row adding up the others."""
+    import numpy as np
     import pandas as pd
 
-    pieces = []
-    for _, group in table.groupby(["year", "partner"], sort=False):
-        kept, rest = group.iloc[:top], group.iloc[top:]
-        pieces.append(kept)
-        if rest.empty:
-            continue
-        row = {"partner": rest["partner"].iloc[0], "year": rest["year"].iloc[0],
-               "product": OTHER, "kind": OTHER, "count": len(rest)}
-        for column in ("exports_usd", "imports_usd", "share_exports", "share_imports"):
-            row[column] = rest[column].sum(min_count=1)
-        pieces.append(pd.DataFrame([row]))
-    return pd.concat(pieces, ignore_index=True)
+    cell = table["_label"].to_numpy() * (1 << 16) + table["year"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
+    ends = np.r_[starts[1:], len(cell)]
+    position = np.arange(len(cell)) - np.repeat(starts, ends - starts)
+    kept = position < top
+    order, others = [], []
+    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        order.append(np.arange(start, min(end, start + top)))
+        if end - start > top:
+            rest = table.iloc[start + top:end]
+            row = {"partner": rest["partner"].iloc[0], "year": rest["year"].iloc[0],
+                   "product": OTHER, "kind": OTHER, "count": len(rest),
+                   "_label": rest["_label"].iloc[0], "_product": -1}
+            for column in ("exports_usd", "imports_usd", "share_exports", "share_imports"):
+                row[column] = rest[column].sum(min_count=1)
+            others.append((len(order), row))
+            order.append(np.asarray([-1 - (len(others) - 1)]))
+    if not others:
+        return table[kept].reset_index(drop=True)
+    extra = pd.DataFrame([row for _, row in others], columns=table.columns)
+    extra = extra.astype({c: table[c].dtype for c in ("year", "count", "_label", "_product")})
+    both = pd.concat([table, extra], ignore_index=True)
+    index = np.concatenate(order)
+    return both.take(np.where(index < 0, len(table) - 1 - index, index)).reset_index(drop=True)
 
 
 def _gl(per_product: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFrame:
     """partner, year, gl from a per-product table (NaN where a side is missing or the two
-    sides cover different months, `periods` says)."""
+    sides cover different months, `periods` says): per partner-year at once, each sum
+    adding the products up in their order, as grubel_lloyd does."""
+    import numpy as np
     import pandas as pd
 
     unlike = {(p, int(y)) for p, y, x, m in periods[["partner", "year", "exports_mask",
                                                       "imports_mask"]].itertuples(index=False)
               if not like(x, m)}
-    rows = []
-    for (partner, year), group in per_product.groupby(["partner", "year"], sort=False):
-        if (group["exports_usd"].isna().any() or group["imports_usd"].isna().any()
-                or (partner, int(year)) in unlike):
-            value = float("nan")
-        else:
-            value = grubel_lloyd(group["exports_usd"].tolist(), group["imports_usd"].tolist())
-        rows.append({"partner": partner, "year": int(year), "gl": value})
-    return pd.DataFrame(rows, columns=["partner", "year", "gl"])
+    cell = per_product["_label"].to_numpy() * (1 << 16) + per_product["year"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]]) if len(cell) else cell
+    group = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(cell)]))
+    exports = per_product["exports_usd"].to_numpy()
+    imports = per_product["imports_usd"].to_numpy()
+    count = len(starts)
+    total = np.bincount(group, weights=exports + imports, minlength=count)
+    gap = np.bincount(group, weights=np.abs(exports - imports), minlength=count)
+    missing = np.bincount(group, weights=np.isnan(exports) | np.isnan(imports),
+                          minlength=count) > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gl = np.clip(1.0 - gap / total, 0.0, 1.0)  # float noise must not leave [0, 1]
+    partners = per_product["partner"].to_numpy(dtype=object)[starts]
+    years = per_product["year"].to_numpy()[starts].astype(np.int64)
+    away = np.asarray([(p, int(y)) in unlike for p, y in zip(partners, years, strict=True)],
+                      dtype=bool)
+    gl[(total == 0) | missing | away] = np.nan
+    return pd.DataFrame({"partner": _text_column(list(partners)), "year": years, "gl": gl},
+                        columns=["partner", "year", "gl"])
+
+
+def _like(exports_mask, imports_mask):
+    """coverage.like over whole columns of masks."""
+    import numpy as np
+
+    from pa_trade.analysis.coverage import MIXED
+
+    return (np.isnan(exports_mask) | np.isnan(imports_mask)
+            | ((exports_mask == imports_mask) & (exports_mask != MIXED)))
+
+
+def _cells_of(table: pd.DataFrame, labels: list[str], cells: list[tuple]):
+    """Each row's index into `cells`, (label, year) pairs."""
+    import pandas as pd
+
+    index = {labels.index(label) * (1 << 16) + int(year): i
+             for i, (label, year) in enumerate(cells)}
+    key = table["_label"].to_numpy() * (1 << 16) + table["year"].to_numpy()
+    return pd.Series(key).map(index).to_numpy(dtype="int64")
+
+
+def _text_column(texts, at=None, index=None):
+    """A text column (pandas' "str") of `texts` (a list or an Arrow array), or of
+    texts[at] for an array of indices `at`, built with Arrow."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = texts if isinstance(texts, pa.Array) else pa.array(list(texts), pa.large_string())
+    if at is not None:
+        array = pc.take(array, pa.array(np.asarray(at, dtype=np.int64)))
+    array = pc.cast(array, pa.large_string())
+    values = pd.arrays.ArrowStringArray(pa.chunked_array([array], pa.large_string()),
+                                        dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+    return pd.Series(values, index=index)
+
 
 
 def _single_partner_gl(per_cell: pd.DataFrame) -> dict:
@@ -595,7 +903,8 @@ def _partners_of_row(record, reporters: list[str], table: pd.DataFrame):
     return frozenset([record.partner])
 
 
-def _labels(values: pd.Series) -> str:
-    found = sorted(v for v in values.dropna().unique() if v)
+def _labels(values) -> str:
+    """'FOB', 'CIF / FOB': the distinct valuations given, or 'n/a'."""
+    found = sorted(v for v in values if isinstance(v, str) and v)
     return " / ".join(found) if found else "n/a"
 

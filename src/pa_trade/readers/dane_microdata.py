@@ -9,8 +9,9 @@ Colombia's free-trade zones and lines naming Colombia itself are partners of the
 (XCF, XTN), and every file gives a World row: the sum of all its lines, as DANE's total.
 
 CSV files are streamed in batches through Arrow's CSV reader: only the needed columns,
-numbers parsed in bulk, rows summed by their raw codes and date per batch, each distinct code
-mapped once at the end, so memory stays flat as files grow. A file whose lines do not all
+numbers parsed in bulk, rows summed once per batch by their raw codes, month and tariff code
+(one integer key per row, see `_grouped`), the batches' sums combined once at the end, after
+each distinct code is mapped, so memory stays flat as files grow. A file whose lines do not all
 fit the header (short lines, blank lines, line breaks inside quotes) is read again line by
 line, so that every row set aside is reported with its physical line; a file whose codes
 need a closer look (unknown codes, alpha-3 and numeric codes that disagree) is read a second
@@ -23,6 +24,7 @@ import dataclasses
 import io
 import os
 import sys
+import threading
 from dataclasses import dataclass
 
 from pa_trade import numbers, periods
@@ -41,8 +43,15 @@ from pa_trade.textio import SourceFile, delimiter_name, sniff_delimiter
 CHUNK_BYTES = 48 << 20  # big files are parsed in pieces of this size, one per core
 BLOCK_BYTES = 8 << 20  # Arrow parses a block per thread; 8 MB keeps both cores busy and
 # what Arrow reads ahead small
-RAW_KEYS = ["code", "alpha", "year", "month", "hs_code"]
-GROUP_KEYS = ["partner", "year", "month", "hs_code"]
+# Rows are summed by one int64 key: (the code pair or the partner) << PAIR_SHIFT | the month
+# since January 1900 << HS_BITS | the tariff code as a number (ten digits at most, checked
+# before, so the number gives back the code zero-padded to ten digits) or NO_HS
+HS_BITS = 34  # 10**10 < 2**34
+NO_HS = 10**10  # no tariff code
+MONTH_BITS = 12  # January 1900 to December 2099 (periods.FIRST_YEAR, LAST_YEAR)
+PAIR_SHIFT = HS_BITS + MONTH_BITS
+LOW_MASK = (1 << PAIR_SHIFT) - 1
+MAX_PAIRS = 1 << (63 - PAIR_SHIFT)  # beyond, two keys (_grouped)
 REPORTER = "COL"  # DANE's microdata are Colombia's trade
 DOMESTIC = "XTN"  # lines whose partner is Colombia itself: national territory
 WORLD = "WLD"
@@ -422,21 +431,6 @@ def _dates(date):
     return year, month, pc.invert(pc.fill_null(good, False))
 
 
-def _typed_dates(date):
-    """(year, month, good) from FECH read as integers: YYMM or YMM (100-9912) and YYYYMM
-    (190001-209912); '0203' read as 203 is March 2002 either way."""
-    import pyarrow.compute as pc
-
-    short = pc.and_(pc.greater_equal(date, 100), pc.less_equal(date, 9999))
-    long = pc.and_(pc.greater_equal(date, periods.FIRST_YEAR * 100 + 1),
-                   pc.less_equal(date, periods.LAST_YEAR * 100 + 12))
-    century = pc.divide(date, 100)
-    month = pc.subtract(date, pc.multiply(century, 100))
-    good = pc.and_(pc.or_(short, long),
-                   pc.and_(pc.greater_equal(month, 1), pc.less_equal(month, 12)))
-    return pc.if_else(short, _year_of_yy(century), century), month, good
-
-
 def _numbers(cells, style: str):
     """(values, empty, bad, dash) for value cells in the column's style; values are null
     where not read. A lone '-' is zero (spreadsheets' accounting format writes zero so);
@@ -499,6 +493,90 @@ def _held(values) -> bool:
     return largest is None or largest < numbers.MAX_EXACT_USD
 
 
+def _numpy(column):
+    """An Arrow column without nulls as a numpy array."""
+    return column.to_numpy(zero_copy_only=False) if hasattr(column, "to_numpy") else column
+
+
+def _encoded(column):
+    """(distinct texts as an Arrow array, each row's index into them as numpy), in order of
+    first appearance; a missing cell is the empty text."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    found = pc.dictionary_encode(pc.fill_null(_as_text(column), ""))
+    if isinstance(found, pa.ChunkedArray):  # the chunks share one dictionary
+        if not found.num_chunks:
+            return pa.array([], pa.string()), np.zeros(0, np.int64)
+        return found.chunk(0).dictionary, np.concatenate(
+            [chunk.indices.to_numpy(zero_copy_only=False) for chunk in found.chunks])
+    return found.dictionary, found.indices.to_numpy(zero_copy_only=False)
+
+
+def _hs_numbers(texts):
+    """Tariff codes checked to be digits (or empty) as numbers: NO_HS where empty."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    given = pc.if_else(pc.equal(texts, ""), pa.scalar(None, pa.string()), texts)
+    return _numpy(pc.fill_null(pc.cast(given, pa.int64()), NO_HS))
+
+
+def _month_index(year, month):
+    """Months since January of periods.FIRST_YEAR (numpy)."""
+    return (year - periods.FIRST_YEAR) * 12 + (month - 1)
+
+
+def _typed_months(date):
+    """(months since January 1900, good) from FECH read as integers (numpy): YYMM or YMM
+    (100-9912) and YYYYMM (190001-209912); '0203' read as 203 is March 2002 either way."""
+    import numpy as np
+
+    short = (date >= 100) & (date <= 9999)
+    long = (date >= periods.FIRST_YEAR * 100 + 1) & (date <= periods.LAST_YEAR * 100 + 12)
+    century = date // 100
+    month = date - century * 100
+    good = (short | long) & (month >= 1) & (month <= 12)
+    year = np.where(short, np.where(century >= 80, century + 1900, century + 2000), century)
+    return _month_index(year, month), good
+
+
+def _grouped(high, low, values: dict):
+    """Rows summed by (high, low) -> (high, low, {name: sums}) per group, the groups in order
+    of first appearance. `high` (code pairs or partners) and `low` (month and tariff code)
+    are int64 numpy arrays, `values` float64 ones; sums add the rows up in their order."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not len(high):
+        return high, low, {name: np.zeros(0) for name in values}
+    if int(high.max()) < MAX_PAIRS:
+        found = pc.dictionary_encode(pa.array((high << PAIR_SHIFT) | low))
+        at = found.indices.to_numpy(zero_copy_only=False)
+        keys = found.dictionary.to_numpy(zero_copy_only=False)
+        high, low = keys >> PAIR_SHIFT, keys & LOW_MASK
+    else:  # very many code pairs (a damaged file): two keys
+        at, keys = pd.MultiIndex.from_arrays([high, low]).factorize()
+        high, low = (keys.get_level_values(i).to_numpy(dtype=np.int64) for i in (0, 1))
+    return high, low, {name: np.bincount(at, weights=array, minlength=len(high))
+                       for name, array in values.items()}
+
+
+def _large_text(array):
+    """An Arrow text array as pandas' "string" column, without a copy of its cells where
+    pandas keeps it as it is (large_string)."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not pa.types.is_large_string(array.type):
+        array = pc.cast(array, pa.large_string())
+    return pd.arrays.ArrowStringArray(pa.chunked_array([array], pa.large_string()))
+
+
 class _Batches:
     """Turns batches of columns into aggregated flows, accounting for every row."""
 
@@ -510,7 +588,8 @@ class _Batches:
         self.columns = [layout.date, layout.partner, *layout.values.values()]
         if self.alpha:
             self.columns.append(self.alpha)
-        if products and layout.hs_code in header:
+        self.products = bool(products and layout.hs_code in header)
+        if self.products:
             self.columns.append(layout.hs_code)
         self.forced = codes
         # decided from the whole file at the end, even when forced: a forced system the
@@ -518,7 +597,13 @@ class _Batches:
         self.system: str | None = None
         self.decision: country_codes.Decision | None = None
         self.frame = None  # the columns of a Stata or SPSS file, read whole
-        self.partial = []
+        # each batch's sums (pair ids, months and tariff codes, {valuation: sums}), in the
+        # order of the file; combined once, in _finish
+        self.partial: list[tuple] = []
+        # the distinct (code, alpha-3) pairs met, numbered as met (worker threads add to it)
+        self.pair_ids: dict[tuple[str, str], int] = {}
+        self.pair_list: list[tuple[str, str]] = []
+        self.lock = threading.Lock()  # for pair_ids and pairs, shared by the workers
         self.pairs: dict[tuple[str, str], tuple[str | None, str | None]] = {}
         self.negative: dict[str, int] = {}  # rows used with a value below zero, per column
         self.dashes: dict[str, int] = {}  # rows whose value is a lone '-' (zero), per column
@@ -584,7 +669,6 @@ class _Batches:
     def chunks_typed(self):
         """Typed fast path for big files on disk: pieces of the file, cut at line ends, are
         parsed and summed on every core at once; memory holds a few pieces at a time."""
-        import threading
         from concurrent.futures import ThreadPoolExecutor
 
         import pyarrow as pa
@@ -600,9 +684,11 @@ class _Batches:
                                column_types=self._types(wanted, True),
                                decimal_point=self._decimal_point()),
         )
-        lock = threading.Lock()
+        file_lock = threading.Lock()
 
-        def take(piece: tuple[int, int]) -> None:
+        def take(piece: tuple[int, int]) -> tuple[tuple, int]:
+            # parsed, checked and summed here, on the worker's own: nothing is shared but
+            # the numbering of code pairs (self._pair_ids)
             start, end = piece
             data = read_at(start, end - start)
             if len(data) != end - start:
@@ -613,8 +699,7 @@ class _Batches:
             except pa.ArrowInvalid as exc:
                 raise _NeedsTextColumns(str(exc)) from None
             columns = {wanted[n]: table.column(n) for n in wanted}
-            with lock:
-                self._take_typed(columns, table.num_rows)
+            return self._take_typed(columns, table.num_rows), table.num_rows
 
         workers = os.cpu_count() or 1
         # opened once: a file removed or replaced while it is read is still the one read
@@ -624,7 +709,7 @@ class _Batches:
                     return os.pread(stream.fileno(), length, start)
             else:  # Windows: one thread at a time moves the file's position
                 def read_at(start: int, length: int) -> bytes:
-                    with lock:
+                    with file_lock:
                         stream.seek(start)
                         return stream.read(length)
             with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -632,10 +717,16 @@ class _Batches:
                 for piece in self._pieces(stream):
                     pending.append(pool.submit(take, piece))
                     while len(pending) > workers:  # a few pieces in memory at a time
-                        pending.pop(0).result()
-                for future in pending:
-                    future.result()
+                        self._typed_done(*pending.pop(0).result())
+                for future in pending:  # in the file's order, whichever ended first
+                    self._typed_done(*future.result())
         return self._finish()
+
+    def _typed_done(self, sums: tuple, count: int) -> None:
+        """Keep a typed batch's sums; every one of its rows was read and used."""
+        self.partial.append(sums)
+        self.report.rows_read += count
+        self.report.rows_used += count
 
     def _pieces(self, stream):
         """(start, end) byte ranges of the rows of the open `stream`, each about
@@ -657,6 +748,8 @@ class _Batches:
         self.report.rows_read = self.report.rows_used = 0
         self.report.set_aside.clear()
         self.partial.clear()
+        self.pair_ids.clear()
+        self.pair_list.clear()
         self.negative.clear()
         self.dashes.clear()
         self.disagreeing.clear()
@@ -714,7 +807,8 @@ class _Batches:
                         raise _NeedsLineByLine(misfits[0])
                     columns = {wanted[n]: batch.column(n) for n in wanted}
                     if typed:
-                        self._take_typed(columns, batch.num_rows)
+                        self._typed_done(self._take_typed(columns, batch.num_rows),
+                                         batch.num_rows)
                     else:
                         self._take(columns, first_line, batch.num_rows)
                     first_line += batch.num_rows
@@ -773,11 +867,37 @@ class _Batches:
     def _mapped(self, pairs: list[tuple[str, str]]) -> list[tuple[str | None, str | None]]:
         """(partner, disagreement) of distinct (code, alpha-3) pairs in the settled system,
         each pair worked out once per file."""
-        unseen = [pair for pair in pairs if pair not in self.pairs]
-        if unseen:
-            found = country_codes.partners(unseen, self.system, REPORTER, DOMESTIC)
-            self.pairs.update(zip(unseen, found, strict=True))
-        return [self.pairs[pair] for pair in pairs]
+        with self.lock:
+            unseen = [pair for pair in pairs if pair not in self.pairs]
+            if unseen:
+                found = country_codes.partners(unseen, self.system, REPORTER, DOMESTIC)
+                self.pairs.update(zip(unseen, found, strict=True))
+            return [self.pairs[pair] for pair in pairs]
+
+    def _pair_ids(self, codes, alphas) -> tuple[object, list[tuple[str, str]]]:
+        """(each row's code pair as a number, the batch's distinct pairs) from the
+        _encoded codes and alpha-3 codes (None: the file has none, every alpha-3 is '')."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        code_values, code_at = codes[0].to_pylist(), codes[1]
+        if alphas is None:
+            pairs, at = [(code, "") for code in code_values], code_at
+        else:
+            alpha_values, alpha_at = alphas[0].to_pylist(), alphas[1]
+            width = max(len(alpha_values), 1)
+            found = pc.dictionary_encode(pa.array(code_at.astype(np.int64) * width + alpha_at))
+            at = found.indices.to_numpy(zero_copy_only=False)
+            pairs = [(code_values[k // width], alpha_values[k % width])
+                     for k in found.dictionary.to_pylist()]
+        with self.lock:
+            for pair in pairs:
+                if pair not in self.pair_ids:
+                    self.pair_ids[pair] = len(self.pair_list)
+                    self.pair_list.append(pair)
+            ids = np.fromiter((self.pair_ids[pair] for pair in pairs), np.int64, len(pairs))
+        return ids[at], pairs
 
     def _keys(self, columns: dict, blank_alpha: bool = True) -> dict:
         """The raw code columns of a batch, as text: the numeric code and the alpha-3 code
@@ -792,11 +912,11 @@ class _Batches:
             keys["alpha"] = _blank(len(code))
         return keys
 
-    def _take_typed(self, columns, count: int) -> None:
-        """Sum a converted batch by (codes, date[, tariff code]) first, then check dates (and,
-        with the code system settled, codes) on those few groups; any doubt sends the file to
-        the text path."""
-        import pyarrow as pa
+    def _take_typed(self, columns, count: int) -> tuple:
+        """A converted batch's sums (see _grouped) by (code pair, month[, tariff code]);
+        dates, codes and tariff codes are checked on their distinct values, and any doubt
+        sends the file to the text path. Runs on worker threads: it keeps nothing itself."""
+        import numpy as np
         import pyarrow.compute as pc
 
         layout = self.layout
@@ -809,41 +929,33 @@ class _Batches:
                 raise _NeedsTextColumns("nan, inf or an amount too large")
             if pc.min(column).as_py() < 0:
                 raise _NeedsTextColumns("a negative value")  # counted for the report there
-        # without an alpha-3 column, grouping by one more (blank) key would cost for nothing
-        keys = {**self._keys(columns, blank_alpha=False), "date": columns[layout.date]}
-        if layout.hs_code in columns:
-            keys["hs"] = columns[layout.hs_code]
-        table = pa.table({**keys, **{f"value_{v}": array for v, array in values.items()}})
-        groups = table.group_by(list(keys), use_threads=False).aggregate(
-            [(f"value_{v}", "sum") for v in values])
-        year, month, good_date = _typed_dates(groups["date"])
-        if not pc.all(good_date).as_py():
+        months, good_date = _typed_months(_numpy(columns[layout.date]))
+        if not good_date.all():
             raise _NeedsTextColumns("a date to check")
-        alpha = groups["alpha"] if self.alpha else _blank(len(groups))
-        if not all(_is_utf8(groups[k]) for k in keys if k != "date"):
+        codes = _encoded(columns[layout.partner])
+        alphas = _encoded(columns[self.alpha]) if self.alpha else None
+        hs = _encoded(columns[layout.hs_code]) if self.products else None
+        texts = [found[0] for found in (codes, alphas, hs) if found is not None]
+        if not all(_is_utf8(distinct) for distinct in texts):
             # bytes that are no text in the file's encoding: the exact path decodes them
             raise _NeedsLineByLine("a code that is not text")
-        if any(_spans_lines(groups[k]) for k in keys if k != "date"):
+        if any(_spans_lines(distinct) for distinct in texts):
             raise _NeedsLineByLine("a quote that runs over a line end")
+        pair, pairs = self._pair_ids(codes, alphas)
         if self.system is not None:
-            pairs = list(zip(groups["code"].to_pylist(), alpha.to_pylist(), strict=True))
-            if any(partner is None or why for partner, why in self._mapped(sorted(set(pairs)))):
+            if any(partner is None or why for partner, why in self._mapped(sorted(pairs))):
                 raise _NeedsTextColumns("a code to check")
-        if "hs" in keys:
-            hs = groups["hs"]
-            if not pc.all(pc.or_(pc.equal(hs, ""), pc.match_substring_regex(
-                    hs, _TARIFF_CODE))).as_py():
+        low = months << HS_BITS
+        if hs is not None:
+            distinct = hs[0]
+            if not pc.all(pc.or_(pc.equal(distinct, ""), pc.match_substring_regex(
+                    distinct, _TARIFF_CODE))).as_py():
                 raise _NeedsTextColumns("a tariff code that is not digits")
-            hs_code = pc.utf8_lpad(pc.if_else(pc.equal(hs, ""), None, hs), 10, "0")
+            low |= _hs_numbers(distinct)[hs[1]]
         else:
-            hs_code = pa.nulls(len(groups), pa.string())
-        self.report.rows_read += count
-        self.report.rows_used += count
-        self.partial.append(self._sum(pa.table({
-            "code": groups["code"], "alpha": alpha, "year": year, "month": month,
-            "hs_code": hs_code,
-            **{f"value_{v}": groups[f"value_{v}_sum"] for v in values},
-        })))
+            low |= NO_HS
+        return _grouped(pair, low, {v: np.asarray(_numpy(array), dtype=np.float64)
+                                    for v, array in values.items()})
 
     def _take(self, columns, lines, count: int) -> None:
         """Check and aggregate one batch; `lines` is the first line number or an array."""
@@ -915,8 +1027,9 @@ class _Batches:
         for line, reason, detail in found:
             report.add(line, reason, detail)
 
+        kept = pa.array(np.flatnonzero(good.to_numpy(zero_copy_only=False)))
         if hs is not None:
-            hs = _as_text(hs)
+            hs = pc.fill_null(_as_text(hs), "")
             odd = pc.and_(pc.invert(pc.equal(hs, "")),
                           pc.invert(pc.match_substring_regex(hs, _TARIFF_CODE)))
             odd = pc.and_(pc.fill_null(odd, False), good)
@@ -926,20 +1039,17 @@ class _Batches:
                 self.odd_codes += [(int(line), code) for line, code in
                                    zip(where.tolist(), _cells(hs, rows), strict=True)]
                 hs = pc.if_else(odd, pa.scalar("", pa.string()), hs)
-            hs_code = pc.utf8_lpad(pc.if_else(pc.equal(hs, ""), None, hs), 10, "0")
+            tariff = _hs_numbers(pc.take(hs, kept))
         else:
-            hs_code = pa.nulls(count, pa.string())
-        batch = pa.table({
-            **keys, "year": year, "month": month, "hs_code": hs_code,
-            **{f"value_{v}": array for v, array in values.items()},
-        }).filter(good)
-        self.partial.append(self._sum(batch))
-
-    def _sum(self, table, keys=RAW_KEYS):
-        sums = [(f"value_{v}", "sum") for v in self.layout.values]
-        grouped = table.group_by(keys, use_threads=False).aggregate(sums)
-        return grouped.rename_columns(
-            [c.removesuffix("_sum") for c in grouped.column_names])
+            tariff = NO_HS
+        # the rows used, summed as the typed path sums them
+        codes = _encoded(pc.take(keys["code"], kept))
+        alphas = _encoded(pc.take(keys["alpha"], kept)) if self.alpha else None
+        pair, _ = self._pair_ids(codes, alphas)
+        months = _month_index(_numpy(pc.take(year, kept)), _numpy(pc.take(month, kept)))
+        self.partial.append(_grouped(pair, (months << HS_BITS) | tariff, {
+            v: np.asarray(_numpy(pc.take(array, kept)), dtype=np.float64)
+            for v, array in values.items()}))
 
     def _aside(self, lines, count, columns, bad_date, unknown, empty, bad) -> list:
         """(line, reason, detail) per row set aside: the first reason that applies."""
@@ -967,21 +1077,34 @@ class _Batches:
                 found.append((int(line), reason, detail))
         return found
 
-    def _partners(self, raw):
-        """The partner of each raw row, once the code system is settled (decided here from
-        the value on each code when it was not given)."""
-        import pyarrow as pa
-        import pyarrow.compute as pc
+    def _pair_order(self, pair) -> list[int]:
+        """The ids of the pairs in `pair` (the summed rows' pair ids, in the file's order)
+        ordered by the first appearance of their code, then of their alpha-3 code: the
+        order the decision is shown them in, whichever thread numbered them."""
+        import pandas as pd
 
-        pairs, at = _pair_codes(raw["code"], raw["alpha"])
+        seen = pd.unique(pair).tolist()
+        code_rank: dict[str, int] = {}
+        alpha_rank: dict[str, int] = {}
+        for index in seen:
+            code, alpha = self.pair_list[index]
+            code_rank.setdefault(code, len(code_rank))
+            alpha_rank.setdefault(alpha, len(alpha_rank))
+        return sorted(seen, key=lambda i: (code_rank[self.pair_list[i][0]],
+                                           alpha_rank[self.pair_list[i][1]]))
+
+    def _partners(self, pair, value):
+        """(the partner of each code pair id as an index, the partners' codes) once the
+        code system is settled (decided here from the value on each pair when it was not
+        given); `pair` and `value` are the summed rows' pair ids and first values."""
+        import numpy as np
+
+        count = len(self.pair_list)
+        order = self._pair_order(pair)
+        pairs = [self.pair_list[i] for i in order]
         if self.system is None:
-            value = f"value_{next(iter(self.layout.values))}"
-            per_pair = pa.table({"key": pa.array(at), "value": raw[value]}).group_by(
-                "key").aggregate([("value", "sum")])
-            totals = dict.fromkeys(pairs, 0.0)
-            for index, total in zip(per_pair["key"].to_pylist(),
-                                    per_pair["value_sum"].to_pylist(), strict=True):
-                totals[pairs[index]] = abs(total or 0.0)
+            per_pair = np.bincount(pair, weights=value, minlength=count)
+            totals = {self.pair_list[i]: abs(float(per_pair[i])) for i in order}
             if not any(totals.values()):
                 totals = dict.fromkeys(pairs, 1.0)
             try:
@@ -1005,53 +1128,92 @@ class _Batches:
                 self.system = self.decision.system
             if any(p is None or why for p, why in self._mapped(pairs)):
                 raise _NeedsSecondPass(self.system)
-        partner = [p for p, _ in self._mapped(pairs)]
-        return pc.take(pa.array(partner, pa.string()), pa.array(at))
+        names: dict[str, int] = {}
+        of_pair = np.zeros(count, dtype=np.int64)
+        for index, (partner, _) in zip(order, self._mapped(pairs), strict=True):
+            of_pair[index] = names.setdefault(partner, len(names))
+        return of_pair, list(names)
 
     def _finish(self):
+        import numpy as np
         import pandas as pd
         import pyarrow as pa
+        import pyarrow.compute as pc
 
         from pa_trade import flows
 
         valuations = list(self.layout.values)
-        value_columns = [f"value_{v}" for v in valuations]
-        if self.partial:
-            raw = self._sum(pa.concat_tables(self.partial))
-        else:
-            raw = None
-        if raw is not None and raw.num_rows:
-            table = raw.append_column("partner", self._partners(raw))
-            table = self._sum(table, GROUP_KEYS).to_pandas()
-        else:
-            table = pd.DataFrame(columns=GROUP_KEYS + value_columns)
-        source = f"DANE {self.layout.flow} microdata ({short_name(self.src.name)})"
-        world = table.groupby(["year", "month"], as_index=False)[value_columns].sum()
-        world["partner"] = WORLD
-        world["hs_code"] = None
-        frames = [
-            pd.DataFrame({
-                "reporter": REPORTER,
-                "partner": part["partner"],
-                "year": part["year"],
-                "month": part["month"],
-                "flow": self.layout.flow,
-                "value_usd": part[f"value_{valuation}"],
-                "valuation": valuation,
-                "source": source,
-                "hs_code": part["hs_code"],
-            })
-            for part in (table, world) if len(part)
-            for valuation in valuations
-        ]
+        pair = np.concatenate([high for high, _, _ in self.partial] or [np.zeros(0, np.int64)])
+        low = np.concatenate([low for _, low, _ in self.partial] or [np.zeros(0, np.int64)])
+        sums = {v: np.concatenate([part[v] for _, _, part in self.partial] or [np.zeros(0)])
+                for v in valuations}
+        self.partial.clear()
+        frame = None
+        if len(pair):
+            of_pair, partners = self._partners(pair, sums[valuations[0]])
+            # once: the batches' sums, by partner (codes of one partner together)
+            partner, low, sums = _grouped(of_pair[pair], low, sums)
+            months = low >> HS_BITS
+            tariff = low & ((1 << HS_BITS) - 1)
+            coded = tariff != NO_HS
+            hs_code = pc.utf8_lpad(pc.cast(pa.array(tariff, mask=~coded), pa.large_string()),
+                                   10, "0")
+            table = {"partner": pc.take(pa.array(partners, pa.large_string()),
+                                        pa.array(partner)),
+                     "year": months // 12 + periods.FIRST_YEAR, "month": months % 12 + 1,
+                     "hs_code": hs_code}
+            by_month = pd.DataFrame({"year": table["year"], "month": table["month"], **{
+                f"value_{v}": sums[v] for v in valuations}})
+            world = by_month.groupby(["year", "month"], as_index=False).sum()
+            parts = [(table, sums[v], v) for v in valuations] + [(
+                {"partner": pa.repeat(pa.scalar(WORLD, pa.large_string()), len(world)),
+                 "year": world["year"].to_numpy(), "month": world["month"].to_numpy(),
+                 "hs_code": pa.nulls(len(world), pa.large_string())},
+                world[f"value_{v}"].to_numpy(), v) for v in valuations]
+            frame = self._canonical(parts)
         self._notes()
         self.report.set_aside.sort(key=lambda r: r.line)
         if self.report.rows_read and not self.report.rows_used and any(
                 r.reason == "missing-value" for r in self.report.set_aside):
             self.report.no_values = True
             self.report.months_named = sorted([y, m] for y, m in self.empty_months)
-        frame = pd.concat(frames, ignore_index=True) if frames else None
         return flows.normalise_frame(frame), self.report
+
+    def _canonical(self, parts: list):
+        """The canonical flows of `parts`, [(columns partner, year, month, hs_code; values;
+        valuation)], one after the other, each column built whole in the type the canonical
+        table keeps (flows.normalise_frame takes it as it is)."""
+        import numpy as np
+        import pandas as pd
+        import pyarrow as pa
+
+        sizes = [len(values) for _, values, _ in parts]
+        total = sum(sizes)
+        source = f"DANE {self.layout.flow} microdata ({short_name(self.src.name)})"
+
+        def same(text: str):
+            return _large_text(pa.repeat(pa.scalar(text, pa.large_string()), total))
+
+        def joined(name: str):
+            return _large_text(pa.concat_arrays([columns[name] for columns, _, _ in parts]))
+
+        month = np.concatenate([np.asarray(columns["month"], np.int64)
+                                for columns, _, _ in parts])
+        return pd.DataFrame({
+            "reporter": same(REPORTER),
+            "partner": joined("partner"),
+            "year": np.concatenate([np.asarray(columns["year"], np.int64)
+                                    for columns, _, _ in parts]),
+            "month": pd.arrays.IntegerArray(month, np.zeros(total, dtype=bool)),
+            "months": _large_text(pa.nulls(total, pa.large_string())),
+            "flow": same(self.layout.flow),
+            "value_usd": np.concatenate([values for _, values, _ in parts]),
+            "valuation": _large_text(pa.concat_arrays([
+                pa.repeat(pa.scalar(valuation, pa.large_string()), size)
+                for (_, _, valuation), size in zip(parts, sizes, strict=True)])),
+            "source": same(source),
+            "hs_code": joined("hs_code"),
+        })
 
     def _notes(self) -> None:
         """What the report should say of the rows used: the code system and its evidence,

@@ -97,6 +97,102 @@ def product(code: str, level: str) -> str:
     return digits[: DIGITS[level]]
 
 
+def products_of(codes, level: str):
+    """product() of many tariff codes at once -> an Arrow string array, one product per code.
+
+    `codes`: an Arrow string array or a sequence of texts (no missing values), such as the
+    distinct codes of a column. Codes of digits only (every code microdata and tidy files
+    give) are cut with Arrow: odd lengths padded, the first digits kept, sections and groups
+    looked up by chapter and prefix; any other text goes through product() one by one.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    texts = _text_array(codes)
+    if not _all_digits(texts):  # spaces, dots, letters, empty codes: clean()'s rules
+        return pa.array([product(code, level) for code in texts.to_pylist()], pa.string())
+    digits = _even(texts)
+    if level in DIGITS:
+        return pc.utf8_slice_codeunits(digits, 0, DIGITS[level])
+    tables = _tables()
+    if level == "section":
+        return _looked_up(pc.utf8_slice_codeunits(digits, 0, 2), tables.chapter_section,
+                          NO_SECTION)
+    found = None  # groups: the longest prefix listed decides
+    for length in (6, 4, 2):
+        listed = {prefix: g for prefix, g in tables.groups.items() if len(prefix) == length}
+        # a code shorter than `length` is cut to itself, which no prefix of `length` matches
+        hit = _looked_up(pc.utf8_slice_codeunits(digits, 0, length), listed, None)
+        found = hit if found is None else pc.coalesce(found, hit)
+    return pc.fill_null(found, "other")
+
+
+def names_of(product_codes, level: str, lang: str = "en", short: bool = False) -> list[str]:
+    """name() of many products of `level` at once (an Arrow string array or a sequence of
+    texts, such as the distinct products of a table) -> their names, in order.
+
+    Products of digits are named by their chapter, looked up once per chapter."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    texts = _text_array(product_codes)
+    if level in ("section", "group") or not _all_digits(texts):
+        distinct = pc.unique(texts)
+        named = [name(code, level, lang, short) for code in distinct.to_pylist()]
+        return pc.take(pa.array(named, pa.string()), pc.index_in(texts, distinct)).to_pylist()
+    digits = _even(texts)
+    # a chapter's name, or its name as the chapter of a heading or subheading
+    whole = pc.less_equal(pc.utf8_length(digits), 2)
+    key = pc.binary_join_element_wise(pc.utf8_slice_codeunits(digits, 0, 2),
+                                      pc.if_else(whole, "", "+"), "")
+    distinct = pc.unique(key)
+    named = [name(code.replace("+", "00"), level, lang, short) for code in distinct.to_pylist()]
+    return pc.take(pa.array(named, pa.string()), pc.index_in(key, distinct)).to_pylist()
+
+
+def _all_digits(texts) -> bool:
+    """Whether every text is ASCII digits (and there is one at least)."""
+    import pyarrow.compute as pc
+
+    return pc.all(pc.match_substring_regex(texts, "^[0-9]+$")).as_py() is not False
+
+
+def _even(digits):
+    """Codes of digits with the leading zero an odd length lost given back (clean())."""
+    import pyarrow.compute as pc
+
+    odd = pc.equal(pc.bit_wise_and(pc.utf8_length(digits), 1), 1)
+    return pc.if_else(odd, pc.binary_join_element_wise("0", digits, ""), digits)
+
+
+def _text_array(codes):
+    """Codes as an Arrow string array (pa.array's own conversion where it gives text)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(codes, pa.ChunkedArray):
+        codes = codes.combine_chunks()
+    try:
+        array = codes if isinstance(codes, pa.Array) else pa.array(codes, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        array = pa.array([str(code) for code in codes], pa.string())
+    if pa.types.is_dictionary(array.type):
+        array = pc.cast(array, array.type.value_type)
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        array = pa.array([str(code) for code in array.to_pylist()], pa.string())
+    return pc.cast(array, pa.string())
+
+
+def _looked_up(keys, table: dict, default):
+    """table[key] for an Arrow array of keys; `default` (None: missing) where absent."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    found = pc.take(pa.array(list(table.values()), pa.string()),
+                    pc.index_in(keys, pa.array(list(table), pa.string())))
+    return found if default is None else pc.fill_null(found, default)
+
+
 def is_finer_than_code(code: str, level: str) -> bool:
     """True when `level` asks for more digits than `code` has (a chapter at heading level)."""
     return level in DIGITS and len(clean(code)) < DIGITS[level]

@@ -20,30 +20,245 @@ def products_machine(result, fmt: str, units: str, raw_text: bool = False,
     the partner-year covers ('1-6', 'exports 1-6; imports 1-12'); money in `units` (full
     dollars by default), shares as fractions, codes as text ("09", never 9); `raw_text`:
     csv/tsv text cells as they are (render.to_delimited); `notes`: those of an xlsx's About
-    sheet (what csv says on stderr)."""
-    from pa_trade.render.tables import machine_number, machine_output
+    sheet (what csv says on stderr).
+
+    Written column by column (_machine_cells): each text quoted once per distinct value,
+    numbers by integer arithmetic, lines joined by Arrow; the text is render.tables'
+    machine_output of the same cells, byte for byte."""
+    from pa_trade.render.tables import machine_output
 
     gl_column = f"gl_{result.gl_level}" if result.gl_level else None
     columns = MACHINE_COLUMNS + ([gl_column] if gl_column else [])
     header = [f"{c}_{units}" if c in MONEY and units != "usd" else c for c in columns]
-    rows = []
-    for record in result.table.to_dict("records"):
-        row = []
-        for column in columns:
-            value = record[column]
-            if column in MONEY:
-                row.append(machine_number(_float(value), units))
-            elif column.startswith(("share_", "gl_")):
-                row.append(_fraction(value))
-            elif column == "year":
-                row.append(int(value))
-            else:
-                row.append(str(value))
-        rows.append(row)
     money = {h for h, c in zip(header, columns, strict=True) if c in MONEY}
     numeric = money | {h for h in header if h.startswith(("share_", "gl_"))}
+    cells = _machine_cells(result.table, columns, units)
+    if fmt in ("csv", "tsv"):
+        return _delimited(header, cells, numeric, "," if fmt == "csv" else "\t", raw_text)
+    if fmt == "json":
+        return _json(header, cells, numeric)
+    rows = [list(row) for row in zip(*(cells[c].to_pylist() if c != "year" else
+                                       cells[c].tolist() for c in columns), strict=True)]
     about = _about(result, units, notes) if fmt == "xlsx" else None
     return machine_output(header, rows, fmt, numeric, raw_text, money, about)
+
+
+CHUNK_ROWS = 1 << 17  # rows joined into text at a time
+
+
+def _machine_cells(table, columns: list[str], units: str) -> dict:
+    """The cells of each machine column, as render.tables.machine_output takes them: money
+    and fractions as text (Arrow), years as integers (numpy), other columns as str() of
+    each value (Arrow)."""
+    import numpy as np
+    import pyarrow as pa
+
+    from pa_trade.flows import format_usd
+    from pa_trade.render.tables import machine_number
+
+    cells = {}
+    for column in columns:
+        if column in MONEY:
+            values = table[column].to_numpy(dtype=np.float64, na_value=np.nan)
+            if units == "usd":
+                cells[column] = _decimal_texts(values, 2, format_usd)
+            else:
+                cells[column] = pa.array([machine_number(v, units) for v in values.tolist()],
+                                         pa.string())
+        elif column.startswith(("share_", "gl_")):
+            cells[column] = _decimal_texts(
+                table[column].to_numpy(dtype=np.float64, na_value=np.nan), 8, _fraction)
+        elif column == "year":
+            cells[column] = table[column].to_numpy(dtype=np.int64)
+        else:
+            cells[column] = _str_texts(table[column])
+    return cells
+
+
+def _str_texts(values):
+    """str() of each value of a column, as an Arrow string array ('nan' for a missing one)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        array = pa.array(values, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        array = None
+    if array is None or not (pa.types.is_string(array.type)
+                             or pa.types.is_large_string(array.type)):
+        return pa.array([str(v) for v in values.tolist()], pa.string())
+    return pc.cast(pc.fill_null(array, "nan"), pa.string())
+
+
+def _decimal_texts(values, places: int, exact):
+    """f"{v:.{places}f}" without trailing zeros, a point left bare or a '-' before zero ('0',
+    '12.5', '-3.25'; '' for NaN) of a numpy array -> an Arrow string array: whole units and
+    the fraction apart, in integers. A value whose fraction sits near half a last place
+    (where rounding could go either way) or too large for that is written by `exact`, the
+    function of one value it stands for (flows.format_usd, _fraction)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    scale = 10 ** places
+    finite = np.isfinite(values)
+    whole = np.trunc(np.where(finite, values, 0.0))
+    scaled = (np.where(finite, values, 0.0) - whole) * scale
+    fraction = np.rint(scaled)
+    doubtful = (np.abs(np.abs(scaled - np.trunc(scaled)) - 0.5) < 1e-6) | (
+        np.abs(whole) >= 2.0 ** 52 / scale)
+    safe = finite & ~doubtful
+    units = np.where(safe, whole, 0).astype(np.int64) * scale + np.where(
+        safe, fraction, 0).astype(np.int64)
+    size = np.abs(units)
+    point = size % scale
+    digits = pc.utf8_rtrim(pc.utf8_lpad(pc.cast(pa.array(point), pa.string()), places, "0"),
+                           "0")
+    text = pc.binary_join_element_wise(
+        pa.array(np.where(units < 0, "-", "")), pc.cast(pa.array(size // scale), pa.string()),
+        pc.if_else(pa.array(point == 0), "", pc.binary_join_element_wise(".", digits, "")), "")
+    others = np.flatnonzero(~safe)
+    if len(others):
+        written = [exact(v) if v == v else "" for v in values[others].tolist()]
+        text = pc.replace_with_mask(text, pa.array(~safe), pa.array(written, pa.string()))
+    return text
+
+
+def _distinct_texts(texts, plain: str, written) -> object:
+    """`written(value)` for each value of an Arrow string array, called once per distinct
+    value and only for those matching the regular expression `plain` not: the others are
+    their own text."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(texts)
+    distinct = encoded.dictionary
+    odd = pc.invert(pc.match_substring_regex(distinct, plain))
+    if pc.any(odd).as_py():
+        import numpy as np
+
+        rows = np.flatnonzero(odd.to_numpy(zero_copy_only=False))
+        done = [written(v) for v in pc.take(distinct, pa.array(rows)).to_pylist()]
+        distinct = pc.replace_with_mask(distinct, odd, pa.array(done, pa.string()))
+    return pc.take(distinct, encoded.indices)
+
+
+def _delimited(header: list[str], cells: dict, numeric: set[str], delimiter: str,
+               raw_text: bool) -> str:
+    """render.tables.to_delimited of the cells, a chunk of rows at a time: text cells kept
+    from spreadsheets' formulas (flows.safe_text) unless `raw_text`, then quoted as
+    csv.writer quotes them (QUOTE_MINIMAL, lines ending in a line feed)."""
+    import csv
+    import io
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from pa_trade.flows import safe_text
+
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+
+    def field(text: str) -> str:  # the field as csv.writer writes it inside a row
+        out.seek(0)
+        out.truncate()
+        writer.writerow([text if raw_text else safe_text(text), ""])
+        return out.getvalue()[:-1 - len(delimiter)]
+
+    writer.writerow(header)
+    lines = [out.getvalue()]
+    # a text starting with a letter or a digit, with nothing csv quotes, is its own field
+    plain = r'^[0-9A-Za-z][^"\r\n' + delimiter + "]*$"
+    fields = []
+    for name, column in zip(header, cells.values(), strict=True):
+        if not isinstance(column, (pa.Array, pa.ChunkedArray)):
+            fields.append(pc.cast(pa.array(column), pa.string()))  # years
+        elif name in numeric:
+            fields.append(column)
+        else:
+            fields.append(_distinct_texts(column, plain, field))
+    lines += _joined(fields, delimiter, "\n")
+    return "".join(lines)
+
+
+def _joined(fields: list, delimiter: str, end: str) -> list[str]:
+    """The rows of the fields (Arrow string arrays of one length) as text, each field after
+    `delimiter` and each row ended by `end`, a chunk of rows at a time."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    count = len(fields[0]) if fields else 0
+    out = []
+    for first in range(0, count, CHUNK_ROWS):
+        size = min(CHUNK_ROWS, count - first)
+        parts = [f.slice(first, size) for f in fields]
+        parts[-1] = pc.binary_join_element_wise(parts[-1], end, "")
+        lines = pc.binary_join_element_wise(*parts, delimiter)
+        width = 8 if pa.types.is_large_string(lines.type) else 4
+        offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32 if width == 4 else
+                                np.int64, count=len(lines) + 1, offset=lines.offset * width)
+        out.append(lines.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]].decode("utf-8"))
+    return out
+
+
+def _json(header: list[str], cells: dict, numeric: set[str]) -> str:
+    """render.tables.to_json of the cells: an array of objects indented by two spaces,
+    numbers as json.dumps writes what json.loads reads of them, empty ones null."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = []
+    for name, column in zip(header, cells.values(), strict=True):
+        if not isinstance(column, (pa.Array, pa.ChunkedArray)):
+            values.append(pc.cast(pa.array(column), pa.string()))
+        elif name in numeric:
+            values.append(_json_numbers(column))
+        else:  # texts without a quote, a backslash or a control character: as they are
+            values.append(_distinct_texts(
+                column, r'^[^"\\\x00-\x1f]*$',
+                lambda text: json.dumps(text, ensure_ascii=False)[1:-1]))
+            values[-1] = pc.binary_join_element_wise('"', values[-1], '"', "")
+    count = len(values[0]) if values else 0
+    if not count:
+        return "[]\n"
+    parts = []
+    for index, (name, column) in enumerate(zip(header, values, strict=True)):
+        key = json.dumps(name, ensure_ascii=False)
+        before = "  {\n    " if index == 0 else ",\n    "
+        parts.append(pc.binary_join_element_wise(f"{before}{key}: ", column, ""))
+    records = "".join(_joined(parts, "", "\n  },\n"))
+    return "[\n" + records[:-2] + "\n]\n"
+
+
+def _json_numbers(texts):
+    """json.dumps(json.loads(text)) of machine numbers ('250000', '0.5', '' -> null): an
+    integer as it is; a float as Python's repr writes it, which is the text itself but
+    below 1e-4 (an exponent: '1.436e-05') and for amounts of 16 digits or more (repr
+    decides those, one by one)."""
+    import json
+
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    empty = pc.equal(texts, "")
+    values = pc.cast(pc.if_else(empty, pa.scalar(None, pa.string()), texts), pa.float64())
+    magnitude = np.abs(values.to_numpy(zero_copy_only=False))
+    point = pc.match_substring(texts, ".").to_numpy(zero_copy_only=False)
+    # a decimal of 15 digits or fewer is the shortest text of its float
+    digits = pc.utf8_length(pc.replace_substring_regex(texts, r"[-.]", "")).to_numpy(
+        zero_copy_only=False)
+    odd = point & ((magnitude < 1e-4) | (digits > 15))
+    out = pc.if_else(empty, "null", texts)
+    rows = np.flatnonzero(odd)
+    if len(rows):
+        written = [json.dumps(json.loads(t)) for t in pc.take(texts, pa.array(rows))
+                   .to_pylist()]
+        out = pc.replace_with_mask(out, pa.array(odd), pa.array(written, pa.string()))
+    return out
 
 
 def _about(result, units: str, notes: list[str] | None):

@@ -1,0 +1,84 @@
+"""The vectorised product levels and machine cells give what their one-value versions give.
+
+products_of/names_of (reference.products) cut and name many tariff codes at once, and
+render.products writes money and shares of a whole column at once; a user sees any
+difference as a product under another chapter, a name that changed, or a figure off by a
+cent. Each is checked against the function of one value it stands for.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pa_trade.flows import format_usd
+from pa_trade.reference import products
+from pa_trade.render import products as render_products
+
+SETTINGS = settings(max_examples=150, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
+
+digit_codes = st.text(alphabet="0123456789", min_size=1, max_size=10)
+# codes as they come from spreadsheets and tidy files: dots, spaces, dashes, letters
+odd_codes = st.one_of(digit_codes, st.from_regex(r"[0-9]{2,4}(\.[0-9]{2}){0,3}", fullmatch=True),
+                      st.from_regex(r" ?[0-9]{4}-[0-9]{2} ?", fullmatch=True),
+                      st.sampled_from(["XX", "9999", "27", "7108", "710812", "930100"]))
+
+
+@SETTINGS
+@given(st.lists(digit_codes, min_size=1, max_size=40), st.sampled_from(products.LEVELS))
+def test_products_of_digit_codes_are_product_of_each(codes, level):
+    got = products.products_of(codes, level).to_pylist()
+    assert got == [products.product(code, level) for code in codes]
+
+
+@SETTINGS
+@given(st.lists(odd_codes, min_size=1, max_size=20), st.sampled_from(products.LEVELS))
+def test_products_of_written_codes_are_product_of_each(codes, level):
+    got = products.products_of(pa.array(codes), level).to_pylist()
+    assert got == [products.product(code, level) for code in codes]
+
+
+@SETTINGS
+@given(st.lists(digit_codes, min_size=1, max_size=30), st.sampled_from(products.LEVELS),
+       st.sampled_from(["en", "es"]), st.booleans())
+def test_names_of_products_are_name_of_each(codes, level, lang, short):
+    cut = [products.product(code, level) for code in codes]
+    got = products.names_of(cut, level, lang, short)
+    assert got == [products.name(code, level, lang, short) for code in cut]
+
+
+def test_a_dictionary_column_of_codes_is_cut_like_its_texts():
+    codes = pa.array(["0901110000", "2709000000", "0901110000", "8703231000"]).dictionary_encode()
+    assert products.products_of(codes, "chapter").to_pylist() == ["09", "27", "09", "87"]
+    assert products.products_of(codes, "group").to_pylist() == [
+        products.group(c) for c in ["0901110000", "2709000000", "0901110000", "8703231000"]]
+
+
+cents = st.integers(min_value=-10**15, max_value=10**15)
+
+
+@SETTINGS
+@given(st.lists(cents, min_size=1, max_size=50))
+def test_money_cells_are_format_usd_of_each(values):
+    dollars = np.array(values, dtype=np.float64) / 100
+    got = render_products._decimal_texts(dollars, 2, format_usd).to_pylist()
+    assert got == [format_usd(v) for v in dollars.tolist()]
+
+
+@SETTINGS
+@given(st.lists(st.one_of(st.floats(min_value=-2, max_value=2, allow_nan=False),
+                          st.just(float("nan")), st.just(0.5e-8), st.just(-0.5e-8)),
+                min_size=1, max_size=50))
+def test_share_cells_are_fraction_of_each(values):
+    array = np.array(values, dtype=np.float64)
+    got = render_products._decimal_texts(array, 8, render_products._fraction).to_pylist()
+    assert got == [render_products._fraction(v) for v in array.tolist()]
+
+
+def test_half_cents_and_huge_amounts_are_written_as_format_usd_writes_them():
+    dollars = np.array([0.005, 0.015, 2.675, -2.675, 1e17, -0.001, 12.5, 2.0**53])
+    got = render_products._decimal_texts(dollars, 2, format_usd).to_pylist()
+    assert got == [format_usd(v) for v in dollars.tolist()]
