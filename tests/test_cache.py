@@ -50,6 +50,7 @@ def test_cached_and_fresh_readings_are_identical(big_expo):
         pd.testing.assert_frame_equal(loaded.flows, fresh.flows)
         assert loaded.reports[0].set_aside == fresh.reports[0].set_aside
         assert loaded.reports[0].rows_read == fresh.reports[0].rows_read == 18000
+        assert loaded.reports[0].file == fresh.reports[0].file  # named as it was read
     # the warning about the damaged row survives the cache
     assert [(r.line, r.reason) for r in warm.reports[0].set_aside] == [(50, "bad-number")]
 
@@ -86,6 +87,14 @@ def test_no_cache_on_the_command_line(run, big_expo):
     assert cached_files() == []
     again = run("balance", "colombia", "-d", str(big_expo), "-f", "csv", "-q")
     assert again.stdout == result.stdout and len(cached_files()) == 1
+
+
+def test_the_load_report_of_a_cached_file_names_that_file(run, big_expo):
+    cold = run("balance", "colombia", "-d", str(big_expo), "-f", "csv")
+    warm = run("balance", "colombia", "-d", str(big_expo), "-f", "csv")
+    assert len(cached_files()) == 1
+    assert "expo.csv" in cold.stderr
+    assert warm.stderr == cold.stderr
 
 
 def test_a_damaged_cache_entry_is_ignored(big_expo):

@@ -147,9 +147,9 @@ def get(cache_key: str | None, name: str):
         # add a first-call cost that a warm run notices
         table = pq.ParquetFile(paths[1], read_dictionary=TEXT_COLUMNS).read()
         # a column of a few distinct texts is decoded once per text, then spread out
-        for name in TEXT_COLUMNS:
-            at = table.schema.get_field_index(name)
-            table = table.set_column(at, name, pc.cast(table.column(at), pa.large_string()))
+        for column in TEXT_COLUMNS:
+            at = table.schema.get_field_index(column)
+            table = table.set_column(at, column, pc.cast(table.column(at), pa.large_string()))
         frame = flows.normalise_frame(table.to_pandas())
         meta["set_aside"] = [SetAside(**row) for row in meta["set_aside"]]
         meta["file"] = name
