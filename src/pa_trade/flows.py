@@ -40,8 +40,11 @@ def empty() -> pd.DataFrame:
 
 
 DTYPES = {"reporter": "string", "partner": "string", "year": "int64", "month": "Int64",
-          "months": "string", "flow": "string", "value_usd": "float64",
-          "valuation": "string", "source": "string", "hs_code": "string"}
+          "months": "category", "flow": "category", "value_usd": "float64",
+          "valuation": "category", "source": "category", "hs_code": "category"}
+
+
+CATEGORICAL = [column for column, kind in DTYPES.items() if kind == "category"]
 
 
 def normalise_frame(frame) -> pd.DataFrame:
@@ -58,6 +61,8 @@ def normalise_frame(frame) -> pd.DataFrame:
     def typed(column: str):
         # a column of the right type already is taken as it is: small frames are many
         found = frame[column]
+        if DTYPES[column] == "category":
+            return _categories(found)
         return found if str(found.dtype) == DTYPES[column] else found.astype(DTYPES[column])
 
     month = typed("month")
@@ -67,7 +72,51 @@ def normalise_frame(frame) -> pd.DataFrame:
         months = months.where(month.isna() & (months != WHOLE_YEAR))
     columns = {column: typed(column) for column in COLUMNS}
     columns.update(month=month, months=months, value_usd=columns["value_usd"].round(2))
-    return pd.DataFrame(columns).reset_index(drop=True)
+    # copy=False: the columns are shared, not copied (pandas copies on write)
+    return pd.DataFrame(columns, copy=False).reset_index(drop=True)
+
+
+def _categories(column) -> pd.Series:
+    """A text column as a categorical of text: categories of the "string" dtype, in text
+    order (so that codes sort as their texts), one small code per row. A categorical of
+    text already is recoded, not rebuilt: the work is per distinct text."""
+    import pandas as pd
+
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        categories = column.cat.categories
+        if str(categories.dtype) != "string":
+            texts = categories.astype("string")
+            if texts.has_duplicates:  # 1 and "1": one text, as the column is
+                return _categories(column.astype("string"))
+            column = column.cat.rename_categories(texts)
+        if column.cat.ordered:
+            column = column.cat.as_unordered()
+        if not column.cat.categories.is_monotonic_increasing:
+            column = column.cat.reorder_categories(column.cat.categories.sort_values())
+        return column
+    if str(column.dtype) != "string":
+        column = column.astype("string")
+    codes, uniques = pd.factorize(column, sort=True, use_na_sentinel=True)
+    return pd.Series(pd.Categorical.from_codes(
+        codes, dtype=pd.CategoricalDtype(pd.Index(uniques, dtype="string"))),
+        index=column.index, name=column.name)
+
+
+def concat(frames: list) -> pd.DataFrame:
+    """Canonical tables one after the other -> one canonical table. The categories of each
+    text column are united first, so that no column falls back to Python objects."""
+    import pandas as pd
+
+    frames = [normalise_frame(frame) for frame in frames]
+    if len(frames) == 1:
+        return frames[0]
+    for column in CATEGORICAL:
+        united = pd.Index(sorted(set().union(*(frame[column].cat.categories
+                                              for frame in frames))), dtype="string")
+        frames = [frame.assign(**{column: frame[column].cat.set_categories(united)})
+                  if not frame[column].cat.categories.equals(united) else frame
+                  for frame in frames]
+    return normalise_frame(pd.concat(frames, ignore_index=True))
 
 
 def _empty_frame() -> pd.DataFrame:
@@ -76,7 +125,8 @@ def _empty_frame() -> pd.DataFrame:
 
     global _EMPTY
     if _EMPTY is None:
-        _EMPTY = pd.DataFrame({c: pd.Series([], dtype=t) for c, t in DTYPES.items()})
+        _EMPTY = pd.DataFrame({c: _categories(pd.Series([], dtype="string")) if t == "category"
+                               else pd.Series([], dtype=t) for c, t in DTYPES.items()})
     return _EMPTY
 
 
@@ -239,6 +289,9 @@ def safe_column(values: pd.Series) -> pd.Series:
     quoted = {text for text in values.dropna().unique() if needs_quote(text)}
     if not quoted:
         return values
+    if str(values.dtype) == "category":  # each category once
+        return values.cat.rename_categories(
+            lambda text: safe_text(text) if text in quoted else text)
     return values.where(~values.isin(quoted), "'" + values)
 
 
@@ -305,17 +358,18 @@ def tidy_lines(frame: pd.DataFrame, raw_text: bool = False, delimiter: str = ","
         else:
             texts = [_csv_field(str(v) if raw_text else safe_text(str(v)), delimiter)
                      for v in uniques]
-        cells[column] = (codes[order], pa.array(texts + [""], type=pa.string()))
-    amounts = frame["value_usd"].to_numpy(dtype="float64")[order]
+        cells[column] = (codes, pa.array(texts + [""], type=pa.string()))
+    del factorized
+    amounts = frame["value_usd"].to_numpy(dtype="float64")
     for first in range(0, len(order), chunk_rows):
-        last = min(first + chunk_rows, len(order))
+        rows = order[first:first + chunk_rows]  # rows are put in order a chunk at a time
         parts = []
         for column in columns:
             if column == "value_usd":
-                parts.append(usd_texts(amounts[first:last]))
+                parts.append(usd_texts(amounts[rows]))
                 continue
             codes, texts = cells[column]
-            chunk = codes[first:last]
+            chunk = codes[rows]
             # a missing value (code -1) is the empty text at the end of `texts`
             parts.append(texts.take(pa.array(np.where(chunk < 0, len(texts) - 1, chunk))))
         parts[-1] = pc.binary_join_element_wise(parts[-1], "\n", "")
@@ -326,11 +380,15 @@ def tidy_lines(frame: pd.DataFrame, raw_text: bool = False, delimiter: str = ","
 
 
 def _factorized(values):
-    """(codes, uniques) of a column, uniques sorted (code -1: missing)."""
+    """(codes, uniques) of a column, uniques sorted (code -1: missing), codes in the
+    smallest integers that hold them; a categorical's own (its categories are sorted)."""
+    import numpy as np
     import pandas as pd
 
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy(), list(values.cat.categories)
     codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
-    return codes, list(uniques)
+    return codes.astype(np.min_scalar_type(-max(len(uniques), 1))), list(uniques)
 
 
 def _tidy_order(factorized: list):
@@ -347,7 +405,7 @@ def _tidy_order(factorized: list):
         if room >= 2 ** 62:
             return np.lexsort([codes for codes, _ in factorized][::-1])
         key *= len(uniques) + 1
-        key += codes + 1  # missing (-1) first
+        key += codes.astype(np.int64) + 1  # missing (-1) first
     return np.argsort(key, kind="stable")
 
 

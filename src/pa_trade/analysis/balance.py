@@ -504,7 +504,7 @@ def _finish(table: pd.DataFrame) -> pd.DataFrame:
         for code, name in zip(table["partner"].tolist(), given_names, strict=True)
     ]
     for column in ("exports_valuation", "imports_valuation"):
-        table[column] = table[column].fillna("")
+        table[column] = table[column].astype("string").fillna("")
     table["trade"] = table["exports_usd"].fillna(0) + table["imports_usd"].fillna(0)
     table["kind_order"] = table["kind"].map(KIND_ORDER)
     # members before the bloc they form

@@ -184,7 +184,7 @@ def trend(
     for side in ("exports", "imports"):
         table[f"{side}_usd"] = table[f"{side}_usd"].astype("float64")
         table[f"{side}_mask"] = table[f"{side}_mask"].astype("float64")
-        table[f"{side}_valuation"] = table[f"{side}_valuation"].fillna("")
+        table[f"{side}_valuation"] = table[f"{side}_valuation"].astype("string").fillna("")
     # exports and imports of different months make no balance and no trade
     same = pd.Series([like(x, m) for x, m in zip(table["exports_mask"], table["imports_mask"],
                                                  strict=True)], index=table.index)

@@ -349,8 +349,6 @@ def load(
     """
     from contextlib import ExitStack
 
-    import pandas as pd
-
     from pa_trade import flows
     from pa_trade.readers import inputs
 
@@ -386,7 +384,7 @@ def load(
         return loaded
     frames = _one_publisher_per_flow([(item.name, frame) for item, frame, _ in read], loaded)
     frames = _same_months_once(frames, loaded)
-    combined = flows.normalise_frame(pd.concat(frames, ignore_index=True))
+    combined = flows.concat(frames)
     loaded.flows = combined
     if months:
         from pa_trade.periods import months_text

@@ -1155,9 +1155,13 @@ class _Batches:
             partner, low, sums = _grouped(of_pair[pair], low, sums)
             months = low >> HS_BITS
             tariff = low & ((1 << HS_BITS) - 1)
-            coded = tariff != NO_HS
-            hs_code = pc.utf8_lpad(pc.cast(pa.array(tariff, mask=~coded), pa.large_string()),
-                                   10, "0")
+            # each distinct code written once: numbers of ten digits at most sort as their
+            # zero-padded texts, and NO_HS (no code) sorts last
+            at, distinct = pd.factorize(tariff, sort=True)
+            if len(distinct) and distinct[-1] == NO_HS:
+                at = np.where(at == len(distinct) - 1, -1, at)
+                distinct = distinct[:-1]
+            hs_code = (at, pc.utf8_lpad(pc.cast(pa.array(distinct), pa.string()), 10, "0"))
             table = {"partner": pc.take(pa.array(partners, pa.large_string()),
                                         pa.array(partner)),
                      "year": months // 12 + periods.FIRST_YEAR, "month": months % 12 + 1,
@@ -1168,7 +1172,7 @@ class _Batches:
             parts = [(table, sums[v], v) for v in valuations] + [(
                 {"partner": pa.repeat(pa.scalar(WORLD, pa.large_string()), len(world)),
                  "year": world["year"].to_numpy(), "month": world["month"].to_numpy(),
-                 "hs_code": pa.nulls(len(world), pa.large_string())},
+                 "hs_code": (np.full(len(world), -1), hs_code[1])},
                 world[f"value_{v}"].to_numpy(), v) for v in valuations]
             frame = self._canonical(parts)
         self._notes()
@@ -1191,28 +1195,39 @@ class _Batches:
         total = sum(sizes)
         source = f"DANE {self.layout.flow} microdata ({short_name(self.src.name)})"
 
-        def same(text: str):
-            return _large_text(pa.repeat(pa.scalar(text, pa.large_string()), total))
+        def same(text: str):  # one category, code 0 on every row
+            return pd.Categorical.from_codes(np.zeros(total, np.int8), dtype=pd.CategoricalDtype(
+                pd.Index([text], dtype="string")))
 
         def joined(name: str):
             return _large_text(pa.concat_arrays([columns[name] for columns, _, _ in parts]))
 
+        def categorical(name: str):  # (codes, texts): each distinct text once
+            texts = parts[0][0][name][1]
+            codes = np.concatenate([columns[name][0] for columns, _, _ in parts])
+            return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(pd.Index(
+                pd.array(texts, dtype="string"))))
+
+        valuations = sorted({valuation for _, _, valuation in parts})
         month = np.concatenate([np.asarray(columns["month"], np.int64)
                                 for columns, _, _ in parts])
         return pd.DataFrame({
-            "reporter": same(REPORTER),
+            "reporter": _large_text(pa.repeat(pa.scalar(REPORTER, pa.large_string()), total)),
             "partner": joined("partner"),
             "year": np.concatenate([np.asarray(columns["year"], np.int64)
                                     for columns, _, _ in parts]),
             "month": pd.arrays.IntegerArray(month, np.zeros(total, dtype=bool)),
-            "months": _large_text(pa.nulls(total, pa.large_string())),
+            "months": pd.Categorical.from_codes(np.full(total, -1, np.int8),
+                                                dtype=pd.CategoricalDtype(pd.Index(
+                                                    [], dtype="string"))),
             "flow": same(self.layout.flow),
             "value_usd": np.concatenate([values for _, values, _ in parts]),
-            "valuation": _large_text(pa.concat_arrays([
-                pa.repeat(pa.scalar(valuation, pa.large_string()), size)
-                for (_, _, valuation), size in zip(parts, sizes, strict=True)])),
+            "valuation": pd.Categorical.from_codes(np.concatenate([
+                np.full(size, valuations.index(valuation), np.int8)
+                for (_, _, valuation), size in zip(parts, sizes, strict=True)]),
+                dtype=pd.CategoricalDtype(pd.Index(valuations, dtype="string"))),
             "source": same(source),
-            "hs_code": joined("hs_code"),
+            "hs_code": categorical("hs_code"),
         })
 
     def _notes(self) -> None:
