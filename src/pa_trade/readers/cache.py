@@ -148,6 +148,8 @@ def get(cache_key: str | None, name: str):
         table = pq.ParquetFile(paths[1], read_dictionary=TEXT_COLUMNS).read()
         # a column of a few distinct texts is decoded once per text, then spread out
         for column in TEXT_COLUMNS:
+            if column in flows.CATEGORICAL:  # pandas makes a categorical of the dictionary
+                continue
             at = table.schema.get_field_index(column)
             table = table.set_column(at, column, pc.cast(table.column(at), pa.large_string()))
         frame = flows.normalise_frame(table.to_pandas())
