@@ -82,3 +82,19 @@ def test_half_cents_and_huge_amounts_are_written_as_format_usd_writes_them():
     dollars = np.array([0.005, 0.015, 2.675, -2.675, 1e17, -0.001, 12.5, 2.0**53])
     got = render_products._decimal_texts(dollars, 2, format_usd).to_pylist()
     assert got == [format_usd(v) for v in dollars.tolist()]
+
+
+@SETTINGS
+@given(st.lists(st.integers(min_value=1990, max_value=2030), max_size=60),
+       st.lists(st.integers(min_value=0, max_value=59), max_size=30))
+def test_year_codes_are_the_sorted_distinct_years_of_the_rows(years, picks):
+    from types import SimpleNamespace
+
+    from pa_trade.analysis.composition import _year_codes
+
+    table = SimpleNamespace(year=np.array(years, dtype=np.int64))
+    rows = np.array([p for p in picks if p < len(years)], dtype=np.int64)
+    at, found = _year_codes(table, rows)
+    expected_found, expected_at = np.unique(table.year[rows], return_inverse=True)
+    assert found.tolist() == expected_found.tolist()
+    assert at.tolist() == expected_at.tolist()

@@ -309,11 +309,15 @@ class _Flows:
         import pandas as pd
 
         if name not in self._factorized:
-            if name in self.frame:
-                codes, uniques = pd.factorize(self.frame[name])
-            else:  # a column the frame lacks (a tidy file's month): missing everywhere
+            column = self.frame[name] if name in self.frame else None
+            if column is None:  # a column the frame lacks (a tidy file's month): missing
                 codes, uniques = np.full(self.size, -1), []
-            self._factorized[name] = (np.asarray(codes, dtype=np.int64), uniques)
+            elif isinstance(column.dtype, pd.CategoricalDtype):  # its own codes
+                codes, uniques = column.cat.codes.to_numpy(), list(column.cat.categories)
+            else:
+                codes, uniques = pd.factorize(column)
+            # int32: room for `codes + 1` whatever the count, half of int64's memory
+            self._factorized[name] = (np.asarray(codes, dtype=np.int32), uniques)
         return self._factorized[name]
 
     def codes(self, name: str):
@@ -373,8 +377,18 @@ def _year_codes(codes: _Flows, rows):
     """(each row's year as an index into the sorted distinct years, those years)."""
     import numpy as np
 
-    found, at = np.unique(codes.year[rows], return_inverse=True)
-    return at.astype(np.int64), found
+    years = codes.year[rows]
+    if not len(years):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    first = int(years.min())
+    span = int(years.max()) - first + 1
+    if span > 1 << 16:  # years no calendar has: sort them
+        found, at = np.unique(years, return_inverse=True)
+        return at.astype(np.int64), found
+    # years are few and close together: count them instead of sorting the rows
+    present = np.bincount(years - first, minlength=span) > 0
+    index = np.cumsum(present) - 1
+    return index[years - first], np.flatnonzero(present) + first
 
 
 def _chosen_rows(codes: _Flows, reporters: list[str], years: list[int] | None,
@@ -542,7 +556,10 @@ def _available(codes: _Flows, chosen) -> set[tuple[int, str]]:
     rows = chosen[codes.codes("hs_code")[chosen] >= 0]
     flows = list(codes.uniques("flow"))
     year, found = _year_codes(codes, rows)
-    cells = np.unique(_key([(year, len(found)), (codes.codes("flow")[rows], len(flows))]))
+    # a few cells (years times flows): counted, not sorted
+    cells = np.flatnonzero(np.bincount(
+        _key([(year, len(found)), (codes.codes("flow")[rows], len(flows))]),
+        minlength=len(found) * len(flows)))
     return {(int(found[c // len(flows)]), str(flows[c % len(flows)])) for c in cells.tolist()}
 
 
