@@ -13,6 +13,7 @@ compare exports with imports, and six months against twelve compares nothing.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -359,16 +360,16 @@ def _key(parts: list):
     import pandas as pd
 
     key, size = None, 1
-    for codes, count in parts:
-        codes = np.asarray(codes, dtype=np.int64)
+    for codes, count in parts:  # a list, or a generator making each part when asked
         count = max(int(count), 1)
         if key is None:
-            key, size = codes.copy(), count
+            key, size = np.array(codes, dtype=np.int64), count
             continue
         if size * count >= 1 << 62:
             found, uniques = pd.factorize(key, sort=True)
             key, size = found.astype(np.int64), max(len(uniques), 1)
-        key = key * count + codes
+        key *= count  # in place: one array of the rows' size, not one per step
+        key += codes
         size *= count
     return key
 
@@ -582,9 +583,10 @@ def _periods(codes: _Flows, chosen, coded, labels: list[str], available: set
     # the months a row covers depend on these columns only: one row of each is enough
     with_code = chosen[codes.codes("hs_code")[chosen] >= 0]
     year, found = _year_codes(codes, with_code)
-    parts = [(codes.codes(c)[with_code] + 1, len(codes.uniques(c)) + 1)
-             for c in ("reporter", "partner", "flow", "source", "month", "months")]
-    key = _key(parts + [(year, len(found))])
+    # parts made one at a time as the key takes them: never all in memory at once
+    parts = ((codes.codes(c)[with_code] + 1, len(codes.uniques(c)) + 1)
+             for c in ("reporter", "partner", "flow", "source", "month", "months"))
+    key = _key(itertools.chain(parts, [(year, len(found))]))
     distinct = with_code[pd.Series(key).drop_duplicates().index.to_numpy()]
     masks = partner_months(codes.frame.take(distinct)).to_dict()
     # a few hundred (partner, year, flow) pairs at most: plain Python from here
@@ -594,8 +596,8 @@ def _periods(codes: _Flows, chosen, coded, labels: list[str], available: set
     rows, label = coded
     columns = ("reporter", "partner", "flow")
     year, found = _year_codes(codes, rows)
-    key = _key([(label, len(labels)), (year, len(found))]
-               + [(codes.codes(c)[rows] + 1, len(codes.uniques(c)) + 1) for c in columns])
+    key = _key(itertools.chain([(label, len(labels)), (year, len(found))], (
+        (codes.codes(c)[rows] + 1, len(codes.uniques(c)) + 1) for c in columns)))
     first = pd.Series(key).drop_duplicates().index.to_numpy()
     texts = {c: list(codes.uniques(c)) for c in columns}
     pairs = [(labels[int(label[i])], *(texts[c][codes.codes(c)[rows[i]]] for c in

@@ -152,7 +152,7 @@ def get(cache_key: str | None, name: str):
                 continue
             at = table.schema.get_field_index(column)
             table = table.set_column(at, column, pc.cast(table.column(at), pa.large_string()))
-        frame = flows.normalise_frame(table.to_pandas())
+        frame = flows.normalise_frame(table.to_pandas(split_blocks=True, self_destruct=True))
         meta["set_aside"] = [SetAside(**row) for row in meta["set_aside"]]
         meta["file"] = name
         report = LoadReport(**meta)
