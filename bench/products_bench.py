@@ -61,6 +61,8 @@ from run import (  # noqa: E402  (bench/ is no package)
     GENERATOR,
     BenchError,
     Timing,
+    disagreed,
+    end_run,
     machine,
     read_through,
     render_targets,
@@ -497,18 +499,13 @@ def main() -> None:
         report["growth"] = growth(report["sizes"])
         for line in render_targets(report["growth"]):
             print(line)
-        if any(c["disagreements"] for s in report["sizes"] for c in s["checks"]):
-            print("pa-trade's numbers differ from the references: see the checks above",
-                  file=sys.stderr)
+        if disagreed(report["sizes"]):
             status = 1
     except (BenchError, OSError) as exc:
         print(f"bench: {exc}", file=sys.stderr)
         status = 1
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-        report["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
-        if args.json:
-            args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        end_run(report, scratch, args.json)
     sys.exit(status)
 
 

@@ -529,6 +529,23 @@ def render_targets(targets: list[dict]) -> list[str]:
             for t in targets]
 
 
+def disagreed(results: list[dict]) -> bool:
+    """Whether any check of any result found numbers that differ (said on stderr)."""
+    if any(c["disagreements"] for r in results for c in r["checks"]):
+        print("pa-trade's numbers differ from the references: see the checks above",
+              file=sys.stderr)
+        return True
+    return False
+
+
+def end_run(report: dict, scratch: Path, json_path: Path | None) -> None:
+    """Remove the scratch folder, stamp the report finished and write it as JSON if asked."""
+    shutil.rmtree(scratch, ignore_errors=True)
+    report["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
+    if json_path:
+        json_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -596,18 +613,13 @@ def main() -> None:
         report["linearity"] = linearity(sizes)
         for line in render_targets(report["linearity"]):
             print(line)
-        if any(c["disagreements"] for s in report["sizes"] for c in s["checks"]):
-            print("pa-trade's numbers differ from the references: see the checks above",
-                  file=sys.stderr)
+        if disagreed(report["sizes"]):
             status = 1
     except (BenchError, OSError) as exc:
         print(f"bench: {exc}", file=sys.stderr)
         status = 1
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-        report["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
-        if args.json:
-            args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        end_run(report, scratch, args.json)
     sys.exit(status)
 
 

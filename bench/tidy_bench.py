@@ -42,6 +42,8 @@ from run import (
     BenchError,
     Timing,
     compare,
+    disagreed,
+    end_run,
     machine,
     read_balance,
     read_through,
@@ -291,17 +293,13 @@ def main() -> None:
         report["growth"] = growth(report["results"])
         for line in render_targets(report["growth"]):
             print(line)
-        if any(c["disagreements"] for r in report["results"] for c in r["checks"]):
-            print("the numbers disagree: see the checks above", file=sys.stderr)
+        if disagreed(report["results"]):
             status = 1
     except (BenchError, OSError) as exc:
         print(f"bench: {exc}", file=sys.stderr)
         status = 1
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-        report["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
-        if args.json:
-            args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        end_run(report, scratch, args.json)
     sys.exit(status)
 
 
