@@ -103,20 +103,21 @@ def _categories(column) -> pd.Series:
 
 
 def concat(frames: list) -> pd.DataFrame:
-    """Canonical tables one after the other -> one canonical table. The categories of each
-    text column are united first, so that no column falls back to Python objects."""
+    """Canonical tables one after the other -> one canonical table. Each categorical column
+    is joined over the union of its categories (pandas' union_categoricals, by hashing),
+    so that none falls back to Python objects."""
     import pandas as pd
+    from pandas.api.types import union_categoricals
 
     frames = [normalise_frame(frame) for frame in frames]
     if len(frames) == 1:
         return frames[0]
+    joined = pd.concat([frame.drop(columns=CATEGORICAL) for frame in frames],
+                       ignore_index=True)
     for column in CATEGORICAL:
-        united = pd.Index(sorted(set().union(*(frame[column].cat.categories
-                                              for frame in frames))), dtype="string")
-        frames = [frame.assign(**{column: frame[column].cat.set_categories(united)})
-                  if not frame[column].cat.categories.equals(united) else frame
-                  for frame in frames]
-    return normalise_frame(pd.concat(frames, ignore_index=True))
+        joined[column] = union_categoricals([frame[column] for frame in frames],
+                                            sort_categories=True)
+    return normalise_frame(joined)
 
 
 def _empty_frame() -> pd.DataFrame:
