@@ -392,3 +392,16 @@ def test_gap_is_imports_minus_exports_and_ratio_their_quotient(years):
         assert round(row.gap_usd, 2) == round(m - x, 2)
         assert row.ratio == pytest.approx(m / x)
         assert (row.flag == "") == (CIF_FOB_BAND[0] <= row.ratio <= CIF_FOB_BAND[1])
+
+
+def test_a_flow_of_no_valuation_is_the_last_choice_in_a_canonical_table():
+    # valuation is a categorical: ranking it must not add a category to it
+    table = flows.normalise_frame(pd.DataFrame({
+        "reporter": ["COL", "COL", "MEX", "MEX"], "partner": ["MEX", "MEX", "COL", "COL"],
+        "year": [2020] * 4, "flow": ["export", "import", "export", "import"],
+        "value_usd": [1.0, 2.0, 3.0, 4.0], "valuation": [None, "CIF", "FOB", "CIF"],
+        "source": ["a", "x", "y", "z"]}))
+    assert str(table["valuation"].dtype) == "category"
+    result = mirror(table, "COL", "MEX").table
+    assert set(result["imports_valuation"]) == {"CIF"}
+    assert set(result["exports_valuation"]) <= {"", "FOB"}

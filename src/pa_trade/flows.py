@@ -389,7 +389,8 @@ def _factorized(values):
     if isinstance(values.dtype, pd.CategoricalDtype):
         return values.cat.codes.to_numpy(), list(values.cat.categories)
     codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
-    return codes.astype(np.min_scalar_type(-max(len(uniques), 1))), list(uniques)
+    # room for one more code: tidy_lines gives a missing value the code len(uniques)
+    return codes.astype(np.min_scalar_type(-(len(uniques) + 1))), list(uniques)
 
 
 def _tidy_order(factorized: list):

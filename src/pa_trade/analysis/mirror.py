@@ -111,7 +111,9 @@ def reported(flows: pd.DataFrame, flow: str, valuation: str,
     other = "FOB" if valuation == "CIF" else "CIF"
     preference = {valuation: 0, other: 1, "unknown": 2}
     key = ["reporter", "partner", "year"]
-    ranked = rows.assign(rank=rows["valuation"].map(preference).fillna(3).astype(int))
+    # valuation is a categorical: its ranks as numbers before the missing ones get 3
+    rank = rows["valuation"].map(preference).astype("float64").fillna(3).astype(int)
+    ranked = rows.assign(rank=rank)
     best = ranked.groupby(key)["rank"].transform("min")
     chosen = ranked[ranked["rank"] == best]
     out = chosen.groupby(key).agg(
