@@ -151,7 +151,7 @@ def composition(
         f"Other products ({int(count)})" for count in table["count"].to_numpy()[other]]
     at = table["_product"].to_numpy(dtype=np.int64, copy=True)
     at[other] = len(product_texts) + np.arange(int(other.sum()))
-    table["product_name"] = _text_column(named, at)
+    table["product_name"] = _coded_text(named, at)
     for column in ("exports_mask", "imports_mask"):
         table[column] = periods[column].to_numpy()[cell]
     table["months"] = _text_column(periods["months"].tolist(), cell)
@@ -880,6 +880,20 @@ def _text_column(texts, at=None, index=None):
                                         dtype=pd.StringDtype("pyarrow", na_value=np.nan))
     return pd.Series(values, index=index)
 
+
+
+def _coded_text(texts: list, at) -> pd.Series:
+    """texts[at] as a categorical: each distinct text once (a chapter's title is the name
+    of every product in it), a small integer per row."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(pa.array(list(texts), pa.string()))
+    codes = encoded.indices.to_numpy(zero_copy_only=False)[np.asarray(at, dtype=np.int64)]
+    categories = pd.Index(encoded.dictionary.to_pylist(), dtype="str")
+    return pd.Series(pd.Categorical.from_codes(codes, categories=categories))
 
 
 def _single_partner_gl(per_cell: pd.DataFrame) -> dict:

@@ -77,9 +77,16 @@ def _machine_cells(table, columns: list[str], units: str) -> dict:
 
 def _str_texts(values):
     """str() of each value of a column, as an Arrow string array ('nan' for a missing one)."""
+    import numpy as np
+    import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    if isinstance(values.dtype, pd.CategoricalDtype):  # each text once, rows as codes
+        texts = pa.array([str(v) for v in values.cat.categories] + ["nan"], pa.string())
+        codes = values.cat.codes.to_numpy().astype(np.int32)
+        return pa.DictionaryArray.from_arrays(
+            np.where(codes < 0, len(texts) - 1, codes).astype(np.int32), texts)
     try:
         array = pa.array(values, from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
@@ -125,9 +132,9 @@ def _decimal_texts(values, places: int, exact):
 
 
 def _distinct_texts(texts, plain: str, written) -> object:
-    """`written(value)` for each value of an Arrow string array, called once per distinct
-    value and only for those matching the regular expression `plain` not: the others are
-    their own text."""
+    """`written(value)` for each value of an Arrow string (or dictionary) array, called once
+    per distinct value and only for those matching the regular expression `plain` not: the
+    others are their own text. -> a dictionary array of the written texts."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -140,7 +147,8 @@ def _distinct_texts(texts, plain: str, written) -> object:
         rows = np.flatnonzero(odd.to_numpy(zero_copy_only=False))
         done = [written(v) for v in pc.take(distinct, pa.array(rows)).to_pylist()]
         distinct = pc.replace_with_mask(distinct, odd, pa.array(done, pa.string()))
-    return pc.take(distinct, encoded.indices)
+    # kept as codes into the distinct texts: rows are spread out a chunk at a time (_joined)
+    return pa.DictionaryArray.from_arrays(encoded.indices, distinct)
 
 
 def _delimited(header: list[str], cells: dict, numeric: set[str], delimiter: str,
@@ -192,7 +200,7 @@ def _joined(fields: list, delimiter: str, end: str) -> list[str]:
     out = []
     for first in range(0, count, CHUNK_ROWS):
         size = min(CHUNK_ROWS, count - first)
-        parts = [f.slice(first, size) for f in fields]
+        parts = [_spread(f.slice(first, size)) for f in fields]
         parts[-1] = pc.binary_join_element_wise(parts[-1], end, "")
         lines = pc.binary_join_element_wise(*parts, delimiter)
         width = 8 if pa.types.is_large_string(lines.type) else 4
@@ -200,6 +208,26 @@ def _joined(fields: list, delimiter: str, end: str) -> list[str]:
                                 np.int64, count=len(lines) + 1, offset=lines.offset * width)
         out.append(lines.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]].decode("utf-8"))
     return out
+
+
+def _spread(texts):
+    """A dictionary array as the plain texts of its rows; any other array as it is."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_dictionary(texts.type):
+        return pc.take(texts.dictionary, texts.indices)
+    return texts
+
+
+def _each_text(texts, change):
+    """`change` (of an Arrow string array) applied to every row's text: to the distinct
+    texts of a dictionary array, which stays one."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(texts.type):
+        return pa.DictionaryArray.from_arrays(texts.indices, change(texts.dictionary))
+    return change(texts)
 
 
 def _json(header: list[str], cells: dict, numeric: set[str]) -> str:
@@ -217,10 +245,11 @@ def _json(header: list[str], cells: dict, numeric: set[str]) -> str:
         elif name in numeric:
             values.append(_json_numbers(column))
         else:  # texts without a quote, a backslash or a control character: as they are
-            values.append(_distinct_texts(
+            written = _distinct_texts(
                 column, r'^[^"\\\x00-\x1f]*$',
-                lambda text: json.dumps(text, ensure_ascii=False)[1:-1]))
-            values[-1] = pc.binary_join_element_wise('"', values[-1], '"', "")
+                lambda text: json.dumps(text, ensure_ascii=False)[1:-1])
+            values.append(_each_text(written, lambda texts: pc.binary_join_element_wise(
+                '"', texts, '"', "")))
     count = len(values[0]) if values else 0
     if not count:
         return "[]\n"
@@ -228,7 +257,8 @@ def _json(header: list[str], cells: dict, numeric: set[str]) -> str:
     for index, (name, column) in enumerate(zip(header, values, strict=True)):
         key = json.dumps(name, ensure_ascii=False)
         before = "  {\n    " if index == 0 else ",\n    "
-        parts.append(pc.binary_join_element_wise(f"{before}{key}: ", column, ""))
+        parts.append(_each_text(column, lambda texts, at=f"{before}{key}: ":
+                                pc.binary_join_element_wise(at, texts, "")))
     records = "".join(_joined(parts, "", "\n  },\n"))
     return "[\n" + records[:-2] + "\n]\n"
 
