@@ -98,3 +98,25 @@ def test_year_codes_are_the_sorted_distinct_years_of_the_rows(years, picks):
     expected_found, expected_at = np.unique(table.year[rows], return_inverse=True)
     assert found.tolist() == expected_found.tolist()
     assert at.tolist() == expected_at.tolist()
+
+
+texts = st.text(alphabet=st.sampled_from(list('ab ,"=\n\t\\é-+@')), max_size=6)
+
+
+@SETTINGS
+@given(st.lists(st.one_of(texts, st.none()), min_size=1, max_size=30), st.booleans())
+def test_a_categorical_text_column_is_written_as_its_texts_are(values, raw_text):
+    # product names come as categoricals: csv, tsv and json give what plain texts give
+    import pandas as pd
+
+    plain = pd.Series(values, dtype="str")
+    coded = pd.Series(pd.Categorical(values))
+    for fmt in ("csv", "tsv"):
+        delimiter = "," if fmt == "csv" else "\t"
+        written = [render_products._delimited(
+            ["name"], {"name": render_products._str_texts(column)}, set(), delimiter, raw_text)
+            for column in (plain, coded)]
+        assert written[0] == written[1]
+    written = [render_products._json(["name"], {"name": render_products._str_texts(column)},
+                                     set()) for column in (plain, coded)]
+    assert written[0] == written[1]
