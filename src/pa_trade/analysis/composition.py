@@ -145,7 +145,7 @@ def composition(
     cells = list(periods[["partner", "year"]].itertuples(index=False, name=None))
     cell = _cells_of(table, labels, cells)
     table["reporter"] = reporter
-    table["partner_name"] = _text_column([names[key] for key in cells], cell)
+    table["partner_name"] = _coded_text([names[key] for key in cells], cell)
     other = table["kind"].to_numpy() == OTHER
     named = products.names_of(product_texts, level) + [
         f"Other products ({int(count)})" for count in table["count"].to_numpy()[other]]
@@ -154,7 +154,7 @@ def composition(
     table["product_name"] = _coded_text(named, at)
     for column in ("exports_mask", "imports_mask"):
         table[column] = periods[column].to_numpy()[cell]
-    table["months"] = _text_column(periods["months"].tolist(), cell)
+    table["months"] = _coded_text(periods["months"].tolist(), cell)
     comparable = _like(table["exports_mask"].to_numpy(), table["imports_mask"].to_numpy())
     table["balance_usd"] = (table["exports_usd"] - table["imports_usd"]).where(comparable)
     notes += _coarser_rows(codes, coded, level, "shown at their own level")
@@ -891,7 +891,9 @@ def _coded_text(texts: list, at) -> pd.Series:
     import pyarrow.compute as pc
 
     encoded = pc.dictionary_encode(pa.array(list(texts), pa.string()))
-    codes = encoded.indices.to_numpy(zero_copy_only=False)[np.asarray(at, dtype=np.int64)]
+    # a missing text (None) stays missing: code -1
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)[
+        np.asarray(at, dtype=np.int64)]
     categories = pd.Index(encoded.dictionary.to_pylist(), dtype="str")
     return pd.Series(pd.Categorical.from_codes(codes, categories=categories))
 
