@@ -146,7 +146,11 @@ def aggregate(frame: pd.DataFrame) -> pd.DataFrame:
         return normalise_frame(frame)
     texts = [c for c in KEY if c in frame and _text_categories(frame[c])]
     ranks = {c: _category_ranks(frame[c]) for c in texts}
-    frame = normalise_frame(_categories_as_text(frame, texts))
+    # the canonical table's own categoricals stay categoricals, with only the texts rows
+    # have (a reader's rows set aside leave theirs behind); reporter and partner are text
+    kept = {c: frame[c].cat.remove_unused_categories() for c in texts if c in CATEGORICAL}
+    frame = normalise_frame(_categories_as_text(
+        frame.assign(**kept), [c for c in texts if c not in CATEGORICAL]))
     if frame.empty:
         return frame
     if "months" in ranks:  # normalise_frame leaves out some months: those are missing now
