@@ -87,17 +87,18 @@ def test_half_cents_and_huge_amounts_are_written_as_format_usd_writes_them():
 @SETTINGS
 @given(st.lists(st.integers(min_value=1990, max_value=2030), max_size=60),
        st.lists(st.integers(min_value=0, max_value=59), max_size=30))
-def test_year_codes_are_the_sorted_distinct_years_of_the_rows(years, picks):
-    from types import SimpleNamespace
+def test_year_codes_index_the_sorted_distinct_years_of_the_frame(years, picks):
+    # each picked row's code names its own year among the frame's years, in order
+    import pandas as pd
 
-    from pa_trade.analysis.composition import _year_codes
+    from pa_trade.analysis.composition import _Flows, _year_codes
 
-    table = SimpleNamespace(year=np.array(years, dtype=np.int64))
+    frame = pd.DataFrame({"year": np.array(years, dtype=np.int64),
+                          "value_usd": np.zeros(len(years))})
     rows = np.array([p for p in picks if p < len(years)], dtype=np.int64)
-    at, found = _year_codes(table, rows)
-    expected_found, expected_at = np.unique(table.year[rows], return_inverse=True)
-    assert found.tolist() == expected_found.tolist()
-    assert at.tolist() == expected_at.tolist()
+    at, found = _year_codes(_Flows(frame), rows)
+    assert found.tolist() == sorted(set(years))
+    assert found[at.astype(np.int64)].tolist() == frame["year"].to_numpy()[rows].tolist()
 
 
 texts = st.text(alphabet=st.sampled_from(list('ab ,"=\n\t\\é-+@')), max_size=6)
@@ -120,3 +121,17 @@ def test_a_categorical_text_column_is_written_as_its_texts_are(values, raw_text)
     written = [render_products._json(["name"], {"name": render_products._str_texts(column)},
                                      set()) for column in (plain, coded)]
     assert written[0] == written[1]
+
+
+@SETTINGS
+@given(st.lists(st.integers(min_value=0, max_value=50), max_size=80),
+       st.sampled_from([1, 1 << 40]))
+def test_first_rows_are_the_first_of_each_distinct_key_in_row_order(keys, scale):
+    # dense keys (a flag per key) and sparse ones (a hash table) give drop_duplicates' rows
+    import pandas as pd
+
+    from pa_trade.analysis.composition import _first_rows
+
+    key = np.array(keys, dtype=np.int64) * scale
+    expected = pd.Series(key).drop_duplicates().index.to_numpy()
+    assert _first_rows(key).tolist() == expected.tolist()

@@ -301,9 +301,12 @@ class _Flows:
 
         self.frame = frame
         self.size = len(frame)
-        self.year = np.asarray(frame["year"], dtype=np.int64)
-        self.value = frame["value_usd"].to_numpy(dtype=np.float64, na_value=np.nan)
+        self.year = np.asarray(frame["year"], dtype=np.int64)  # the frame's own: no copy
+        # the column itself where it is plain float64 (missing is NaN either way)
+        self.value = np.asarray(frame["value_usd"].to_numpy(dtype=np.float64,
+                                                            na_value=np.nan))
         self._factorized: dict[str, tuple] = {}
+        self._years = None
 
     def _column(self, name: str) -> tuple:
         import numpy as np
@@ -317,9 +320,34 @@ class _Flows:
                 codes, uniques = column.cat.codes.to_numpy(), list(column.cat.categories)
             else:
                 codes, uniques = pd.factorize(column)
-            # int32: room for `codes + 1` whatever the count, half of int64's memory
-            self._factorized[name] = (np.asarray(codes, dtype=np.int32), uniques)
+            # the smallest integer with room for `codes + 1`: a byte a row for the few
+            # flows, valuations or sources, not the eight of int64
+            self._factorized[name] = (np.asarray(codes, dtype=_small_int(len(uniques) + 1)),
+                                      uniques)
         return self._factorized[name]
+
+    def years(self):
+        """(each row's year as an index into the sorted distinct years of the frame, those
+        years): computed once for the whole frame, taken for any rows."""
+        import numpy as np
+
+        if self._years is None:
+            years = self.year
+            if not len(years):
+                self._years = (np.zeros(0, np.int8), np.zeros(0, np.int64))
+            else:
+                first = int(years.min())
+                span = int(years.max()) - first + 1
+                if span > 1 << 16:  # years no calendar has: sort them
+                    found, at = np.unique(years, return_inverse=True)
+                else:  # years are few and close together: counted, not sorted
+                    present = np.bincount(years - first, minlength=span) > 0
+                    found = np.flatnonzero(present) + first
+                    index = (np.cumsum(present) - 1).astype(_small_int(len(found)))
+                    at = index[years - first]
+                self._years = (at.astype(_small_int(len(found)), copy=False),
+                               found.astype(np.int64))
+        return self._years
 
     def codes(self, name: str):
         """Each row's code in column `name` (-1: missing)."""
@@ -374,22 +402,41 @@ def _key(parts: list):
     return key
 
 
+def _first_rows(key):
+    """The positions of the first row of each distinct value of `key` (non-negative
+    int64), in the order of the rows: pandas' drop_duplicates, or where the keys span a
+    range of at most a few times the rows, one flag per possible key instead of a hash
+    table."""
+    import numpy as np
+    import pandas as pd
+
+    if not len(key):
+        return np.zeros(0, dtype=np.int64)
+    size = int(key.max()) + 1
+    if size > max(2 * len(key), 1 << 22):
+        return pd.Series(key).drop_duplicates().index.to_numpy()
+    first = np.full(size, len(key), dtype=np.int64)
+    np.minimum.at(first, key, np.arange(len(key), dtype=np.int64))
+    found = first[first < len(key)]
+    found.sort()
+    return found
+
+
 def _year_codes(codes: _Flows, rows):
-    """(each row's year as an index into the sorted distinct years, those years)."""
+    """(each row's year as an index into the sorted distinct years of the whole frame, those
+    years): a year no row of `rows` has is only a code left unused."""
+    at, found = codes.years()
+    return at[rows], found
+
+
+def _small_int(count: int):
+    """The smallest numpy integer type that holds 0 to `count`, and -1."""
     import numpy as np
 
-    years = codes.year[rows]
-    if not len(years):
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    first = int(years.min())
-    span = int(years.max()) - first + 1
-    if span > 1 << 16:  # years no calendar has: sort them
-        found, at = np.unique(years, return_inverse=True)
-        return at.astype(np.int64), found
-    # years are few and close together: count them instead of sorting the rows
-    present = np.bincount(years - first, minlength=span) > 0
-    index = np.cumsum(present) - 1
-    return index[years - first], np.flatnonzero(present) + first
+    for kind in (np.int8, np.int16, np.int32):
+        if count < np.iinfo(kind).max:
+            return kind
+    return np.int64
 
 
 def _chosen_rows(codes: _Flows, reporters: list[str], years: list[int] | None,
@@ -427,13 +474,23 @@ def _chosen_rows(codes: _Flows, reporters: list[str], years: list[int] | None,
     rank = {valuation: 0, other: 1, "unknown": 2}
     ranks = np.asarray([rank.get(v, 3) for v in codes.uniques("valuation")] + [3])
     ranked = ranks[codes.codes("valuation")[imports]]
-    if len(imports):
+    present = np.unique(ranked).tolist()  # a few ranks
+    if len(present) > 1:  # one valuation everywhere (the one asked, as read): all kept
         year, found = _year_codes(codes, imports)
-        cell = _key([(reporter[imports], len(codes.uniques("reporter"))),
-                     (codes.codes("partner")[imports], len(codes.uniques("partner"))),
-                     (year, len(found))])
-        best = pd.Series(ranked).groupby(cell).transform("min").to_numpy()
-        imports = imports[ranked == best]
+        counts = [len(codes.uniques("reporter")), len(codes.uniques("partner")), len(found)]
+        cell = _key([(reporter[imports], counts[0]),
+                     (codes.codes("partner")[imports], counts[1]), (year, counts[2])])
+        size = int(np.prod([max(count, 1) for count in counts], dtype=np.float64))
+        if size <= 1 << 26:  # a flag per (reporter, partner, year): rank by rank, best first
+            taken = np.zeros(size, dtype=bool)
+            keep = np.zeros(len(imports), dtype=bool)
+            for rank in present:
+                this = ranked == rank
+                keep |= this & ~taken[cell]
+                taken[cell[this]] = True
+        else:
+            keep = ranked == pd.Series(ranked).groupby(cell).transform("min").to_numpy()
+        imports = imports[keep]
     return np.concatenate([exports, imports])
 
 
@@ -477,7 +534,7 @@ def _select(codes: _Flows, chosen, reporter: str, partners: list | None, notes: 
         else:
             for year in np.unique(codes.year[rows]).tolist():
                 names[(label, int(year))] = name
-        pieces.append((rows, np.full(len(rows), len(labels), dtype=np.int64)))
+        pieces.append((rows, np.full(len(rows), len(labels), dtype=_small_int(len(specs)))))
         labels.append(label)
     if not pieces:
         from pa_trade.analysis.balance import coverage
@@ -486,6 +543,8 @@ def _select(codes: _Flows, chosen, reporter: str, partners: list | None, notes: 
                         f"the years asked; {coverage(codes.frame.take(chosen), reporter)}")
     notes += [f"no data for {countries.name(reporter)} with {name} in the years asked"
               for name in missing]
+    if len(pieces) == 1:  # the World alone (the default): its arrays as they are
+        return pieces[0], names, labels
     return ((np.concatenate([rows for rows, _ in pieces]),
              np.concatenate([label for _, label in pieces])), names, labels)
 
@@ -546,7 +605,8 @@ def _coded(codes: _Flows, selected, reporter: str, notes: list[str]):
         total = pd.Series(codes.value[uncoded]).sum()
         notes.append(f"{usd_text(total)} USD of flows without a tariff code left out "
                      f"({' and '.join(sides) or 'no value'})")
-    return rows[has], label[has]
+        return rows[has], label[has]
+    return rows, label  # every row has a code (customs microdata): no copy
 
 
 def _available(codes: _Flows, chosen) -> set[tuple[int, str]]:
@@ -581,13 +641,14 @@ def _periods(codes: _Flows, chosen, coded, labels: list[str], available: set
     from pa_trade.analysis.coverage import combined, months_field, partner_months
 
     # the months a row covers depend on these columns only: one row of each is enough
-    with_code = chosen[codes.codes("hs_code")[chosen] >= 0]
+    has = codes.codes("hs_code")[chosen] >= 0
+    with_code = chosen if has.all() else chosen[has]
     year, found = _year_codes(codes, with_code)
     # parts made one at a time as the key takes them: never all in memory at once
     parts = ((codes.codes(c)[with_code] + 1, len(codes.uniques(c)) + 1)
              for c in ("reporter", "partner", "flow", "source", "month", "months"))
     key = _key(itertools.chain(parts, [(year, len(found))]))
-    distinct = with_code[pd.Series(key).drop_duplicates().index.to_numpy()]
+    distinct = with_code[_first_rows(key)]
     masks = partner_months(codes.frame.take(distinct)).to_dict()
     # a few hundred (partner, year, flow) pairs at most: plain Python from here
     overall: dict[tuple, set] = {}
@@ -598,7 +659,7 @@ def _periods(codes: _Flows, chosen, coded, labels: list[str], available: set
     year, found = _year_codes(codes, rows)
     key = _key(itertools.chain([(label, len(labels)), (year, len(found))], (
         (codes.codes(c)[rows] + 1, len(codes.uniques(c)) + 1) for c in columns)))
-    first = pd.Series(key).drop_duplicates().index.to_numpy()
+    first = _first_rows(key)
     texts = {c: list(codes.uniques(c)) for c in columns}
     pairs = [(labels[int(label[i])], *(texts[c][codes.codes(c)[rows[i]]] for c in
                                        ("reporter", "partner")), int(found[year[i]]),
@@ -690,7 +751,8 @@ def _products(codes: _Flows, level: str):
     order = pc.sort_indices(found.dictionary).to_numpy()
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
-    return (rank[found.indices.to_numpy(zero_copy_only=False)].astype(np.int64),
+    return (rank[found.indices.to_numpy(zero_copy_only=False)].astype(
+                _small_int(len(order)), copy=False),
             pc.take(found.dictionary, pa.array(order)))
 
 
@@ -716,16 +778,24 @@ def _per_product(codes: _Flows, coded, labels: list[str], level: str, available:
     year, found = _year_codes(codes, rows)
     label_rank = np.argsort(np.argsort(np.asarray(labels, dtype=object), kind="stable"))
     flows = list(codes.uniques("flow"))
-    side = np.full(len(flows) + 1, -1, dtype=np.int64)
+    side = np.full(len(flows) + 1, -1, dtype=np.int8)
     for index, name in enumerate(flows):
         side[index] = {"export": 0, "import": 1}.get(name, -1)
     flow = side[codes.codes("flow")[rows]]
+    key = _key([(label_rank[label], len(labels)), (year, len(found)),
+                (product, len(texts))])
+    del product, year
+    key *= 2  # in place: (label, year, product, flow) in one int64
+    key += flow
+    value = codes.value[rows]
     keep = flow >= 0
-    cell = _key([(label_rank[label], len(labels)), (year, len(found)),
-                 (product, len(texts))])
+    if not keep.all():  # flows other than export and import (none in pa-trade's readers)
+        key, value = key[keep], value[keep]
+    del flow, keep
     # one grouping, sorted as (label, year, product, flow) sort as text: the sums of each
     # cell add its rows up in their order, as pandas' groupby does
-    summed = pd.Series(codes.value[rows][keep]).groupby(cell[keep] * 2 + flow[keep]).sum()
+    summed = pd.Series(value).groupby(key).sum()
+    del key, value
     keys = summed.index.to_numpy(dtype=np.int64)
     cells, at = np.unique(keys // 2, return_inverse=True)
     sums = np.zeros((len(cells), 2))
