@@ -1166,12 +1166,14 @@ class _Batches:
                                         pa.array(partner)),
                      "year": months // 12 + periods.FIRST_YEAR, "month": months % 12 + 1,
                      "hs_code": hs_code}
-            by_month = pd.DataFrame({"year": table["year"], "month": table["month"], **{
-                f"value_{v}": sums[v] for v in valuations}})
-            world = by_month.groupby(["year", "month"], as_index=False).sum()
+            # the World: the month's sums, grouped by the month's number alone (it sorts as
+            # year then month), each adding its rows up in their order
+            world = pd.DataFrame({f"value_{v}": sums[v] for v in valuations}).groupby(
+                months).sum()
+            month_of = world.index.to_numpy(dtype=np.int64)
             parts = [(table, sums[v], v) for v in valuations] + [(
                 {"partner": pa.repeat(pa.scalar(WORLD, pa.large_string()), len(world)),
-                 "year": world["year"].to_numpy(), "month": world["month"].to_numpy(),
+                 "year": month_of // 12 + periods.FIRST_YEAR, "month": month_of % 12 + 1,
                  "hs_code": (np.full(len(world), -1), hs_code[1])},
                 world[f"value_{v}"].to_numpy(), v) for v in valuations]
             frame = self._canonical(parts)
