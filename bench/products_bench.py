@@ -64,6 +64,7 @@ from run import (  # noqa: E402  (bench/ is no package)
     disagreed,
     end_run,
     machine,
+    prime_and_time,
     read_through,
     render_targets,
     run_command,
@@ -186,20 +187,7 @@ def bench_files(expo: Path, impo: Path, rows: int, args, scratch: Path, warmed: 
             warmed.add((case, name))
     read_through([expo, impo])
     load_before = os.getloadavg()
-    priming = {}
-    if "pa-trade warm" in names:
-        for case in cases:
-            print(f"priming pa-trade's cache ({case}) ...", flush=True)
-            priming[case] = once(case, "pa-trade warm")
-        if not any((home / "cache").rglob("*.parquet")):
-            raise BenchError(f"the priming runs left no Parquet file under {home / 'cache'}")
-    for round_ in range(args.repeat):
-        for case in cases:
-            for name in names:
-                took = once(case, name)
-                timings[case][name].samples.append(took)
-                print(f"  run {round_ + 1}/{args.repeat}  {case:<13} {name:<14} "
-                      f"{took.wall_s:8.3f} s  {took.max_rss_mb:7.0f} MB", flush=True)
+    priming = prime_and_time(cases, names, once, args.repeat, timings, home, 13)
     load_after = os.getloadavg()
 
     checks = []

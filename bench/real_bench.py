@@ -74,6 +74,7 @@ from run import (  # noqa: E402
     BenchError,
     Timing,
     machine,
+    prime_and_time,
     read_balance,
     read_through,
     render_targets,
@@ -444,20 +445,7 @@ def bench(expo: Path, info: dict, args, scratch: Path) -> dict:
                 once(case, name, small_argvs[case][name], small_env)
     read_through([expo])
     load_before = os.getloadavg()
-    priming = {}
-    if "pa-trade warm" in names:
-        for case in cases:
-            print(f"priming pa-trade's cache ({case}) ...", flush=True)
-            priming[case] = once(case, "pa-trade warm")
-        if not any((home / "cache").rglob("*.parquet")):
-            raise BenchError(f"the priming runs left no Parquet file under {home / 'cache'}")
-    for round_ in range(args.repeat):
-        for case in cases:
-            for name in names:
-                took = once(case, name)
-                timings[case][name].samples.append(took)
-                print(f"  run {round_ + 1}/{args.repeat}  {case:<9} {name:<14} "
-                      f"{took.wall_s:8.3f} s  {took.max_rss_mb:7.0f} MB", flush=True)
+    priming = prime_and_time(cases, names, once, args.repeat, timings, home, 9)
     load_after = os.getloadavg()
 
     known = known_answer(info["months"], info["years"], info["copies"], outputs)

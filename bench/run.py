@@ -467,6 +467,29 @@ def profile(argv: list[str], env: dict, scratch: Path, top: int) -> list[str]:
     return text.getvalue().splitlines()
 
 
+def prime_and_time(cases: list[str], names: list[str], once, repeat: int, timings: dict,
+                   home: Path, width: int) -> dict:
+    """The priming run of each case's warm command (its cache must then hold a Parquet
+    file), then `repeat` rounds of every (case, command), round robin, each sample added
+    to timings[case][name] and printed. `once(case, name)` runs one and gives its Sample.
+    Returns the priming samples by case."""
+    priming = {}
+    if "pa-trade warm" in names:
+        for case in cases:
+            print(f"priming pa-trade's cache ({case}) ...", flush=True)
+            priming[case] = once(case, "pa-trade warm")
+        if not any((home / "cache").rglob("*.parquet")):
+            raise BenchError(f"the priming runs left no Parquet file under {home / 'cache'}")
+    for round_ in range(repeat):
+        for case in cases:
+            for name in names:
+                took = once(case, name)
+                timings[case][name].samples.append(took)
+                print(f"  run {round_ + 1}/{repeat}  {case:<{width}} {name:<14} "
+                      f"{took.wall_s:8.3f} s  {took.max_rss_mb:7.0f} MB", flush=True)
+    return priming
+
+
 def render(result: dict) -> str:
     """The report of one size as text."""
     lines = []
