@@ -63,7 +63,7 @@ from run import (  # noqa: E402  (bench/ is no package)
     Timing,
     disagreed,
     end_run,
-    machine,
+    new_report,
     prime_and_time,
     read_through,
     render_targets,
@@ -462,12 +462,7 @@ def main() -> None:
         parser.error("--skip subheading and --skip chapter-gl leave nothing to time")
 
     scratch = Path(tempfile.mkdtemp(prefix="pa-trade-products-bench-"))
-    report = {"machine": machine(), "started": time.strftime("%Y-%m-%d %H:%M:%S"),
-              "random_codes": args.random_codes, "sizes": []}
-    m = report["machine"]
-    print(f"machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB RAM, {m['system']}; "
-          f"Python {m['python']}; " + ", ".join(f"{k} {v}" for k, v in m["versions"].items())
-          + f"; pa-trade at {m['pa_trade_source']}", flush=True)
+    report = new_report(random_codes=args.random_codes, sizes=[])
     status = 0
     warmed: set = set()
     try:

@@ -73,7 +73,7 @@ from run import (  # noqa: E402
     ROOT,
     BenchError,
     Timing,
-    machine,
+    new_report,
     prime_and_time,
     read_balance,
     read_through,
@@ -606,12 +606,7 @@ def main() -> None:
         parser.error(str(exc))
 
     scratch = Path(tempfile.mkdtemp(prefix="pa-trade-real-bench-"))
-    report = {"machine": machine(), "started": time.strftime("%Y-%m-%d %H:%M:%S"),
-              "command": [Path(sys.executable).name, *sys.argv]}
-    m = report["machine"]
-    print(f"machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB RAM, {m['system']}; "
-          f"Python {m['python']}; " + ", ".join(f"{k} {v}" for k, v in m["versions"].items())
-          + f"; pa-trade at {m['pa_trade_source']}", flush=True)
+    report = new_report(command=[Path(sys.executable).name, *sys.argv])
     status = 0
     try:
         folder = args.data_dir or scratch / "data"

@@ -467,6 +467,16 @@ def profile(argv: list[str], env: dict, scratch: Path, top: int) -> list[str]:
     return text.getvalue().splitlines()
 
 
+def new_report(**fields) -> dict:
+    """A run's report: the machine, the start time and `fields`; the machine is printed."""
+    report = {"machine": machine(), "started": time.strftime("%Y-%m-%d %H:%M:%S"), **fields}
+    m = report["machine"]
+    print(f"machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB RAM, {m['system']}; "
+          f"Python {m['python']}; " + ", ".join(f"{k} {v}" for k, v in m["versions"].items())
+          + f"; pa-trade at {m['pa_trade_source']}", flush=True)
+    return report
+
+
 def prime_and_time(cases: list[str], names: list[str], once, repeat: int, timings: dict,
                    home: Path, width: int) -> dict:
     """The priming run of each case's warm command (its cache must then hold a Parquet
@@ -606,11 +616,7 @@ def main() -> None:
         parser.error("--repeat must be at least 1")
 
     scratch = Path(tempfile.mkdtemp(prefix="pa-trade-bench-"))
-    report = {"machine": machine(), "started": time.strftime("%Y-%m-%d %H:%M:%S"), "sizes": []}
-    m = report["machine"]
-    print(f"machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB RAM, {m['system']}; "
-          f"Python {m['python']}; " + ", ".join(f"{k} {v}" for k, v in m["versions"].items())
-          + f"; pa-trade at {m['pa_trade_source']}", flush=True)
+    report = new_report(sizes=[])
     status = 0
     try:
         if args.expo:

@@ -44,7 +44,7 @@ from run import (
     compare,
     disagreed,
     end_run,
-    machine,
+    new_report,
     read_balance,
     read_through,
     render_targets,
@@ -274,12 +274,7 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="pa-trade-tidy-bench-"))
     data = args.data_dir or scratch / "data"
     data.mkdir(parents=True, exist_ok=True)
-    report = {"machine": machine(), "started": time.strftime("%Y-%m-%d %H:%M:%S"),
-              "results": []}
-    m = report["machine"]
-    print(f"machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB RAM, {m['system']}; "
-          f"Python {m['python']}; " + ", ".join(f"{k} {v}" for k, v in m["versions"].items())
-          + f"; pa-trade at {m['pa_trade_source']}", flush=True)
+    report = new_report(results=[])
     status = 0
     try:
         for rows in args.rows:
