@@ -69,6 +69,8 @@ from run import (  # noqa: E402  (bench/ is no package)
     render_targets,
     run_command,
     slug,
+    timing_lines,
+    warm_check_line,
 )
 
 REFERENCE = BENCH / "reference_products.py"
@@ -404,29 +406,11 @@ def render(result: dict) -> str:
     lines = [f"== {result['rows_per_file']:,} rows per file ({files}), {codes}; median of "
              f"{result['repeat']} run{'s' if result['repeat'] > 1 else ''} ==",
              f"load average before/after: {result['load_average_before'][0]:.2f} / "
-             f"{result['load_average_after'][0]:.2f}",
-             f"{'case / command':<20}{'median s':>10}{'min s':>10}{'max s':>10}{'cpu s':>9}"
-             f"{'peak MB':>10}"]
-    for case, by_name in result["timings"].items():
-        size = result["output_bytes"].get(case)
-        lines.append(case + (f" (pa-trade's CSV {size / 1e6:,.1f} MB)" if size else ""))
-        for name, t in by_name.items():
-            lines.append(f"  {name:<18}{t['median_s']:>10.3f}{t['min_s']:>10.3f}"
-                         f"{t['max_s']:>10.3f}{t['cpu_median_s']:>9.2f}{t['max_rss_mb']:>10.0f}")
-    for case, p in result["priming_runs"].items():
-        lines.append(f"(priming run, {case}: {p['wall_s']:.3f} s, {p['max_rss_mb']:.0f} MB)")
-    for case, found in result["ratios"].items():
-        if found:
-            lines.append(f"ratios, {case}: " + ", ".join(f"{k} = {v:.2f}"
-                                                          for k, v in found.items()))
+             f"{result['load_average_after'][0]:.2f}"]
+    lines += timing_lines(result, 1)
     for c in result["checks"]:
         if "identical_output" in c:
-            said = "identical output" if c["identical_output"] else "OUTPUT DIFFERS"
-            if not c["identical_load_report"]:
-                said += ("; its load report on stderr differs from cold's (not counted): "
-                         + "; ".join(d if len(d) < 200 else d[:197] + "..."
-                                     for d in c["load_report_first"][:1]))
-            lines.append(f"check {c['case']} vs {c['against']}: {said}")
+            lines.append(warm_check_line(c))
             continue
         verdict = ("same to the cent, shares within 1e-8" if not c["disagreements"] else
                    f"{c['disagreements']:,} DISAGREEMENTS: " + "; ".join(c["first"]))

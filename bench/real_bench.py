@@ -80,6 +80,8 @@ from run import (  # noqa: E402
     render_targets,
     run_command,
     slug,
+    timing_lines,
+    warm_check_line,
 )
 from run import compare as compare_balance  # noqa: E402
 
@@ -520,29 +522,11 @@ def render(result: dict) -> str:
              f"({f['years'][0]}-{f['years'][-1]}) x {f['copies']}; median of "
              f"{result['repeat']} run{'s' if result['repeat'] > 1 else ''} ==",
              f"load average before/after: {result['load_average_before'][0]:.2f} / "
-             f"{result['load_average_after'][0]:.2f}; niceness {result['niceness']}",
-             f"{'case / command':<20}{'median s':>10}{'min s':>10}{'max s':>10}{'cpu s':>9}"
-             f"{'peak MB':>10}"]
-    for case, by_name in result["timings"].items():
-        size = result["output_bytes"].get(case)
-        lines.append(case + (f" (pa-trade's CSV {size / 1e6:,.2f} MB)" if size else ""))
-        for name, t in by_name.items():
-            lines.append(f"  {name:<18}{t['median_s']:>10.3f}{t['min_s']:>10.3f}"
-                         f"{t['max_s']:>10.3f}{t['cpu_median_s']:>9.2f}{t['max_rss_mb']:>10.0f}")
-    for case, p in result["priming_runs"].items():
-        lines.append(f"(priming run, {case}: {p['wall_s']:.3f} s, {p['max_rss_mb']:.0f} MB)")
-    for case, found in result["ratios"].items():
-        if found:
-            lines.append(f"ratios, {case}: " + ", ".join(
-                f"{k} = {v:.2f}" if isinstance(v, float) else f"{k} = {v}"
-                for k, v in found.items()))
+             f"{result['load_average_after'][0]:.2f}; niceness {result['niceness']}"]
+    lines += timing_lines(result, 2)
     for c in result["checks"]:
         if "identical_output" in c:
-            said = "identical output" if c["identical_output"] else "OUTPUT DIFFERS"
-            if not c["identical_load_report"]:
-                said += ("; its load report on stderr differs from cold's (not counted): "
-                         + "; ".join(d[:197] for d in c["load_report_first"][:1]))
-            lines.append(f"check {c['case']} vs {c['against']}: {said}")
+            lines.append(warm_check_line(c))
             continue
         verdict = ("same to the cent" + (", shares within 1e-8" if "rows" in c else "")
                    if not c["disagreements"] else

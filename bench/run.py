@@ -467,6 +467,40 @@ def profile(argv: list[str], env: dict, scratch: Path, top: int) -> list[str]:
     return text.getvalue().splitlines()
 
 
+def timing_lines(result: dict, size_digits: int) -> list[str]:
+    """The timings of a products-like report as text: a header, each case's commands
+    (median, min, max, CPU, peak), the priming runs and the ratios. `size_digits`: the
+    decimals of the output's size in MB."""
+    lines = [f"{'case / command':<20}{'median s':>10}{'min s':>10}{'max s':>10}{'cpu s':>9}"
+             f"{'peak MB':>10}"]
+    for case, by_name in result["timings"].items():
+        size = result["output_bytes"].get(case)
+        lines.append(case + (f" (pa-trade's CSV {size / 1e6:,.{size_digits}f} MB)"
+                             if size else ""))
+        for name, t in by_name.items():
+            lines.append(f"  {name:<18}{t['median_s']:>10.3f}{t['min_s']:>10.3f}"
+                         f"{t['max_s']:>10.3f}{t['cpu_median_s']:>9.2f}{t['max_rss_mb']:>10.0f}")
+    for case, p in result["priming_runs"].items():
+        lines.append(f"(priming run, {case}: {p['wall_s']:.3f} s, {p['max_rss_mb']:.0f} MB)")
+    for case, found in result["ratios"].items():
+        if found:
+            lines.append(f"ratios, {case}: " + ", ".join(
+                f"{k} = {v:.2f}" if isinstance(v, float) else f"{k} = {v}"
+                for k, v in found.items()))
+    return lines
+
+
+def warm_check_line(check: dict) -> str:
+    """A warm-against-cold check as text: identical output or not, and a load report on
+    stderr that differs (shown, not counted)."""
+    said = "identical output" if check["identical_output"] else "OUTPUT DIFFERS"
+    if not check["identical_load_report"]:
+        said += ("; its load report on stderr differs from cold's (not counted): "
+                 + "; ".join(d if len(d) < 200 else d[:197] + "..."
+                             for d in check["load_report_first"][:1]))
+    return f"check {check['case']} vs {check['against']}: {said}"
+
+
 def new_report(**fields) -> dict:
     """A run's report: the machine, the start time and `fields`; the machine is printed."""
     report = {"machine": machine(), "started": time.strftime("%Y-%m-%d %H:%M:%S"), **fields}
