@@ -61,6 +61,7 @@ from run import (  # noqa: E402  (bench/ is no package)
     GENERATOR,
     BenchError,
     Timing,
+    case_ratios,
     disagreed,
     end_run,
     new_report,
@@ -351,21 +352,14 @@ def ratios_and_targets(timings: dict[str, dict[str, Timing]], rows: int, random_
                         "limit": limit, "unit": unit, "met": value <= limit})
 
     for case, by_name in timings.items():
-        median = {name: t.median for name, t in by_name.items()}
-        cold = median.get("pa-trade cold")
-        found = ratios[case] = {}
-        if cold is None:
+        found, median, peak = case_ratios(by_name)
+        ratios[case] = found
+        if peak is None:
             continue
-        for engine in ("duckdb", "polars"):
-            if engine in median:
-                found[f"cold / {engine}"] = round(cold / median[engine], 3)
-        if "pa-trade warm" in median:
-            found["warm / cold"] = round(median["pa-trade warm"] / cold, 3)
+        cold = median["pa-trade cold"]
         if "duckdb" in median:
             target(f"{case}: cold <= {cold_limit:g} x DuckDB", cold / median["duckdb"],
                    cold_limit, "x")
-        peak = max(s.max_rss_mb for name in ("pa-trade cold", "pa-trade warm")
-                   if name in by_name for s in by_name[name].samples)
         target(f"{case}: pa-trade peak memory <= {memory_limit / 1000:g} GB", peak,
                memory_limit, "MB")
         if "pa-trade warm" in median:

@@ -73,6 +73,7 @@ from run import (  # noqa: E402
     ROOT,
     BenchError,
     Timing,
+    case_ratios,
     new_report,
     prime_and_time,
     read_balance,
@@ -491,18 +492,11 @@ def ratios_and_targets(timings: dict[str, dict[str, Timing]]) -> tuple[dict, lis
                         "limit": limit, "unit": unit, "met": value <= limit})
 
     for case, by_name in timings.items():
-        median = {name: t.median for name, t in by_name.items()}
-        cold = median.get("pa-trade cold")
-        found = ratios[case] = {}
-        if cold is None:
+        found, median, peak = case_ratios(by_name)
+        ratios[case] = found
+        if peak is None:
             continue
-        for engine in ("duckdb", "polars"):
-            if engine in median:
-                found[f"cold / {engine}"] = round(cold / median[engine], 3)
-        if "pa-trade warm" in median:
-            found["warm / cold"] = round(median["pa-trade warm"] / cold, 3)
-        peak = max(s.max_rss_mb for name in ("pa-trade cold", "pa-trade warm")
-                   if name in by_name for s in by_name[name].samples)
+        cold = median["pa-trade cold"]
         found["pa-trade peak MB"] = round(peak)
         if "duckdb" in median:
             target(case, f"cold <= {LIMITS[case]:g} x DuckDB", cold / median["duckdb"],

@@ -467,6 +467,25 @@ def profile(argv: list[str], env: dict, scratch: Path, top: int) -> list[str]:
     return text.getvalue().splitlines()
 
 
+def case_ratios(by_name: dict) -> tuple[dict, dict, float | None]:
+    """(ratios, medians by command, pa-trade's peak MB over its cold and warm runs) of one
+    case's timings: cold against each engine run, and warm against cold. No cold run:
+    no ratios and no peak."""
+    median = {name: t.median for name, t in by_name.items()}
+    cold = median.get("pa-trade cold")
+    found: dict = {}
+    if cold is None:
+        return found, median, None
+    for engine in ("duckdb", "polars"):
+        if engine in median:
+            found[f"cold / {engine}"] = round(cold / median[engine], 3)
+    if "pa-trade warm" in median:
+        found["warm / cold"] = round(median["pa-trade warm"] / cold, 3)
+    peak = max(s.max_rss_mb for name in ("pa-trade cold", "pa-trade warm")
+               if name in by_name for s in by_name[name].samples)
+    return found, median, peak
+
+
 def timing_lines(result: dict, size_digits: int) -> list[str]:
     """The timings of a products-like report as text: a header, each case's commands
     (median, min, max, CPU, peak), the priming runs and the ratios. `size_digits`: the
