@@ -69,6 +69,7 @@ from run import (  # noqa: E402  (bench/ is no package)
     read_through,
     render_targets,
     run_command,
+    scratch_folders,
     slug,
     timing_lines,
     warm_check_line,
@@ -158,14 +159,7 @@ def bench_files(expo: Path, impo: Path, rows: int, args, scratch: Path, warmed: 
         skipped.add("polars")
     cases = [c for c in CASES if c not in skipped]
     names = [n for n in COMMANDS if n not in skipped]
-    home, outputs = scratch / "home", scratch / "out"
-    shutil.rmtree(home, ignore_errors=True)
-    shutil.rmtree(outputs, ignore_errors=True)
-    outputs.mkdir(parents=True)
-    # with PYTHONDONTWRITEBYTECODE set (as in some sandboxes) every start would compile the
-    # modules again, which no installed copy does: bytecode cached, in a scratch folder
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env.update(PA_TRADE_HOME=str(home), PYTHONPYCACHEPREFIX=str(scratch / "pycache"))
+    home, outputs, env = scratch_folders(scratch)
     argvs = commands(expo, impo, outputs)
     timings = {case: {name: Timing(argvs[case][name]) for name in names} for case in cases}
 

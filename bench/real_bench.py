@@ -80,6 +80,7 @@ from run import (  # noqa: E402
     read_through,
     render_targets,
     run_command,
+    scratch_folders,
     slug,
     timing_lines,
     warm_check_line,
@@ -422,12 +423,7 @@ def bench(expo: Path, info: dict, args, scratch: Path) -> dict:
         skipped.add("duckdb")
     cases = [c for c in CASES if c not in skipped]
     names = [n for n in COMMANDS if n not in skipped]
-    home, outputs = scratch / "home", scratch / "out"
-    shutil.rmtree(home, ignore_errors=True)
-    shutil.rmtree(outputs, ignore_errors=True)
-    outputs.mkdir(parents=True)
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env.update(PA_TRADE_HOME=str(home), PYTHONPYCACHEPREFIX=str(scratch / "pycache"))
+    home, outputs, env = scratch_folders(scratch)
     argvs = commands(expo, outputs)
     timings = {case: {name: Timing(argvs[case][name]) for name in names} for case in cases}
 

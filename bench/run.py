@@ -467,6 +467,20 @@ def profile(argv: list[str], env: dict, scratch: Path, top: int) -> list[str]:
     return text.getvalue().splitlines()
 
 
+def scratch_folders(scratch: Path) -> tuple[Path, Path, dict]:
+    """(PA_TRADE_HOME, outputs folder, environment) of a bench's commands, fresh under
+    `scratch`. With PYTHONDONTWRITEBYTECODE set (as in some sandboxes) every start would
+    compile the modules again, which no installed copy does: bytecode is cached, in a
+    scratch folder of its own."""
+    home, outputs = scratch / "home", scratch / "out"
+    shutil.rmtree(home, ignore_errors=True)
+    shutil.rmtree(outputs, ignore_errors=True)
+    outputs.mkdir(parents=True)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.update(PA_TRADE_HOME=str(home), PYTHONPYCACHEPREFIX=str(scratch / "pycache"))
+    return home, outputs, env
+
+
 def case_ratios(by_name: dict) -> tuple[dict, dict, float | None]:
     """(ratios, medians by command, pa-trade's peak MB over its cold and warm runs) of one
     case's timings: cold against each engine run, and warm against cold. No cold run:
