@@ -302,9 +302,8 @@ class _Flows:
         self.frame = frame
         self.size = len(frame)
         self.year = np.asarray(frame["year"], dtype=np.int64)  # the frame's own: no copy
-        # the column itself where it is plain float64 (missing is NaN either way)
-        self.value = np.asarray(frame["value_usd"].to_numpy(dtype=np.float64,
-                                                            na_value=np.nan))
+        # the column's own array where it is plain float64 (missing is NaN either way)
+        self.value = frame["value_usd"].to_numpy(dtype=np.float64, na_value=np.nan)
         self._factorized: dict[str, tuple] = {}
         self._years = None
 
@@ -343,9 +342,10 @@ class _Flows:
                 else:  # years are few and close together: counted, not sorted
                     present = np.bincount(years - first, minlength=span) > 0
                     found = np.flatnonzero(present) + first
+                    # small codes before they are spread over the rows
                     index = (np.cumsum(present) - 1).astype(_small_int(len(found)))
                     at = index[years - first]
-                self._years = (at.astype(_small_int(len(found)), copy=False),
+                self._years = (at.astype(_small_int(len(found)), copy=False),  # np.unique's
                                found.astype(np.int64))
         return self._years
 
