@@ -33,6 +33,8 @@ class PaTradeGroup(click.Group):
             _fail("standard output is closed: nothing can be written (pa-trade writes its "
                   "results there; redirect it to a file or /dev/null instead)", ExitCode.OUTPUT)
         try:
+            # the command line as typed: the cache of results keys on it (cli.results)
+            extra.setdefault("obj", {"argv": argv})
             code = super().main(args=argv, prog_name=prog_name or "pa-trade",
                                 complete_var=complete_var, standalone_mode=False, **extra)
         except PaTradeError as exc:

@@ -21,6 +21,7 @@ from pa_trade.cli.common import (
     parse_years,
     stderr_notes,
 )
+from pa_trade.cli.results import kept
 from pa_trade.errors import UsageError
 
 VALUATION_HELP = "Import valuation where a source has both."
@@ -58,6 +59,7 @@ def _footer(builtin: bool, loaded) -> list[str]:
               default="cif", show_default=True, help=VALUATION_HELP)
 @data_options
 @output_options()
+@kept
 def mirror(country_a, country_b, years, valuation, data_paths, layout, number_style, strict,
            quiet, fmt, units, raw_text, output_path):
     """What A and B each report about their trade: exports against the partner's imports.
@@ -108,6 +110,7 @@ def mirror(country_a, country_b, years, valuation, data_paths, layout, number_st
 @click.option("--blocs", "blocs_path", metavar="FILE", help=BLOCS_HELP)
 @data_options
 @output_options()
+@kept
 def trend(reporter, partners, years, valuation, summary, chart, plot_path, ftas_path,
           blocs_path, data_paths, layout, number_style, strict, quiet, fmt, units,
           raw_text, output_path):
@@ -179,6 +182,7 @@ def trend(reporter, partners, years, valuation, summary, chart, plot_path, ftas_
 @click.option("--blocs", "blocs_path", metavar="FILE", help=BLOCS_HELP)
 @data_options
 @output_options()
+@kept
 def matrix(bloc_arg, years, bloc_name, use_mirror, valuation, blocs_path, data_paths, layout,
            number_style, strict, quiet, fmt, units, raw_text, output_path):
     """Who exports how much to whom inside a bloc in one year (exporters x importers).

@@ -18,6 +18,7 @@ from pa_trade.cli.common import (
     say,
     stderr_notes,
 )
+from pa_trade.cli.results import kept
 from pa_trade.errors import UsageError
 
 
@@ -46,6 +47,7 @@ from pa_trade.errors import UsageError
                    "that product level (needs tariff codes: microdata, tidy hs_code).")
 @data_options
 @output_options()
+@kept
 def balance(reporter, years, partners, valuation, totals, blocs_file, chart, plot_path,
             gl_level, data_paths, layout, number_style, strict, quiet, fmt, units, raw_text,
             output_path):

@@ -216,6 +216,37 @@ def emit(output, output_path: str | None, quiet: bool) -> None:
     """A command's result (text, bytes, or an iterator of chunks of UTF-8 bytes) to standard
     output, or with --output written whole to the file (fetch.files.write_atomically: no
     half-written file is left) and a 'wrote' line."""
+    from pa_trade.cli.results import recording
+
+    kept = recording()
+    if kept is not None:  # the result goes out as before, and is kept as it goes
+        kind = "text" if isinstance(output, str) else "bytes" if isinstance(
+            output, bytes) else "chunks"
+        chunks = kept.result(_as_chunks(output), kind, output_path)
+        output = chunks if kind == "chunks" else _joined(chunks, kind)
+    _write_result(output, output_path)
+    if not quiet and output_path not in (None, "-"):
+        say(f"wrote {output_path}")
+
+
+def emit_kept(chunks, kind: str, output_path: str | None) -> None:
+    """A result kept by the cache of results (cli.results), written as emit wrote it: text,
+    bytes or chunks of UTF-8 (`kind`)."""
+    _write_result(chunks if kind == "chunks" else _joined(chunks, kind), output_path)
+
+
+def _as_chunks(output):
+    if isinstance(output, str):
+        return [output.encode("utf-8")]
+    return [output] if isinstance(output, bytes) else output
+
+
+def _joined(chunks, kind: str):
+    whole = b"".join(chunks)
+    return whole.decode("utf-8") if kind == "text" else whole
+
+
+def _write_result(output, output_path: str | None) -> None:
     if output_path in (None, "-"):
         if isinstance(output, (str, bytes)):
             click.echo(output, nl=False)
@@ -228,8 +259,6 @@ def emit(output, output_path: str | None, quiet: bool) -> None:
 
     data = output.encode("utf-8") if isinstance(output, str) else output
     write_atomically(Path(output_path), data)
-    if not quiet:
-        say(f"wrote {output_path}")
 
 
 def _stream_out(chunks) -> None:
@@ -282,6 +311,10 @@ def load_data(data_paths, layout, number_style, strict, quiet, products=True, va
                           products=products, valuations=valuations, use_cache=use_cache,
                           codes=meta.get(COUNTRY_CODES), months=meta.get(MONTHS),
                           reporter=meta.get(FILE_REPORTER))
+    if any(report.of_this_run for report in loaded.reports):
+        from pa_trade.cli.results import unkept
+
+        unkept()  # its notes would be wrong the next time
     from pa_trade.paths import builtin_flows_dir
 
     builtin = paths == [str(builtin_flows_dir())]
@@ -354,8 +387,12 @@ def say(text: str) -> None:
     The text names files and quotes the input, so control characters other than tab are
     shown escaped ('\\x1b'): nothing read can drive the terminal.
     """
+    from pa_trade.cli.results import recording
     from pa_trade.render.tables import printable
 
+    kept = recording()
+    if kept is not None:
+        kept.said(text)
     click.echo(f"pa-trade: {printable(text)}", err=True)
 
 

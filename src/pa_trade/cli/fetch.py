@@ -330,8 +330,9 @@ class ProgressBar:
 
 @click.group(context_settings=CONTEXT)
 def cache():
-    """Show or remove what pa-trade keeps: the raw answers of UN Comtrade and the IMF, and
-    the parsed files (the cache of parsed files)."""
+    """Show or remove what pa-trade keeps: the raw answers of UN Comtrade and the IMF, the
+    parsed files (the cache of parsed files) and the results of commands run on big files
+    (the cache of results)."""
 
 
 def imf_cache():
@@ -386,19 +387,26 @@ def cache_list():
 
 
 def _parsed_files_line() -> None:
+    from pa_trade.cli import results
     from pa_trade.readers import cache as parsed
 
     files, size = parsed.usage()
     if files:
         click.echo(f"{files} parsed file{'s' if files != 1 else ''} kept (the cache of parsed "
                    f"files), {format_size(size)}, in {parsed.folder()}")
+    kept, size = results.usage()
+    if kept:
+        click.echo(f"{kept} result{'s' if kept != 1 else ''} kept (the cache of results: "
+                   f"commands run again on unchanged files), {format_size(size)}, in "
+                   f"{results.folder()}")
 
 
 @cache.command(name="clear", context_settings=CONTEXT)
 @click.option("--older-than", type=click.FloatRange(min=0), metavar="DAYS",
               help="Remove only answers retrieved more than DAYS ago.")
 def cache_clear(older_than):
-    """Remove the cached answers (the next fetch asks the server again)."""
+    """Remove the cached answers (the next fetch asks the server again), the parsed files
+    and the results kept (the next command reads its files again)."""
     from datetime import timedelta
 
     age = timedelta(days=older_than) if older_than is not None else None
@@ -414,6 +422,12 @@ def cache_clear(older_than):
     if files:
         click.echo(f"removed {files} parsed file{'s' if files != 1 else ''} "
                    f"({format_size(freed)}) from {parsed.folder()}")
+    from pa_trade.cli import results
+
+    kept, freed = results.clear() if older_than is None else (0, 0)
+    if kept:
+        click.echo(f"removed {kept} result{'s' if kept != 1 else ''} "
+                   f"({format_size(freed)}) from {results.folder()}")
 
 
 # request parameters that every call has: left out of listings

@@ -16,6 +16,7 @@ from pa_trade.cli.common import (
     raw_text_option,
     say,
 )
+from pa_trade.cli.results import kept, unkept
 from pa_trade.errors import UsageError
 
 FLOW_FORMATS = ("csv", "tsv", "json", "parquet")
@@ -38,6 +39,7 @@ FLOW_FORMATS = ("csv", "tsv", "json", "parquet")
                    "A folder is written only when new, empty, or written by pa-trade before "
                    "(then replaced).")
 @raw_text_option
+@kept
 def flows(reporters, years, data_paths, layout, number_style, strict, quiet, fmt, output_path,
           raw_text):
     """Write the canonical flows of the loaded files (pa-trade's tidy CSV, formats §5), or
@@ -67,6 +69,7 @@ def flows(reporters, years, data_paths, layout, number_style, strict, quiet, fmt
 
         raise DataError(f"no flows match; {coverage(loaded.flows)}")
     if fmt == "parquet":
+        unkept()  # files written beside the result: not replayed
         written = flow_table.write_parquet(frame, output_path)
         if not quiet:
             files = f"{len(written)} files" if len(written) > 1 else "1 file"

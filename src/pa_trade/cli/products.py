@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 from pa_trade.cli.common import CONTEXT, check_output, data_options, emit, output_options
+from pa_trade.cli.results import kept
 from pa_trade.reference.products import LEVELS
 
 
@@ -35,6 +36,7 @@ from pa_trade.reference.products import LEVELS
               default="cif", show_default=True, help="Import valuation where a source has both.")
 @data_options
 @output_options()
+@kept
 def products(reporter, partners, years, level, top, flow, show_gl, gl_level, valuation,
              data_paths, layout, number_style, strict, quiet, fmt, units, raw_text, output_path):
     """Exports, imports, shares and balance of REPORTER per product, with each partner.

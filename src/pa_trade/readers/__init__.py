@@ -485,6 +485,7 @@ def _read_cached(item: Input, asked: dict, use_cache: bool):
     if cached is cache.DAMAGED:  # said this once: the entry rebuilt does not carry it
         report.notes.append("its entry in the cache of parsed files was damaged: read again, "
                             "and the entry rebuilt")
+        report.of_this_run = True
     return frame, report
 
 

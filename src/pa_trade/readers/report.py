@@ -65,6 +65,8 @@ class LoadReport:
     no_values: bool = False  # every row lacks its value (DANE's CSVs of some months)
     months_named: list[list[int]] = field(default_factory=list)  # [year, month] those rows
     # name, when no_values
+    of_this_run: bool = False  # its notes say something of this run only (a damaged cache
+    # entry rebuilt), not of the file: what is printed from it is not kept (cli.results)
 
     def add(self, line: int, reason: str, detail: str = "") -> None:
         """Record one set-aside row."""

@@ -1,0 +1,315 @@
+"""The cache of results: what a command printed, kept so that the same command on the same
+files prints it again without reading them.
+
+A warm run of `products` or `flows` on millions of customs lines still spends seconds
+reading the cache of parsed files and computing again what it computed last time; the same
+command line, in the same folder, on input files that have not changed, has one answer.
+The key is everything that decides what is printed: the command line as typed, the working
+folder, pa-trade's version and its own files (code and built-in tables, by size and time),
+the environment that changes words, widths or colours ($PA_TRADE_*, the locale, $COLUMNS,
+$NO_COLOR, $TERM), the terminal's width and whether stdout and stderr are terminals. An
+entry is used only while every input named (each --data file, every file under a --data
+folder or the default data folder, --blocs, --ftas) keeps its size, modification and change
+times and inode, as the cache of parsed files checks them: a changed, added or removed file
+misses it. What is replayed is what was written, in order: the load report and notes on
+stderr, the result on stdout or in the --output file (written again, whole or not at all).
+
+Only runs that read at least MIN_BYTES of input and end without error are kept; --no-cache
+neither reads nor writes an entry; standard input (`-d -`) and --plot are never cached.
+`pa-trade cache clear` removes the entries.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+MIN_BYTES = 1 << 20
+TRAILER = b"pa-trade result 1\n"  # ends every entry; a new layout of entries, a new number
+CHUNK = 1 << 20
+
+# the parameters naming files a command reads; and those naming files it writes besides
+# its result (never replayed: the run is not cached)
+INPUT_PARAMETERS = ("data_paths", "blocs_path", "blocs_file", "ftas_path")
+SIDE_OUTPUTS = ("plot_path",)
+# environment that changes the words, widths or colours of what is printed
+ENVIRONMENT = ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE", "COLUMNS", "LINES", "NO_COLOR",
+               "TERM")
+
+_recording: Recording | None = None
+
+
+def folder() -> Path:
+    from pa_trade.paths import user_cache_dir
+
+    return user_cache_dir() / "results"
+
+
+def kept(command):
+    """Decorate a command's function (below @click.command) so that its results are kept
+    and replayed; the command itself is unchanged."""
+    @functools.wraps(command)
+    def run(*args, **params):
+        context = click.get_current_context()
+        entry = _entry(context, params)
+        if entry is None:
+            return command(*args, **params)
+        if entry.replay():
+            return None
+        global _recording
+        _recording = Recording(entry)
+        try:
+            result = command(*args, **params)
+            _recording.keep()
+            return result
+        finally:
+            _recording.discard()
+            _recording = None
+    return run
+
+
+def recording() -> Recording | None:
+    """The recording of this run's output, when its result is to be kept."""
+    return _recording
+
+
+def unkept() -> None:
+    """This run writes what the cache of results cannot replay (Parquet files): not kept."""
+    if _recording is not None:
+        _recording.failed = True
+
+
+def _entry(context, params: dict) -> Entry | None:
+    """The entry a run would be kept under; None when the run is not to be cached."""
+    from pa_trade.cli.common import NO_CACHE
+
+    if context.meta.get(NO_CACHE) or any(params.get(name) for name in SIDE_OUTPUTS):
+        return None
+    data_paths = list(params.get("data_paths") or ())
+    if "-" in data_paths:
+        return None
+    argv = (context.find_root().obj or {}).get("argv")
+    if argv is None:
+        return None
+    if not data_paths:
+        from pa_trade.readers import default_data_paths
+
+        data_paths = default_data_paths()
+    named = [*data_paths, *(str(params[name]) for name in INPUT_PARAMETERS[1:]
+                           if params.get(name))]
+    return Entry(_key(argv), named)
+
+
+def _key(argv: list[str]) -> str:
+    import shutil
+
+    from pa_trade import __version__
+    from pa_trade.readers.cache import READER_VERSION
+
+    environment = {name: value for name, value in os.environ.items()
+                   if name.startswith("PA_TRADE_") or name in ENVIRONMENT}
+    streams = [getattr(stream, "isatty", lambda: False)() if stream is not None else None
+               for stream in (sys.stdout, sys.stderr)]
+    parts = [TRAILER.decode(), __version__, READER_VERSION, _own_files(), os.getcwd(), argv,
+             sorted(environment.items()), tuple(shutil.get_terminal_size((80, 24))), streams,
+             getattr(sys.stdout, "encoding", None)]
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:32]
+
+
+def _own_files() -> str:
+    """pa-trade's code and built-in tables, by name, size and time: a checkout edited, or
+    another copy installed, keeps no result of the one before."""
+    import pa_trade
+    from pa_trade.paths import data_dir
+
+    places = {Path(pa_trade.__file__).resolve().parent, data_dir()}
+    found = [entry for place in sorted(places) for entry in _listing(place)
+             if "__pycache__" not in entry[0]]
+    return hashlib.sha256(json.dumps(found).encode()).hexdigest()
+
+
+def _listing(path: Path) -> list:
+    """[name, "file", size, modification and change times, inode, quick fingerprint] of a
+    file, or [name, "folder", size, times, inode] of a folder and the rows of every file
+    under it (a folder's times move when an entry is added or removed); [name, "missing"],
+    "stream" (a pipe or device) or "unreadable" otherwise."""
+    import stat as kinds
+
+    try:
+        stat = path.stat()
+    except OSError:
+        return [[str(path), "missing"]]
+    if not (kinds.S_ISREG(stat.st_mode) or kinds.S_ISDIR(stat.st_mode)):
+        return [[str(path), "stream"]]  # a pipe or device: never the same twice
+    is_folder = kinds.S_ISDIR(stat.st_mode)
+    row = [str(path.resolve()), "folder" if is_folder else "file", stat.st_size,
+           stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
+    if not is_folder:
+        from pa_trade.errors import InputError
+        from pa_trade.textio import read_source
+
+        try:  # the parse cache's quick fingerprint: a file rewritten within a tick differs
+            row.append(read_source(str(path)).digest)
+        except (OSError, InputError):
+            return [[str(path), "unreadable"]]
+        return [row]
+    rows = [row]
+    for base, folders, files in os.walk(path):
+        folders.sort()
+        for name in sorted(files):
+            rows.extend(_listing(Path(base) / name))
+    return rows
+
+
+class Entry:
+    """One kept result, in one file `KEY.result` (replaced whole: a reader sees the old entry
+    or the new): the bytes of the result, then its description in JSON (what was written,
+    in order, and the inputs' listing it holds for), then the description's length and
+    TRAILER."""
+
+    def __init__(self, key: str, named: list[str]):
+        self.key = key
+        self.named = named
+        self.path = folder() / f"{key}.result"
+
+    def inputs(self) -> list:
+        return [row for path in self.named for row in _listing(Path(path))]
+
+    def replay(self) -> bool:
+        """Write again what the run wrote; False (nothing written) when there is no entry, or
+        it holds for other inputs, or cannot be read."""
+        try:
+            with self.path.open("rb") as handle:
+                size = handle.seek(0, os.SEEK_END)
+                handle.seek(size - len(TRAILER) - 8)
+                length = int.from_bytes(handle.read(8), "little")
+                if handle.read() != TRAILER:
+                    return False
+                payload_bytes = size - len(TRAILER) - 8 - length
+                handle.seek(payload_bytes)
+                description = json.loads(handle.read(length))
+            if (description.get("payload_bytes") != payload_bytes
+                    or description["inputs"] != self.inputs()):
+                return False
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return False
+        from pa_trade.cli.common import emit_kept, say
+
+        for event in description["events"]:
+            if event[0] == "said":
+                say(event[1])
+            else:
+                _, kind, start, size, output_path = event
+                emit_kept(self._chunks(start, size), kind, output_path)
+        return True
+
+    def _chunks(self, start: int, size: int):
+        with self.path.open("rb") as handle:
+            handle.seek(start)
+            while size > 0:
+                chunk = handle.read(min(CHUNK, size))
+                if not chunk:
+                    return
+                size -= len(chunk)
+                yield chunk
+
+
+class Recording:
+    """What a run writes, as it writes it: lines said on stderr, and the bytes of its result
+    copied into the entry as they go out."""
+
+    def __init__(self, entry: Entry):
+        self.entry = entry
+        self.events: list = []
+        self.written = 0
+        self.partial = entry.path.with_name(f"{entry.path.name}.{os.getpid()}")
+        self.handle = None
+        self.failed = False
+
+    def said(self, text: str) -> None:
+        self.events.append(["said", text])
+
+    def result(self, chunks, kind: str, output_path: str | None):
+        """`chunks` (bytes) passed on unchanged, and kept as they go."""
+        start = self.written
+        for chunk in chunks:
+            self._keep_bytes(chunk)
+            yield chunk
+        self.events.append(["result", kind, start, self.written - start, output_path])
+
+    def _keep_bytes(self, chunk: bytes) -> None:
+        if self.failed:
+            return
+        try:
+            if self.handle is None:
+                self.partial.parent.mkdir(parents=True, exist_ok=True)
+                self.handle = self.partial.open("wb")
+            self.handle.write(chunk)
+            self.written += len(chunk)
+        except OSError:
+            self.failed = True  # a cache that cannot be written is skipped
+
+    def keep(self) -> None:
+        """Store the entry, when the inputs were big enough to be worth it."""
+        inputs = self.entry.inputs()
+        size = sum(row[2] for row in inputs if row[1] == "file")
+        if self.failed or size < MIN_BYTES or any(
+                row[1] in ("stream", "unreadable") for row in inputs):
+            return
+        description = json.dumps({"inputs": inputs, "events": self.events,
+                                  "payload_bytes": self.written},
+                                 ensure_ascii=False).encode("utf-8")
+        self._keep_bytes(b"")
+        if self.failed:
+            return
+        try:
+            self.handle.write(description + len(description).to_bytes(8, "little") + TRAILER)
+            self.handle.close()
+            os.replace(self.partial, self.entry.path)
+        except OSError:
+            return
+
+    def discard(self) -> None:
+        """Remove what was not kept (a failed run, or one not worth keeping)."""
+        if self.handle is not None:
+            with contextlib.suppress(OSError):
+                self.handle.close()
+        with contextlib.suppress(OSError):
+            self.partial.unlink()
+
+
+def usage() -> tuple[int, int]:
+    """(results kept, bytes) in the cache of results."""
+    base = folder()
+    if not base.is_dir():
+        return 0, 0
+    entries = [p for p in base.iterdir() if p.is_file()]
+    return sum(p.suffix == ".result" for p in entries), sum(p.stat().st_size for p in entries)
+
+
+def clear() -> tuple[int, int]:
+    """Remove every result kept -> (results, bytes freed)."""
+    from pa_trade.errors import InputError
+
+    base = folder()
+    if not base.is_dir():
+        return 0, 0
+    removed = freed = 0
+    try:
+        for path in sorted(base.iterdir()):
+            if path.is_file():
+                size = path.stat().st_size
+                removed += path.suffix == ".result"
+                path.unlink()
+                freed += size
+    except OSError as exc:
+        raise InputError(f"cannot remove the results kept in {base} "
+                         f"({exc.strerror or exc})") from None
+    return removed, freed

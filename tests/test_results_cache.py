@@ -1,0 +1,172 @@
+"""The cache of results (cli.results): a command run again on unchanged files prints what it
+printed, byte for byte, without reading them; anything that could change the answer misses."""
+
+import os
+
+import pytest
+
+from pa_trade import readers
+from pa_trade.cli import results
+from tests.test_cache import write_expo
+
+
+@pytest.fixture
+def expo(tmp_path):
+    path = tmp_path / "data" / "expo.csv"
+    path.parent.mkdir()
+    write_expo(path, 18000, seed=1)
+    assert path.stat().st_size > results.MIN_BYTES
+    return path
+
+
+def kept_results() -> list:
+    folder = results.folder()
+    return sorted(folder.glob("*.result")) if folder.exists() else []
+
+
+@pytest.fixture
+def unreadable(monkeypatch):
+    """After this, any reading of data files fails: what is printed must come from the
+    cache of results."""
+    def arm():
+        def refuse(*_args, **_kwargs):
+            raise AssertionError("the data were read again")
+        monkeypatch.setattr(readers, "load", refuse)
+    return arm
+
+
+COMMANDS = [
+    ["balance", "colombia", "-f", "csv"],
+    ["balance", "colombia"],
+    ["products", "colombia", "--level", "subheading", "-f", "csv"],
+    ["trend", "colombia", "-p", "usa", "-f", "json"],
+    ["flows"],
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_a_second_run_prints_the_same_without_reading(run, expo, unreadable, command):
+    first = run(*command, "-d", str(expo))
+    assert first.exit_code == 0, first.stderr
+    assert len(kept_results()) == 1
+    unreadable()
+    again = run(*command, "-d", str(expo))
+    assert again.exit_code == 0
+    assert again.stdout_bytes == first.stdout_bytes
+    assert again.stderr == first.stderr  # the load report and notes too
+
+
+def test_an_output_file_is_written_again(run, expo, unreadable, tmp_path):
+    out = tmp_path / "balance.csv"
+    first = run("balance", "colombia", "-d", str(expo), "-f", "csv", "-o", str(out))
+    written = out.read_bytes()
+    out.unlink()
+    unreadable()
+    again = run("balance", "colombia", "-d", str(expo), "-f", "csv", "-o", str(out))
+    assert out.read_bytes() == written
+    assert again.stderr == first.stderr
+    assert f"wrote {out}" in again.stderr
+
+
+def test_a_workbook_is_written_again(run, expo, unreadable, tmp_path):
+    out = tmp_path / "balance.xlsx"
+    run("balance", "colombia", "-d", str(expo), "-o", str(out))
+    workbook = out.read_bytes()
+    out.unlink()
+    unreadable()
+    run("balance", "colombia", "-d", str(expo), "-o", str(out))
+    assert out.read_bytes() == workbook
+
+
+def test_a_file_rewritten_with_the_same_size_and_time_is_read_again(run, expo):
+    before = run("balance", "colombia", "-d", str(expo), "-f", "csv").stdout
+    stat = expo.stat()
+    # the last line's FOBDOL gets another first digit: same size, other figures
+    text = expo.read_text(encoding="latin-1")
+    cut = text.rstrip("\n").rfind(";0;0;0")
+    head, value = text[:cut].rsplit(";", 1)
+    changed = str(int(value[0]) % 9 + 1) + value[1:]
+    expo.write_text(f"{head};{changed}{text[cut:]}", encoding="latin-1")
+    os.utime(expo, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert expo.stat().st_size == stat.st_size and expo.stat().st_mtime_ns == stat.st_mtime_ns
+    after = run("balance", "colombia", "-d", str(expo), "-f", "csv").stdout
+    fresh = run("balance", "colombia", "-d", str(expo), "-f", "csv", "--no-cache").stdout
+    assert after == fresh
+    assert after != before
+
+
+def test_a_file_added_to_a_folder_is_counted(run, expo):
+    folder = expo.parent
+    alone = run("balance", "colombia", "-d", str(folder), "-f", "csv").stdout
+    write_expo(folder / "expo-2.csv", 100, seed=7)
+    both = run("balance", "colombia", "-d", str(folder), "-f", "csv")
+    assert "expo-2.csv" in both.stderr
+    assert both.stdout != alone
+    assert both.stdout == run("balance", "colombia", "-d", str(folder), "-f", "csv",
+                              "--no-cache").stdout
+
+
+@pytest.mark.parametrize("other", [["--lang", "es"], ["--width", "60"], ["--units", "usd"],
+                                   ["-p", "usa"]])
+def test_what_changes_the_answer_is_part_of_the_key(run, expo, other):
+    plain = run("balance", "colombia", "-d", str(expo))
+    asked = run("balance", "colombia", "-d", str(expo), *other)
+    fresh = run("balance", "colombia", "-d", str(expo), *other, "--no-cache")
+    assert asked.stdout == fresh.stdout
+    assert asked.stdout != plain.stdout
+    assert len(kept_results()) == 2
+
+
+def test_the_environment_is_part_of_the_key(run, expo):
+    english = run("balance", "colombia", "-d", str(expo)).stdout
+    spanish = run("balance", "colombia", "-d", str(expo), env={"PA_TRADE_LANG": "es"}).stdout
+    assert "balanza" in spanish.lower() and "balanza" not in english.lower()
+
+
+def test_a_failed_run_keeps_nothing(run, tmp_path):
+    path = tmp_path / "expo.csv"
+    write_expo(path, 18000, seed=1, damaged_line=50)
+    for _ in range(2):
+        failed = run("balance", "colombia", "-d", str(path), "--strict")
+        assert failed.exit_code == 1
+        assert "line 50" in failed.stderr
+    assert kept_results() == []
+
+
+def test_small_inputs_and_no_cache_keep_nothing(run, expo, tmp_path):
+    small = tmp_path / "small.csv"
+    write_expo(small, 50, seed=3)
+    assert run("balance", "colombia", "-d", str(small)).exit_code == 0
+    assert run("balance", "colombia", "-d", str(expo), "--no-cache").exit_code == 0
+    assert kept_results() == []
+
+
+def test_parquet_files_are_written_every_time(run, expo, tmp_path):
+    out = tmp_path / "flows.parquet"
+    run("flows", "-d", str(expo), "-o", str(out))
+    out.unlink()
+    again = run("flows", "-d", str(expo), "-o", str(out))
+    assert again.exit_code == 0 and out.exists()
+    assert kept_results() == []
+
+
+def test_the_cache_command_lists_and_clears_results(run, expo):
+    run("balance", "colombia", "-d", str(expo), "-f", "csv")
+    listed = run("cache", "list")
+    assert "1 result kept (the cache of results" in listed.stdout
+    cleared = run("cache", "clear")
+    assert "removed 1 result" in cleared.stdout
+    assert kept_results() == []
+
+
+@pytest.mark.parametrize("damage", ["cut short", "emptied", "trailer only"])
+def test_a_damaged_entry_is_read_again_and_replaced(run, expo, damage):
+    first = run("balance", "colombia", "-d", str(expo), "-f", "csv")
+    (entry,) = kept_results()
+    data = entry.read_bytes()
+    entry.write_bytes({"cut short": data[: len(data) // 2], "emptied": b"",
+                       "trailer only": data[-40:]}[damage])
+    again = run("balance", "colombia", "-d", str(expo), "-f", "csv")
+    assert again.exit_code == 0
+    assert (again.stdout, again.stderr) == (first.stdout, first.stderr)
+    assert entry.read_bytes() == data  # kept again, whole
