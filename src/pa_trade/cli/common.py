@@ -89,7 +89,8 @@ def data_options(command):
                           "table, never whose it is)."),
         click.option("--no-cache", is_flag=True, expose_value=False,
                      callback=_keep(NO_CACHE),
-                     help="Parse every file again instead of using the cache of parsed files."),
+                     help="Parse every file and compute the result again, using neither the "
+                          "cache of parsed files nor the cache of results."),
     ]
     for option in reversed(options):
         command = option(command)
