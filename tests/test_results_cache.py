@@ -170,3 +170,15 @@ def test_a_damaged_entry_is_read_again_and_replaced(run, expo, damage):
     assert again.exit_code == 0
     assert (again.stdout, again.stderr) == (first.stdout, first.stderr)
     assert entry.read_bytes() == data  # kept again, whole
+
+
+def test_what_a_cut_run_left_is_swept_a_day_later(run, expo):
+    results.folder().mkdir(parents=True)
+    left = results.folder() / "0123.result.99999"
+    left.write_bytes(b"half")
+    fresh = results.folder() / "4567.result.99998"
+    fresh.write_bytes(b"being written")
+    os.utime(left, (0, 0))
+    run("balance", "colombia", "-d", str(expo), "-f", "csv")
+    assert not left.exists()
+    assert fresh.exists()  # maybe another run's, still writing

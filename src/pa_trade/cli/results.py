@@ -275,6 +275,8 @@ class Recording:
             os.replace(self.partial, self.entry.path)
         except OSError:
             return
+        _sweep(self.partial.parent)
+
 
     def discard(self) -> None:
         """Remove what was not kept (a failed run, or one not worth keeping)."""
@@ -283,6 +285,17 @@ class Recording:
                 self.handle.close()
         with contextlib.suppress(OSError):
             self.partial.unlink()
+
+
+def _sweep(base: Path) -> None:
+    """Remove what runs cut short left behind (`| head` ends a run at once): entries being
+    written, a day old."""
+    import time
+
+    for path in base.glob("*.result.*"):
+        with contextlib.suppress(OSError):
+            if time.time() - path.stat().st_mtime > 86400:
+                path.unlink()
 
 
 def usage() -> tuple[int, int]:
