@@ -5,7 +5,8 @@
 
 Generates (or reuses) N-row EXPO and IMPO files with make_microdata.py, then runs, round
 robin, each in its own process: pa-trade cold (`flows -d expo -d impo --no-cache -o
-FILE`), pa-trade warm (the same with the cache of parsed files, after a priming run), and
+FILE`), pa-trade warm (the same with the caches of parsed files and of results, after a priming
+run), and
 reference_flows.py with DuckDB and with polars (the same sums per partner, month, flow,
 valuation and tariff code, written as CSV). Medians, CPU time and peak memory per command,
 then the check: pa-trade's rows and every reference's give the same number of rows and the
@@ -99,7 +100,7 @@ def main() -> None:
     timings = {name: Timing(argvs[name]) for name in names}
     read_through([expo, impo])
     run_command(argvs["pa-trade warm"], env, scratch / "prime.out", scratch / "prime.err",
-                scratch)  # fills the cache of parsed files
+                scratch)  # fills the caches of parsed files and of results
     load_before = os.getloadavg()
     for round_ in range(args.repeat):
         for name in names:

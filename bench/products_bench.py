@@ -13,7 +13,8 @@ uniformly random 10-digit tariff codes, nearly every line its own code, instead 
                     (the Grubel-Lloyd index at its default level, subheading)
 
 and for each case, round robin, each in its own process: pa-trade cold (`--no-cache`),
-pa-trade warm (the same with the cache of parsed files, after a priming run), and
+pa-trade warm (the same with the caches of parsed files and of results, after a priming
+run), and
 reference_products.py with DuckDB and with polars (the same figures: the World, that is
 every partner but Colombia, per year and product; written as CSV). Times are end to end,
 interpreter start included: medians of `--repeat` runs, CPU time (user + system) and peak

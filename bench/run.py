@@ -28,7 +28,7 @@ it (PYTHONDONTWRITEBYTECODE, set in some sandboxes, is dropped for them).
 
 Peak memory is each process's own maximum resident set (os.wait4). The files are read once
 before timing, so every command finds them in the OS page cache: "cold" means pa-trade's
-cache of parsed files is not used, not that the disk is. PA_TRADE_HOME points at a scratch
+caches (of parsed files, of results) are not used, not that the disk is. PA_TRADE_HOME points at a scratch
 folder, so the user's own cache is never read or written.
 
 Checks: pa-trade (cold and warm) and the references must give the same exports and imports
