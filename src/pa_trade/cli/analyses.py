@@ -76,8 +76,10 @@ def mirror(country_a, country_b, years, valuation, data_paths, layout, number_st
     a = _country(country_a, "A")
     b = _country(country_b, "B")
     year_list = parse_years(years)
+    # no tariff codes, and one import valuation (the one `reported` takes where a source
+    # has both): faster microdata
     loaded, builtin = load_data(data_paths, layout, number_style, strict, quiet,
-                                products=False)  # no tariff codes needed: faster microdata
+                                products=False, valuations=(valuation.upper(),))
     result = compute_mirror(loaded.flows, a, b, years=year_list, valuation=valuation.upper())
     people = _people(fmt)
     units = units or ("millions" if people else "usd")
@@ -144,8 +146,10 @@ def trend(reporter, partners, years, valuation, summary, chart, plot_path, ftas_
     partner_arg = found if found else countries.resolve(partner, where="--partner")
     agreements = read_ftas() + (read_ftas(ftas_path) if ftas_path else [])
     year_list = parse_years(years)
+    # no tariff codes, and one import valuation (the one `reported` takes where a source
+    # has both): faster microdata
     loaded, builtin = load_data(data_paths, layout, number_style, strict, quiet,
-                                products=False)  # no tariff codes needed: faster microdata
+                                products=False, valuations=(valuation.upper(),))
     result = compute_trend(loaded.flows, reporter_code, partner_arg, years=year_list,
                            valuation=valuation.upper(), agreements=agreements)
     units = units or ("millions" if people else "usd")
@@ -212,7 +216,7 @@ def matrix(bloc_arg, years, bloc_name, use_mirror, valuation, blocs_path, data_p
         given = " ".join(f"--year {text}" for text in years)
         raise UsageError(f"matrix takes one year; {given} is {len(year_list)} years")
     loaded, builtin = load_data(data_paths, layout, number_style, strict, quiet,
-                                products=False)  # no tariff codes needed: faster microdata
+                                products=False, valuations=(valuation.upper(),))  # as mirror
     year = year_list[0] if year_list else _latest_year(loaded.flows, list(found.members))
     members = found.members_in(year)
     if len(members) < 2:
