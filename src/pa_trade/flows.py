@@ -39,7 +39,7 @@ def empty() -> pd.DataFrame:
     return normalise_frame(None)
 
 
-DTYPES = {"reporter": "string", "partner": "string", "year": "int64", "month": "Int64",
+DTYPES = {"reporter": "category", "partner": "category", "year": "int64", "month": "Int64",
           "months": "category", "flow": "category", "value_usd": "float64",
           "valuation": "category", "source": "category", "hs_code": "category"}
 
@@ -47,8 +47,9 @@ DTYPES = {"reporter": "string", "partner": "string", "year": "int64", "month": "
 CATEGORICAL = [column for column, kind in DTYPES.items() if kind == "category"]
 
 
-def normalise_frame(frame) -> pd.DataFrame:
-    """Give a frame the canonical columns, order and dtypes; values rounded to the cent."""
+def normalise_frame(frame, rounded: bool = False) -> pd.DataFrame:
+    """Give a frame the canonical columns, order and dtypes; values rounded to the cent
+    (`rounded`: they are already, by the caller, and are not copied to be rounded again)."""
     import pandas as pd
 
     if frame is None:
@@ -71,9 +72,22 @@ def normalise_frame(frame) -> pd.DataFrame:
         # a month's figure covers its month; a whole year is said by no months at all
         months = months.where(month.isna() & (months != WHOLE_YEAR))
     columns = {column: typed(column) for column in COLUMNS}
-    columns.update(month=month, months=months, value_usd=columns["value_usd"].round(2))
+    if not rounded:
+        columns["value_usd"] = columns["value_usd"].round(2)
+    columns.update(month=month, months=months)
+    columns["reporter"], columns["partner"] = _one_country_list(columns["reporter"],
+                                                                columns["partner"])
     # copy=False: the columns are shared, not copied (pandas copies on write)
     return pd.DataFrame(columns, copy=False).reset_index(drop=True)
+
+
+def _one_country_list(reporter, partner):
+    """Reporter and partner over the same sorted categories, so that they compare row by
+    row (a reporter that is also a partner) and sort as their texts."""
+    if reporter.cat.categories.equals(partner.cat.categories):
+        return reporter, partner
+    union = reporter.cat.categories.union(partner.cat.categories).sort_values()
+    return reporter.cat.set_categories(union), partner.cat.set_categories(union)
 
 
 def _categories(column) -> pd.Series:
@@ -103,21 +117,33 @@ def _categories(column) -> pd.Series:
 
 
 def concat(frames: list) -> pd.DataFrame:
-    """Canonical tables one after the other -> one canonical table. Each categorical column
-    is joined over the union of its categories (pandas' union_categoricals, by hashing),
-    so that none falls back to Python objects."""
+    """Canonical tables one after the other -> one canonical table, built column by column
+    (each copied once, none re-typed). Each categorical column is joined over the union of
+    its categories (pandas' union_categoricals, by hashing), so that none falls back to
+    Python objects; reporter and partner over one list of country codes."""
     import pandas as pd
     from pandas.api.types import union_categoricals
 
     frames = [normalise_frame(frame) for frame in frames]
     if len(frames) == 1:
         return frames[0]
-    joined = pd.concat([frame.drop(columns=CATEGORICAL) for frame in frames],
-                       ignore_index=True)
-    for column in CATEGORICAL:
-        joined[column] = union_categoricals([frame[column] for frame in frames],
-                                            sort_categories=True)
-    return normalise_frame(joined)
+    countries = frames[0]["reporter"].cat.categories
+    for frame in frames:
+        countries = countries.union(frame["reporter"].cat.categories).union(
+            frame["partner"].cat.categories)
+    countries = countries.sort_values()
+    columns = {}
+    for column in COLUMNS:
+        parts = [frame[column] for frame in frames]
+        if column in ("reporter", "partner"):
+            parts = [part.cat.set_categories(countries) for part in parts]
+        if column in CATEGORICAL:
+            columns[column] = _categories(pd.Series(union_categoricals(
+                parts, sort_categories=True), name=column))
+        else:
+            columns[column] = pd.concat(parts, ignore_index=True)
+    # copy=False: the columns joined above are the table's (pandas copies on write)
+    return pd.DataFrame(columns, copy=False)
 
 
 def _empty_frame() -> pd.DataFrame:

@@ -565,18 +565,6 @@ def _grouped(high, low, values: dict):
                        for name, array in values.items()}
 
 
-def _large_text(array):
-    """An Arrow text array as pandas' "string" column, without a copy of its cells where
-    pandas keeps it as it is (large_string)."""
-    import pandas as pd
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if not pa.types.is_large_string(array.type):
-        array = pc.cast(array, pa.large_string())
-    return pd.arrays.ArrowStringArray(pa.chunked_array([array], pa.large_string()))
-
-
 class _Batches:
     """Turns batches of columns into aggregated flows, accounting for every row."""
 
@@ -1161,9 +1149,13 @@ class _Batches:
             if len(distinct) and distinct[-1] == NO_HS:
                 at = np.where(at == len(distinct) - 1, -1, at)
                 distinct = distinct[:-1]
+            at = at.astype(np.min_scalar_type(-len(distinct) - 1))  # codes as pandas keeps them
             hs_code = (at, pc.utf8_lpad(pc.cast(pa.array(distinct), pa.string()), 10, "0"))
-            table = {"partner": pc.take(pa.array(partners, pa.large_string()),
-                                        pa.array(partner)),
+            # partners as codes into one sorted list of country codes (the World's among
+            # them, Colombia too), as the canonical table keeps them
+            countries = sorted({*partners, WORLD, REPORTER})
+            rank = np.array([countries.index(code) for code in partners], dtype=np.int16)
+            table = {"partner": (rank[partner], countries),
                      "year": months // 12 + periods.FIRST_YEAR, "month": months % 12 + 1,
                      "hs_code": hs_code}
             # the World: the month's sums, grouped by the month's number alone (it sorts as
@@ -1171,11 +1163,13 @@ class _Batches:
             world = pd.DataFrame({f"value_{v}": sums[v] for v in valuations}).groupby(
                 months).sum()
             month_of = world.index.to_numpy(dtype=np.int64)
+            for v in valuations:  # to the cent, as flows.normalise_frame would, in place
+                np.round(sums[v], 2, out=sums[v])
             parts = [(table, sums[v], v) for v in valuations] + [(
-                {"partner": pa.repeat(pa.scalar(WORLD, pa.large_string()), len(world)),
+                {"partner": (np.full(len(world), countries.index(WORLD), np.int16), countries),
                  "year": month_of // 12 + periods.FIRST_YEAR, "month": month_of % 12 + 1,
-                 "hs_code": (np.full(len(world), -1), hs_code[1])},
-                world[f"value_{v}"].to_numpy(), v) for v in valuations]
+                 "hs_code": (np.full(len(world), -1, at.dtype), hs_code[1])},
+                np.round(world[f"value_{v}"].to_numpy(), 2), v) for v in valuations]
             frame = self._canonical(parts)
         self._notes()
         self.report.set_aside.sort(key=lambda r: r.line)
@@ -1183,7 +1177,7 @@ class _Batches:
                 r.reason == "missing-value" for r in self.report.set_aside):
             self.report.no_values = True
             self.report.months_named = sorted([y, m] for y, m in self.empty_months)
-        return flows.normalise_frame(frame), self.report
+        return flows.normalise_frame(frame, rounded=frame is not None), self.report
 
     def _canonical(self, parts: list):
         """The canonical flows of `parts`, [(columns partner, year, month, hs_code; values;
@@ -1191,7 +1185,6 @@ class _Batches:
         table keeps (flows.normalise_frame takes it as it is)."""
         import numpy as np
         import pandas as pd
-        import pyarrow as pa
 
         sizes = [len(values) for _, values, _ in parts]
         total = sum(sizes)
@@ -1201,21 +1194,22 @@ class _Batches:
             return pd.Categorical.from_codes(np.zeros(total, np.int8), dtype=pd.CategoricalDtype(
                 pd.Index([text], dtype="string")))
 
-        def joined(name: str):
-            return _large_text(pa.concat_arrays([columns[name] for columns, _, _ in parts]))
-
         def categorical(name: str):  # (codes, texts): each distinct text once
             texts = parts[0][0][name][1]
             codes = np.concatenate([columns[name][0] for columns, _, _ in parts])
             return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(pd.Index(
                 pd.array(texts, dtype="string"))))
 
+        partner = categorical("partner")  # the reporter's code is among its categories
+
         valuations = sorted({valuation for _, _, valuation in parts})
         month = np.concatenate([np.asarray(columns["month"], np.int64)
                                 for columns, _, _ in parts])
         return pd.DataFrame({
-            "reporter": _large_text(pa.repeat(pa.scalar(REPORTER, pa.large_string()), total)),
-            "partner": joined("partner"),
+            "reporter": pd.Categorical.from_codes(
+                np.full(total, partner.categories.get_loc(REPORTER), partner.codes.dtype),
+                dtype=partner.dtype),
+            "partner": partner,
             "year": np.concatenate([np.asarray(columns["year"], np.int64)
                                     for columns, _, _ in parts]),
             "month": pd.arrays.IntegerArray(month, np.zeros(total, dtype=bool)),
@@ -1230,7 +1224,7 @@ class _Batches:
                 dtype=pd.CategoricalDtype(pd.Index(valuations, dtype="string"))),
             "source": same(source),
             "hs_code": categorical("hs_code"),
-        })
+        }, copy=False)  # a dict of arrays is copied by default: twice the table at its peak
 
     def _notes(self) -> None:
         """What the report should say of the rows used: the code system and its evidence,
