@@ -182,3 +182,70 @@ def test_what_a_cut_run_left_is_swept_a_day_later(run, expo):
     run("balance", "colombia", "-d", str(expo), "-f", "csv")
     assert not left.exists()
     assert fresh.exists()  # maybe another run's, still writing
+
+
+def test_a_file_changed_while_it_is_read_keeps_nothing(run, expo, monkeypatch):
+    load = readers.load
+
+    def load_then_change(*args, **kwargs):
+        loaded = load(*args, **kwargs)
+        with expo.open("a", encoding="latin-1") as handle:  # another month comes in
+            handle.write("2211;1;493;1;11;1;0901110000;11;KG;1,5;2,5;2;99,5;0;0;0\n")
+        return loaded
+    monkeypatch.setattr(readers, "load", load_then_change)
+    run("balance", "colombia", "-d", str(expo), "-f", "csv")
+    assert kept_results() == []
+
+
+def test_a_result_written_into_a_data_folder_is_not_replayed(run, expo):
+    out = expo.parent / "flows.csv"
+    first = run("flows", "-d", str(expo.parent), "-o", str(out))
+    second = run("flows", "-d", str(expo.parent), "-o", str(out))
+    assert "flows.csv" not in first.stderr.replace(f"wrote {out}", "")
+    assert "flows.csv" in second.stderr.replace(f"wrote {out}", "")  # read as data now
+    assert kept_results() == []
+
+
+def test_a_linked_folder_is_looked_into(run, expo, tmp_path):
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    mexico = linked / "mexico.csv"
+    header = "reporter,partner,year,flow,value_usd,valuation,source\n"
+    mexico.write_text(header + "MEX,COL,2022,export,100.5,FOB,SE\n", encoding="utf-8")
+    (expo.parent / "more").symlink_to(linked)
+    before = run("flows", "-d", str(expo.parent)).stdout
+    mexico.write_text(header + "MEX,COL,2022,export,200.5,FOB,SE\n", encoding="utf-8")
+    after = run("flows", "-d", str(expo.parent)).stdout
+    assert "MEX,COL,2022,,export,200.5,FOB" in after and after != before
+    assert after == run("flows", "-d", str(expo.parent), "--no-cache").stdout
+
+
+def test_standard_input_in_pa_trade_data_is_never_kept(run, expo):
+    env = {"PA_TRADE_DATA": os.pathsep.join(["-", str(expo.parent)])}
+    header = "reporter,partner,year,flow,value_usd,valuation,source\n"
+    for value in ("100.5", "200.5"):
+        given = run("flows", env=env, input=f"{header}MEX,COL,2022,export,{value},FOB,SE\n")
+        assert given.exit_code == 0, given.stderr
+        assert f"MEX,COL,2022,,export,{value},FOB" in given.stdout
+    assert kept_results() == []
+
+
+def test_a_file_name_that_is_no_utf8_is_kept_and_replayed(run, expo):
+    (expo.parent / os.fsdecode(b"l\xe9ame.txt")).write_text("hi\n", encoding="utf-8")
+    first = run("balance", "colombia", "-d", str(expo.parent), "-f", "csv")
+    assert first.exit_code == 0, first.stderr
+    again = run("balance", "colombia", "-d", str(expo.parent), "-f", "csv")
+    assert (again.exit_code, again.stdout) == (0, first.stdout)
+    assert len(kept_results()) == 1
+
+
+def test_an_output_folder_gone_is_said_as_the_command_says_it(run, expo, tmp_path):
+    out = tmp_path / "sub" / "balance.csv"
+    out.parent.mkdir()
+    run("balance", "colombia", "-d", str(expo), "-f", "csv", "-o", str(out))
+    out.unlink()
+    out.parent.rmdir()
+    again = run("balance", "colombia", "-d", str(expo), "-f", "csv", "-o", str(out))
+    assert again.exit_code == 3
+    assert f"--output {out}: no such folder" in again.stderr
+    assert "PAIS read as" not in again.stderr  # said before anything is read

@@ -223,28 +223,40 @@ def emit(output, output_path: str | None, quiet: bool) -> None:
     if kept is not None:  # the result goes out as before, and is kept as it goes
         kind = "text" if isinstance(output, str) else "bytes" if isinstance(
             output, bytes) else "chunks"
-        chunks = kept.result(_as_chunks(output), kind, output_path)
-        output = chunks if kind == "chunks" else _joined(chunks, kind)
+        plain = kind == "text" and "\x1b" not in output
+        chunks = kept.result(_as_chunks(output), kind, output_path, plain)
+        if kind == "chunks":
+            output = chunks
+        else:  # kept first, whole; the result itself goes out as it is
+            for _ in chunks:
+                pass
     _write_result(output, output_path)
     if not quiet and output_path not in (None, "-"):
         say(f"wrote {output_path}")
 
 
-def emit_kept(chunks, kind: str, output_path: str | None) -> None:
+def emit_kept(chunks, kind: str, output_path: str | None, plain: bool = False) -> None:
     """A result kept by the cache of results (cli.results), written as emit wrote it: text,
-    bytes or chunks of UTF-8 (`kind`)."""
+    bytes or chunks of UTF-8 (`kind`). A text goes out a chunk at a time, never whole,
+    where that writes the same bytes: into a file, or without terminal escapes (`plain`)
+    to a UTF-8 standard output."""
+    import sys
+
+    if kind == "text" and (output_path not in (None, "-") or (plain and (
+            getattr(sys.stdout, "encoding", "") or "").lower().replace("-", "") == "utf8")):
+        kind = "chunks"
     _write_result(chunks if kind == "chunks" else _joined(chunks, kind), output_path)
 
 
 def _as_chunks(output):
-    if isinstance(output, str):
-        return [output.encode("utf-8")]
+    if isinstance(output, str):  # what Python read as surrogates goes back as it came
+        return [output.encode("utf-8", "surrogateescape")]
     return [output] if isinstance(output, bytes) else output
 
 
 def _joined(chunks, kind: str):
     whole = b"".join(chunks)
-    return whole.decode("utf-8") if kind == "text" else whole
+    return whole.decode("utf-8", "surrogateescape") if kind == "text" else whole
 
 
 def _write_result(output, output_path: str | None) -> None:

@@ -11,12 +11,15 @@ $NO_COLOR, $TERM), the terminal's width and whether stdout and stderr are termin
 entry is used only while every input named (each --data file, every file under a --data
 folder or the default data folder, --blocs, --ftas) keeps its size, modification and change
 times and inode, as the cache of parsed files checks them: a changed, added or removed file
-misses it. What is replayed is what was written, in order: the load report and notes on
-stderr, the result on stdout or in the --output file (written again, whole or not at all).
+misses it; the listing is taken before the run and must be the same after it. Python's and
+the output libraries' versions are in the key. What is replayed is what was written, in
+order: the load report and notes on stderr, the result on stdout or in the --output file
+(written again, whole or not at all).
 
 Only runs that read at least MIN_BYTES of input and end without error are kept; --no-cache
-neither reads nor writes an entry; standard input (`-d -`) and --plot are never cached.
-`pa-trade cache clear` removes the entries.
+neither reads nor writes an entry; standard input and --plot are never cached. The entries
+take MAX_BYTES at most (the least recently used go first); `pa-trade cache clear` removes
+them.
 """
 
 from __future__ import annotations
@@ -64,7 +67,7 @@ def kept(command):
         if entry.replay():
             return None
         global _recording
-        _recording = Recording(entry)
+        _recording = Recording(entry)  # holds the inputs as they were before the run
         try:
             result = command(*args, **params)
             _recording.keep()
@@ -93,8 +96,6 @@ def _entry(context, params: dict) -> Entry | None:
     if context.meta.get(NO_CACHE) or any(params.get(name) for name in SIDE_OUTPUTS):
         return None
     data_paths = list(params.get("data_paths") or ())
-    if "-" in data_paths:
-        return None
     argv = (context.find_root().obj or {}).get("argv")
     if argv is None:
         return None
@@ -102,6 +103,8 @@ def _entry(context, params: dict) -> Entry | None:
         from pa_trade.readers import default_data_paths
 
         data_paths = default_data_paths()
+    if "-" in data_paths:  # standard input, given or in $PA_TRADE_DATA
+        return None
     named = [*data_paths, *(str(params[name]) for name in INPUT_PARAMETERS[1:]
                            if params.get(name))]
     return Entry(_key(argv), named)
@@ -117,10 +120,30 @@ def _key(argv: list[str]) -> str:
                    if name.startswith("PA_TRADE_") or name in ENVIRONMENT}
     streams = [getattr(stream, "isatty", lambda: False)() if stream is not None else None
                for stream in (sys.stdout, sys.stderr)]
-    parts = [TRAILER.decode(), __version__, READER_VERSION, _own_files(), os.getcwd(), argv,
-             sorted(environment.items()), tuple(shutil.get_terminal_size((80, 24))), streams,
+    parts = [TRAILER.decode(), __version__, READER_VERSION, _own_files(), _libraries(),
+             os.getcwd(), argv, sorted(environment.items()),
+             tuple(shutil.get_terminal_size((80, 24))), streams,
              getattr(sys.stdout, "encoding", None)]
-    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:32]
+    return hashlib.sha256(json.dumps(parts, default=str).encode(
+        "utf-8", "surrogateescape")).hexdigest()[:32]
+
+
+# the libraries whose versions can change what is printed (numbers, tables, workbooks)
+LIBRARIES = ("pandas", "pyarrow", "numpy", "click", "tabulate", "xlsxwriter",
+             "python-calamine", "pyreadstat")
+
+
+def _libraries() -> list:
+    """Python's version and the libraries': an upgrade keeps no result of the one before."""
+    from importlib import metadata
+
+    found = [sys.version]
+    for name in LIBRARIES:
+        try:
+            found.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name} absent")
+    return found
 
 
 def _own_files() -> str:
@@ -161,8 +184,22 @@ def _listing(path: Path) -> list:
             return [[str(path), "unreadable"]]
         return [row]
     rows = [row]
-    for base, folders, files in os.walk(path):
-        folders.sort()
+    seen = {(stat.st_dev, stat.st_ino)}
+    # links followed, as the readers follow them (readers.inputs), each folder once
+    for base, folders, files in os.walk(path, followlinks=True):
+        kept_folders = []
+        for name in sorted(folders):
+            try:
+                inside = os.stat(os.path.join(base, name))
+            except OSError:
+                rows.append([os.path.join(base, name), "missing"])
+                continue
+            if (inside.st_dev, inside.st_ino) not in seen:
+                seen.add((inside.st_dev, inside.st_ino))
+                kept_folders.append(name)
+                rows.append([os.path.join(base, name), "folder", inside.st_size,
+                             inside.st_mtime_ns, inside.st_ctime_ns, inside.st_ino])
+        folders[:] = kept_folders
         for name in sorted(files):
             rows.extend(_listing(Path(base) / name))
     return rows
@@ -178,15 +215,28 @@ class Entry:
         self.key = key
         self.named = named
         self.path = folder() / f"{key}.result"
+        self._before: list | None = None
 
     def inputs(self) -> list:
+        """The listing of the inputs now."""
         return [row for path in self.named for row in _listing(Path(path))]
+
+    def before(self) -> list:
+        """The listing of the inputs before the run (taken once)."""
+        if self._before is None:
+            self._before = self.inputs()
+        return self._before
 
     def replay(self) -> bool:
         """Write again what the run wrote; False (nothing written) when there is no entry, or
-        it holds for other inputs, or cannot be read."""
+        it holds for other inputs, or cannot be read, or an --output folder is gone (the
+        command then says so itself)."""
         try:
-            with self.path.open("rb") as handle:
+            handle = self.path.open("rb")
+        except OSError:
+            return False
+        with handle:
+            try:
                 size = handle.seek(0, os.SEEK_END)
                 handle.seek(size - len(TRAILER) - 8)
                 length = int.from_bytes(handle.read(8), "little")
@@ -195,30 +245,38 @@ class Entry:
                 payload_bytes = size - len(TRAILER) - 8 - length
                 handle.seek(payload_bytes)
                 description = json.loads(handle.read(length))
-            if (description.get("payload_bytes") != payload_bytes
-                    or description["inputs"] != self.inputs()):
+                if (description.get("payload_bytes") != payload_bytes
+                        or description["inputs"] != self.before()):
+                    return False
+                events = description["events"]
+                if any(event[0] == "result" and event[4] not in (None, "-")
+                       and not Path(event[4]).parent.is_dir() for event in events):
+                    return False
+            except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
                 return False
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            return False
-        from pa_trade.cli.common import emit_kept, say
+            with contextlib.suppress(OSError):
+                os.utime(self.path)  # used now: the last to be removed when space is short
+            from pa_trade.cli.common import emit_kept, say
 
-        for event in description["events"]:
-            if event[0] == "said":
-                say(event[1])
-            else:
-                _, kind, start, size, output_path = event
-                emit_kept(self._chunks(start, size), kind, output_path)
+            for event in events:
+                if event[0] == "said":
+                    say(event[1])
+                else:
+                    _, kind, start, size, output_path, plain = event[:6]
+                    emit_kept(_chunks(handle, start, size), kind, output_path, plain)
         return True
 
-    def _chunks(self, start: int, size: int):
-        with self.path.open("rb") as handle:
-            handle.seek(start)
-            while size > 0:
-                chunk = handle.read(min(CHUNK, size))
-                if not chunk:
-                    return
-                size -= len(chunk)
-                yield chunk
+
+def _chunks(handle, start: int, size: int):
+    """`size` bytes from `start` of an open entry (the one checked: another run replacing
+    the entry meanwhile changes nothing read)."""
+    handle.seek(start)
+    while size > 0:
+        chunk = handle.read(min(CHUNK, size))
+        if not chunk:
+            raise OSError("the kept result is cut short")
+        size -= len(chunk)
+        yield chunk
 
 
 class Recording:
@@ -227,6 +285,7 @@ class Recording:
 
     def __init__(self, entry: Entry):
         self.entry = entry
+        entry.before()  # the inputs as the run finds them
         self.events: list = []
         self.written = 0
         self.partial = entry.path.with_name(f"{entry.path.name}.{os.getpid()}")
@@ -236,13 +295,14 @@ class Recording:
     def said(self, text: str) -> None:
         self.events.append(["said", text])
 
-    def result(self, chunks, kind: str, output_path: str | None):
-        """`chunks` (bytes) passed on unchanged, and kept as they go."""
+    def result(self, chunks, kind: str, output_path: str | None, plain: bool = False):
+        """`chunks` (bytes) passed on unchanged, and kept as they go; `plain`: a text
+        without terminal escapes, which click would write as it is."""
         start = self.written
         for chunk in chunks:
             self._keep_bytes(chunk)
             yield chunk
-        self.events.append(["result", kind, start, self.written - start, output_path])
+        self.events.append(["result", kind, start, self.written - start, output_path, plain])
 
     def _keep_bytes(self, chunk: bytes) -> None:
         if self.failed:
@@ -257,15 +317,17 @@ class Recording:
             self.failed = True  # a cache that cannot be written is skipped
 
     def keep(self) -> None:
-        """Store the entry, when the inputs were big enough to be worth it."""
-        inputs = self.entry.inputs()
+        """Store the entry, when the inputs were big enough to be worth it and are as they
+        were before the run (a file changed meanwhile, or written into a --data folder by
+        the run itself, would make the result another file's)."""
+        inputs = self.entry.before()
         size = sum(row[2] for row in inputs if row[1] == "file")
-        if self.failed or size < MIN_BYTES or any(
-                row[1] in ("stream", "unreadable") for row in inputs):
+        if (self.failed or size < MIN_BYTES or self.entry.inputs() != inputs
+                or any(row[1] in ("stream", "unreadable", "missing") for row in inputs)):
             return
+        # ASCII: a file name that is no UTF-8 (kept by Python as surrogates) is escaped too
         description = json.dumps({"inputs": inputs, "events": self.events,
-                                  "payload_bytes": self.written},
-                                 ensure_ascii=False).encode("utf-8")
+                                  "payload_bytes": self.written}).encode("ascii")
         self._keep_bytes(b"")
         if self.failed:
             return
@@ -276,6 +338,7 @@ class Recording:
         except OSError:
             return
         _sweep(self.partial.parent)
+        _make_room(self.partial.parent, keep=self.entry.path)
 
 
     def discard(self) -> None:
@@ -296,6 +359,26 @@ def _sweep(base: Path) -> None:
         with contextlib.suppress(OSError):
             if time.time() - path.stat().st_mtime > 86400:
                 path.unlink()
+
+
+MAX_BYTES = 4 << 30  # the results kept, at most; the least recently used go first
+
+
+def _make_room(base: Path, keep: Path) -> None:
+    """Remove the least recently used results until those kept take MAX_BYTES at most."""
+    entries = []
+    for path in base.glob("*.result"):
+        with contextlib.suppress(OSError):
+            stat = path.stat()
+            entries.append((stat.st_mtime, stat.st_size, path))
+    total = sum(size for _, size, _ in entries)
+    for _, size, path in sorted(entries):
+        if total <= MAX_BYTES:
+            return
+        if path != keep:
+            with contextlib.suppress(OSError):
+                path.unlink()
+                total -= size
 
 
 def usage() -> tuple[int, int]:
