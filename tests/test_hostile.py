@@ -368,3 +368,14 @@ def test_a_value_column_named_twice_in_microdata_is_refused(run, tmp_path):
     result = run("balance", "colombia", "-d", str(path))
     assert result.exit_code == 1, result.stderr
     assert "column FOBDOL appears more than once" in result.stderr
+
+
+def test_a_file_name_in_windows_1252_is_read_and_named(run, tmp_path):
+    import os
+
+    path = tmp_path / os.fsdecode(b"a\xf1o.csv")  # 'año.csv' from a Windows share
+    path.write_text("\n".join([EXPO_HEADER, expo_line("2201", "493", "100,5")]) + "\n",
+                    encoding="latin-1")
+    result = run("flows", "-d", str(tmp_path), "-f", "csv", "--no-cache")
+    assert result.exit_code == 0, result.stderr
+    assert "DANE export microdata (año.csv)" in result.stdout

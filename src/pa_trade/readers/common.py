@@ -31,8 +31,15 @@ def join_fields(cells: list[str], delimiter: str) -> str:
 
 
 def short_name(path: str) -> str:
-    """The file name without its folder, as it goes into the `source` column."""
-    return os.path.basename(path) or path
+    """The file name without its folder, as it goes into the `source` column: as text, also
+    when the name's bytes are no UTF-8 (a Windows share's 'año.csv' in Windows-1252, which
+    Python keeps as surrogates no table can hold)."""
+    name = os.path.basename(path) or path
+    raw = name.encode("utf-8", "surrogateescape")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", "replace")
 
 
 def choose_style(
