@@ -29,9 +29,7 @@ from __future__ import annotations
 import argparse
 import csv
 import importlib.util
-import json
 import os
-import shutil
 import sys
 import tempfile
 from decimal import Decimal
@@ -43,6 +41,7 @@ from run import (  # noqa: E402  (bench/ is no package)
     COUNTRIES,
     BenchError,
     Timing,
+    end_checked_run,
     generate,
     machine,
     read_balance,
@@ -175,16 +174,7 @@ def main() -> None:
         "timings": {name: t.summary() for name, t in timings.items()},
         "ratios": ratios, "checks": checks,
     }
-    print(json.dumps({k: result[k] for k in ("ratios", "checks")}, indent=2))
-    for name, t in timings.items():
-        summary = t.summary()
-        print(f"{name:<12} median {t.median:7.2f} s, cpu {summary['cpu_median_s']:6.2f} s, "
-              f"peak {summary['max_rss_mb']:7.0f} MB")
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    shutil.rmtree(scratch, ignore_errors=True)
-    if any(check["differ"] for check in checks):
-        raise SystemExit("the references disagree with pa-trade (see checks)")
+    end_checked_run(result, timings, scratch, args.json)
 
 
 if __name__ == "__main__":

@@ -20,9 +20,7 @@ import argparse
 import csv
 import filecmp
 import importlib.util
-import json
 import os
-import shutil
 import sys
 import tempfile
 from decimal import Decimal
@@ -34,6 +32,7 @@ from run import (  # noqa: E402  (bench/ is no package)
     COUNTRIES,
     BenchError,
     Timing,
+    end_checked_run,
     generate,
     machine,
     read_through,
@@ -131,14 +130,7 @@ def main() -> None:
         },
         "checks": checks,
     }
-    print(json.dumps({k: result[k] for k in ("ratios", "checks")}, indent=2))
-    for name, t in timings.items():
-        print(f"{name:<14} median {t.median:7.2f} s, peak {t.summary()['max_rss_mb']:7.0f} MB")
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    shutil.rmtree(scratch, ignore_errors=True)
-    if any(check["differ"] for check in checks):
-        raise SystemExit("the references disagree with pa-trade (see checks)")
+    end_checked_run(result, timings, scratch, args.json)
 
 
 if __name__ == "__main__":

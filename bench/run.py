@@ -28,8 +28,8 @@ it (PYTHONDONTWRITEBYTECODE, set in some sandboxes, is dropped for them).
 
 Peak memory is each process's own maximum resident set (os.wait4). The files are read once
 before timing, so every command finds them in the OS page cache: "cold" means pa-trade's
-caches (of parsed files, of results) are not used, not that the disk is. PA_TRADE_HOME points at a scratch
-folder, so the user's own cache is never read or written.
+caches (of parsed files, of results) are not used, not that the disk is. PA_TRADE_HOME
+points at a scratch folder, so the user's own cache is never read or written.
 
 Checks: pa-trade (cold and warm) and the references must give the same exports and imports
 per (partner, year) to the cent; codes the country table does not map are listed. A command
@@ -636,6 +636,23 @@ def disagreed(results: list[dict]) -> bool:
               file=sys.stderr)
         return True
     return False
+
+
+def end_checked_run(result: dict, timings: dict, scratch: Path, json_path: Path | None) -> None:
+    """The end of a bench whose result has "ratios" and "checks" (each with "differ"): both
+    printed, a line per command, the JSON written if asked, the scratch folder removed, and
+    exit status 1 when a reference disagrees."""
+    print(json.dumps({k: result[k] for k in ("ratios", "checks")}, indent=2))
+    width = max(len(name) for name in timings)
+    for name, timing in timings.items():
+        summary = timing.summary()
+        print(f"{name:<{width}} median {timing.median:7.2f} s, cpu "
+              f"{summary['cpu_median_s']:6.2f} s, peak {summary['max_rss_mb']:7.0f} MB")
+    if json_path:
+        json_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    shutil.rmtree(scratch, ignore_errors=True)
+    if any(check["differ"] for check in result["checks"]):
+        raise SystemExit("the references disagree with pa-trade (see checks)")
 
 
 def end_run(report: dict, scratch: Path, json_path: Path | None) -> None:

@@ -51,3 +51,32 @@ def user_cache_dir() -> Path:
 def _pa_trade_home() -> Path | None:
     base = os.environ.get("PA_TRADE_HOME", "").strip()
     return Path(base).expanduser() if base else None
+
+
+def kept_in(base: Path, suffix: str) -> tuple[int, int]:
+    """(entries, bytes) of a cache folder: the files ending in `suffix` counted, every file's
+    bytes summed (what is being written too)."""
+    if not base.is_dir():
+        return 0, 0
+    entries = [p for p in base.iterdir() if p.is_file()]
+    return sum(p.suffix == suffix for p in entries), sum(p.stat().st_size for p in entries)
+
+
+def remove_kept(base: Path, suffix: str, what: str) -> tuple[int, int]:
+    """Remove every file of a cache folder -> (entries ending in `suffix`, bytes freed);
+    InputError, naming `what` ('the parsed files kept'), when one cannot be removed."""
+    from pa_trade.errors import InputError
+
+    if not base.is_dir():
+        return 0, 0
+    removed = freed = 0
+    try:
+        for path in sorted(base.iterdir()):
+            if path.is_file():
+                size = path.stat().st_size
+                removed += path.suffix == suffix
+                path.unlink()
+                freed += size
+    except OSError as exc:
+        raise InputError(f"cannot remove {what} in {base} ({exc.strerror or exc})") from None
+    return removed, freed

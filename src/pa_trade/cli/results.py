@@ -383,29 +383,13 @@ def _make_room(base: Path, keep: Path) -> None:
 
 def usage() -> tuple[int, int]:
     """(results kept, bytes) in the cache of results."""
-    base = folder()
-    if not base.is_dir():
-        return 0, 0
-    entries = [p for p in base.iterdir() if p.is_file()]
-    return sum(p.suffix == ".result" for p in entries), sum(p.stat().st_size for p in entries)
+    from pa_trade.paths import kept_in
+
+    return kept_in(folder(), ".result")
 
 
 def clear() -> tuple[int, int]:
     """Remove every result kept -> (results, bytes freed)."""
-    from pa_trade.errors import InputError
+    from pa_trade.paths import remove_kept
 
-    base = folder()
-    if not base.is_dir():
-        return 0, 0
-    removed = freed = 0
-    try:
-        for path in sorted(base.iterdir()):
-            if path.is_file():
-                size = path.stat().st_size
-                removed += path.suffix == ".result"
-                path.unlink()
-                freed += size
-    except OSError as exc:
-        raise InputError(f"cannot remove the results kept in {base} "
-                         f"({exc.strerror or exc})") from None
-    return removed, freed
+    return remove_kept(folder(), ".result", "the results kept")

@@ -186,30 +186,14 @@ def put(cache_key: str | None, frame, report: LoadReport) -> None:
 
 def usage() -> tuple[int, int]:
     """(files parsed and kept, bytes) in the cache of parsed files."""
-    base = folder()
-    if not base.is_dir():
-        return 0, 0
-    entries = [p for p in base.iterdir() if p.is_file()]
-    return sum(p.suffix == ".parquet" for p in entries), sum(p.stat().st_size for p in entries)
+    from pa_trade.paths import kept_in
+
+    return kept_in(folder(), ".parquet")
 
 
 def clear() -> tuple[int, int]:
     """Remove every parsed file kept -> (files, bytes freed). Always safe: a file is parsed
     again the next time it is read."""
-    from pa_trade.errors import InputError
+    from pa_trade.paths import remove_kept
 
-    base = folder()
-    if not base.is_dir():
-        return 0, 0
-    removed = freed = 0
-    try:
-        for path in sorted(base.iterdir()):
-            if path.is_file():
-                size = path.stat().st_size
-                removed += path.suffix == ".parquet"
-                path.unlink()
-                freed += size
-    except OSError as exc:
-        raise InputError(f"cannot remove the parsed files kept in {base} "
-                         f"({exc.strerror or exc})") from None
-    return removed, freed
+    return remove_kept(folder(), ".parquet", "the parsed files kept")
