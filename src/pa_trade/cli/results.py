@@ -26,13 +26,17 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
-import json
 import os
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+# hashlib, json and pathlib are imported where they are used: `pa-trade --help` imports
+# this module
 
 MIN_BYTES = 1 << 20
 TRAILER = b"pa-trade result 1\n"  # ends every entry; a new layout of entries, a new number
@@ -111,6 +115,8 @@ def _entry(context, params: dict) -> Entry | None:
 
 
 def _key(argv: list[str]) -> str:
+    import hashlib
+    import json
     import shutil
 
     from pa_trade import __version__
@@ -149,6 +155,10 @@ def _libraries() -> list:
 def _own_files() -> str:
     """pa-trade's code and built-in tables, by name, size and time: a checkout edited, or
     another copy installed, keeps no result of the one before."""
+    import hashlib
+    import json
+    from pathlib import Path
+
     import pa_trade
     from pa_trade.paths import data_dir
 
@@ -201,7 +211,7 @@ def _listing(path: Path) -> list:
                              inside.st_mtime_ns, inside.st_ctime_ns, inside.st_ino])
         folders[:] = kept_folders
         for name in sorted(files):
-            rows.extend(_listing(Path(base) / name))
+            rows.extend(_listing(type(path)(base, name)))
     return rows
 
 
@@ -219,6 +229,8 @@ class Entry:
 
     def inputs(self) -> list:
         """The listing of the inputs now."""
+        from pathlib import Path
+
         return [row for path in self.named for row in _listing(Path(path))]
 
     def before(self) -> list:
@@ -231,6 +243,8 @@ class Entry:
         """Write again what the run wrote; False (nothing written) when there is no entry, or
         it holds for other inputs, or cannot be read, or an --output folder is gone (the
         command then says so itself)."""
+        import json
+
         try:
             handle = self.path.open("rb")
         except OSError:
@@ -250,7 +264,8 @@ class Entry:
                     return False
                 events = description["events"]
                 if any(event[0] == "result" and event[4] not in (None, "-")
-                       and not Path(event[4]).parent.is_dir() for event in events):
+                       and not os.path.isdir(os.path.dirname(event[4]) or ".")
+                       for event in events):
                     return False
             except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
                 return False
@@ -320,6 +335,8 @@ class Recording:
         """Store the entry, when the inputs were big enough to be worth it and are as they
         were before the run (a file changed meanwhile, or written into a --data folder by
         the run itself, would make the result another file's)."""
+        import json
+
         inputs = self.entry.before()
         size = sum(row[2] for row in inputs if row[1] == "file")
         if (self.failed or size < MIN_BYTES or self.entry.inputs() != inputs
