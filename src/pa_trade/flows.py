@@ -116,15 +116,22 @@ def _categories(column) -> pd.Series:
         index=column.index, name=column.name)
 
 
-def concat(frames: list) -> pd.DataFrame:
+def concat(frames: list, consume: bool = False) -> pd.DataFrame:
     """Canonical tables one after the other -> one canonical table, built column by column
     (each copied once, none re-typed). Each categorical column is joined over the union of
     its categories (pandas' union_categoricals, by hashing), so that none falls back to
-    Python objects; reporter and partner over one list of country codes."""
+    Python objects; reporter and partner over one list of country codes.
+
+    `consume`: the list given holds the only references to its frames; it is emptied, and
+    each column of the frames let go once joined, so that the tables are not all held twice.
+    """
     import pandas as pd
     from pandas.api.types import union_categoricals
 
+    given = frames
     frames = [normalise_frame(frame) for frame in frames]
+    if consume:
+        given.clear()
     if len(frames) == 1:
         return frames[0]
     countries = frames[0]["reporter"].cat.categories
@@ -142,6 +149,10 @@ def concat(frames: list) -> pd.DataFrame:
                 parts, sort_categories=True), name=column))
         else:
             columns[column] = pd.concat(parts, ignore_index=True)
+        if consume:
+            del parts
+            for frame in frames:
+                del frame[column]
     # copy=False: the columns joined above are the table's (pandas copies on write)
     return pd.DataFrame(columns, copy=False)
 

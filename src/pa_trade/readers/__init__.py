@@ -384,7 +384,8 @@ def load(
         return loaded
     frames = _one_publisher_per_flow([(item.name, frame) for item, frame, _ in read], loaded)
     frames = _same_months_once(frames, loaded)
-    combined = flows.concat(frames)
+    del read, item, frame, chosen  # the frames' one holder is now `frames`, which concat empties
+    combined = flows.concat(frames, consume=True)
     loaded.flows = combined
     if months:
         from pa_trade.periods import months_text

@@ -1141,11 +1141,14 @@ class _Batches:
             of_pair, partners = self._partners(pair, sums[valuations[0]])
             # once: the batches' sums, by partner (codes of one partner together)
             partner, low, sums = _grouped(of_pair[pair], low, sums)
+            del pair, of_pair  # the arrays of every batch's rows: gone before the table is built
             months = low >> HS_BITS
             tariff = low & ((1 << HS_BITS) - 1)
+            del low
             # each distinct code written once: numbers of ten digits at most sort as their
             # zero-padded texts, and NO_HS (no code) sorts last
             at, distinct = pd.factorize(tariff, sort=True)
+            del tariff
             if len(distinct) and distinct[-1] == NO_HS:
                 at = np.where(at == len(distinct) - 1, -1, at)
                 distinct = distinct[:-1]
@@ -1155,14 +1158,17 @@ class _Batches:
             # them, Colombia too), as the canonical table keeps them
             countries = sorted({*partners, WORLD, REPORTER})
             rank = np.array([countries.index(code) for code in partners], dtype=np.int16)
+            # years and months in small integers until _canonical joins the parts
             table = {"partner": (rank[partner], countries),
-                     "year": months // 12 + periods.FIRST_YEAR, "month": months % 12 + 1,
-                     "hs_code": hs_code}
+                     "year": (months // 12 + periods.FIRST_YEAR).astype(np.int16),
+                     "month": (months % 12 + 1).astype(np.int8), "hs_code": hs_code}
+            del partner
             # the World: the month's sums, grouped by the month's number alone (it sorts as
             # year then month), each adding its rows up in their order
             world = pd.DataFrame({f"value_{v}": sums[v] for v in valuations}).groupby(
                 months).sum()
             month_of = world.index.to_numpy(dtype=np.int64)
+            del months
             for v in valuations:  # to the cent, as flows.normalise_frame would, in place
                 np.round(sums[v], 2, out=sums[v])
             parts = [(table, sums[v], v) for v in valuations] + [(
@@ -1203,15 +1209,16 @@ class _Batches:
         partner = categorical("partner")  # the reporter's code is among its categories
 
         valuations = sorted({valuation for _, _, valuation in parts})
-        month = np.concatenate([np.asarray(columns["month"], np.int64)
-                                for columns, _, _ in parts])
+        # each part's small integers cast straight into the joined column
+        month = np.concatenate([columns["month"] for columns, _, _ in parts], dtype=np.int64,
+                               casting="safe")
         return pd.DataFrame({
             "reporter": pd.Categorical.from_codes(
                 np.full(total, partner.categories.get_loc(REPORTER), partner.codes.dtype),
                 dtype=partner.dtype),
             "partner": partner,
-            "year": np.concatenate([np.asarray(columns["year"], np.int64)
-                                    for columns, _, _ in parts]),
+            "year": np.concatenate([columns["year"] for columns, _, _ in parts],
+                                   dtype=np.int64, casting="safe"),
             "month": pd.arrays.IntegerArray(month, np.zeros(total, dtype=bool)),
             "months": pd.Categorical.from_codes(np.full(total, -1, np.int8),
                                                 dtype=pd.CategoricalDtype(pd.Index(
