@@ -111,7 +111,11 @@ def _entry(context, params: dict) -> Entry | None:
         return None
     named = [*data_paths, *(str(params[name]) for name in INPUT_PARAMETERS[1:]
                            if params.get(name))]
-    return Entry(_key(argv), named)
+    entry = Entry(named)
+    if not entry.worth_keeping(entry.before()):
+        return None  # never kept, so never there: no key to compute
+    entry.find(_key(argv))
+    return entry
 
 
 def _key(argv: list[str]) -> str:
@@ -221,11 +225,22 @@ class Entry:
     in order, and the inputs' listing it holds for), then the description's length and
     TRAILER."""
 
-    def __init__(self, key: str, named: list[str]):
-        self.key = key
+    def __init__(self, named: list[str]):
         self.named = named
-        self.path = folder() / f"{key}.result"
+        self.path: Path | None = None
         self._before: list | None = None
+
+    def find(self, key: str) -> None:
+        """Where the entry of `key` is kept."""
+        self.path = folder() / f"{key}.result"
+
+    @staticmethod
+    def worth_keeping(inputs: list) -> bool:
+        """Whether a run on `inputs` (a listing) may be kept: MIN_BYTES of files at least,
+        every path there, no pipe or device."""
+        size = sum(row[2] for row in inputs if row[1] == "file")
+        return size >= MIN_BYTES and not any(
+            row[1] in ("stream", "unreadable", "missing") for row in inputs)
 
     def inputs(self) -> list:
         """The listing of the inputs now."""
@@ -338,9 +353,7 @@ class Recording:
         import json
 
         inputs = self.entry.before()
-        size = sum(row[2] for row in inputs if row[1] == "file")
-        if (self.failed or size < MIN_BYTES or self.entry.inputs() != inputs
-                or any(row[1] in ("stream", "unreadable", "missing") for row in inputs)):
+        if self.failed or not self.entry.worth_keeping(inputs) or self.entry.inputs() != inputs:
             return
         # ASCII: a file name that is no UTF-8 (kept by Python as surrogates) is escaped too
         description = json.dumps({"inputs": inputs, "events": self.events,
