@@ -249,3 +249,17 @@ def test_an_output_folder_gone_is_said_as_the_command_says_it(run, expo, tmp_pat
     assert again.exit_code == 3
     assert f"--output {out}: no such folder" in again.stderr
     assert "PAIS read as" not in again.stderr  # said before anything is read
+
+
+def test_a_replay_interleaves_stdout_and_stderr_as_the_run_did(expo, tmp_path):
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PA_TRADE_DATA": ""}
+    command = [sys.executable, "-m", "pa_trade", "products", "colombia", "-d", str(expo),
+               "-f", "csv"]
+    first, again = (subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   env=env, cwd=tmp_path, check=True).stdout for _ in range(2))
+    assert len(kept_results()) == 1
+    assert again == first
+    assert b"pa-trade: note:" in first and b"partner,year" in first
