@@ -47,6 +47,7 @@ from run import (  # noqa: E402  (bench/ is no package)
     read_balance,
     read_through,
     run_command,
+    scratch_folders,
 )
 
 CENT = Decimal("0.005")
@@ -120,11 +121,7 @@ def main() -> None:
     generate(args.rows, folder, args.seed, 2015, 2023)
     expo, impo = folder / "expo.csv", folder / "impo.csv"
     scratch = Path(tempfile.mkdtemp(prefix="pa-trade-analyses-run-"))
-    outputs = scratch / "out"
-    outputs.mkdir()
-    env = dict(os.environ, PA_TRADE_HOME=str(scratch / "home"))
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = str(scratch / "pycache")
+    _, outputs, env = scratch_folders(scratch)
     from pa_trade.reference.countries import resolve  # pa-trade installed, as for every bench
 
     partner = resolve(args.partner)

@@ -37,6 +37,7 @@ from run import (  # noqa: E402  (bench/ is no package)
     machine,
     read_through,
     run_command,
+    scratch_folders,
 )
 
 CENT = Decimal("0.005")
@@ -89,11 +90,7 @@ def main() -> None:
     generate(args.rows, folder, args.seed, 2015, 2023)
     expo, impo = folder / "expo.csv", folder / "impo.csv"
     scratch = Path(tempfile.mkdtemp(prefix="pa-trade-flows-run-"))
-    outputs = scratch / "out"
-    outputs.mkdir()
-    env = dict(os.environ, PA_TRADE_HOME=str(scratch / "home"))
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = str(scratch / "pycache")
+    _, outputs, env = scratch_folders(scratch)
     argvs = commands(expo, impo, outputs)
     names = [n for n in argvs if n != "polars" or importlib.util.find_spec("polars")]
     timings = {name: Timing(argvs[name]) for name in names}
