@@ -44,6 +44,14 @@ def _people(fmt: str) -> bool:
     return fmt in ("table", "markdown")
 
 
+def _load(data_paths, layout, number_style, strict, quiet, valuation: str):
+    """load_data for mirror, trend and matrix: no tariff codes, and only the import
+    valuation asked (the one analysis.mirror.reported takes where a source has both), so
+    microdata parse faster and share their parsed files with `balance`."""
+    return load_data(data_paths, layout, number_style, strict, quiet, products=False,
+                     valuations=(valuation.upper(),))
+
+
 def _footer(builtin: bool, loaded) -> list[str]:
     from pa_trade.paths import BUILTIN_NOTE
 
@@ -76,10 +84,7 @@ def mirror(country_a, country_b, years, valuation, data_paths, layout, number_st
     a = _country(country_a, "A")
     b = _country(country_b, "B")
     year_list = parse_years(years)
-    # no tariff codes, and one import valuation (the one `reported` takes where a source
-    # has both): faster microdata
-    loaded, builtin = load_data(data_paths, layout, number_style, strict, quiet,
-                                products=False, valuations=(valuation.upper(),))
+    loaded, builtin = _load(data_paths, layout, number_style, strict, quiet, valuation)
     result = compute_mirror(loaded.flows, a, b, years=year_list, valuation=valuation.upper())
     people = _people(fmt)
     units = units or ("millions" if people else "usd")
@@ -146,10 +151,7 @@ def trend(reporter, partners, years, valuation, summary, chart, plot_path, ftas_
     partner_arg = found if found else countries.resolve(partner, where="--partner")
     agreements = read_ftas() + (read_ftas(ftas_path) if ftas_path else [])
     year_list = parse_years(years)
-    # no tariff codes, and one import valuation (the one `reported` takes where a source
-    # has both): faster microdata
-    loaded, builtin = load_data(data_paths, layout, number_style, strict, quiet,
-                                products=False, valuations=(valuation.upper(),))
+    loaded, builtin = _load(data_paths, layout, number_style, strict, quiet, valuation)
     result = compute_trend(loaded.flows, reporter_code, partner_arg, years=year_list,
                            valuation=valuation.upper(), agreements=agreements)
     units = units or ("millions" if people else "usd")
@@ -215,8 +217,7 @@ def matrix(bloc_arg, years, bloc_name, use_mirror, valuation, blocs_path, data_p
     if year_list and len(year_list) > 1:
         given = " ".join(f"--year {text}" for text in years)
         raise UsageError(f"matrix takes one year; {given} is {len(year_list)} years")
-    loaded, builtin = load_data(data_paths, layout, number_style, strict, quiet,
-                                products=False, valuations=(valuation.upper(),))  # as mirror
+    loaded, builtin = _load(data_paths, layout, number_style, strict, quiet, valuation)
     year = year_list[0] if year_list else _latest_year(loaded.flows, list(found.members))
     members = found.members_in(year)
     if len(members) < 2:
