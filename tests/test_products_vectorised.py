@@ -135,3 +135,27 @@ def test_first_rows_are_the_first_of_each_distinct_key_in_row_order(keys, scale)
     key = np.array(keys, dtype=np.int64) * scale
     expected = pd.Series(key).drop_duplicates().index.to_numpy()
     assert _first_rows(key).tolist() == expected.tolist()
+
+
+@SETTINGS
+@given(st.lists(st.lists(st.one_of(st.none(), st.sampled_from(
+    ["0901110000", "2709000000", "87", "8703231000", "ñandú", "", "0901"])), max_size=12),
+    min_size=2, max_size=4))
+def test_tables_joined_keep_every_rows_tariff_code_over_sorted_categories(columns):
+    # each table's own codes, joined: every row keeps its text, the categories sorted once
+    import pandas as pd
+
+    from pa_trade import flows
+
+    frames = [flows.normalise_frame(pd.DataFrame({
+        "reporter": ["COL"] * len(codes), "partner": ["MEX"] * len(codes),
+        "year": [2022] * len(codes), "flow": ["export"] * len(codes),
+        "value_usd": [1.0] * len(codes), "valuation": ["FOB"] * len(codes),
+        "source": ["test"] * len(codes), "hs_code": pd.array(codes, dtype="string")}))
+        for codes in columns]
+    joined = flows.concat(frames)["hs_code"]
+    assert joined.astype(object).where(joined.notna(), None).tolist() == [
+        code for codes in columns for code in codes]
+    categories = joined.cat.categories.tolist()
+    assert categories == sorted(set(categories)) == sorted(
+        {code for codes in columns for code in codes if code is not None})

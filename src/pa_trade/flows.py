@@ -19,6 +19,7 @@ from pa_trade import periods
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
 COLUMNS = ["reporter", "partner", "year", "month", "months", "flow", "value_usd", "valuation",
            "source", "hs_code"]
@@ -119,14 +120,13 @@ def _categories(column) -> pd.Series:
 def concat(frames: list, consume: bool = False) -> pd.DataFrame:
     """Canonical tables one after the other -> one canonical table, built column by column
     (each copied once, none re-typed). Each categorical column is joined over the union of
-    its categories (pandas' union_categoricals, by hashing), so that none falls back to
-    Python objects; reporter and partner over one list of country codes.
+    its categories (_joined_categoricals), so that none falls back to Python objects;
+    reporter and partner over one list of country codes.
 
     `consume`: the list given holds the only references to its frames; it is emptied, and
     each column of the frames let go once joined, so that the tables are not all held twice.
     """
     import pandas as pd
-    from pandas.api.types import union_categoricals
 
     given = frames
     frames = [normalise_frame(frame) for frame in frames]
@@ -145,8 +145,7 @@ def concat(frames: list, consume: bool = False) -> pd.DataFrame:
         if column in ("reporter", "partner"):
             parts = [part.cat.set_categories(countries) for part in parts]
         if column in CATEGORICAL:
-            columns[column] = _categories(pd.Series(union_categoricals(
-                parts, sort_categories=True), name=column))
+            columns[column] = _joined_categoricals(parts, column)
         else:
             columns[column] = pd.concat(parts, ignore_index=True)
         if consume:
@@ -155,6 +154,73 @@ def concat(frames: list, consume: bool = False) -> pd.DataFrame:
                 del frame[column]
     # copy=False: the columns joined above are the table's (pandas copies on write)
     return pd.DataFrame(columns, copy=False)
+
+
+def _joined_categoricals(parts: list, name: str) -> pd.Series:
+    """Categoricals of text (as _categories gives them) one after the other -> one, over
+    the sorted union of their categories.
+
+    Kept rather than pandas' union_categoricals: that one looks each part's categories up
+    in the union through Python objects, 4 s for two files of a million distinct tariff
+    codes each; here all categories are sorted together once by Arrow (0.3 s; hashing them
+    takes twice that), and each part's codes are recoded through one array per part."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    parts = [_categories(part) for part in parts]
+    first = parts[0].cat.categories
+    if all(part.cat.categories.equals(first) for part in parts[1:]):
+        union, recode = first, [None] * len(parts)
+    else:
+        # every part's categories together, sorted once: equal neighbours are one text
+        texts = [_arrow_texts(part.cat.categories) for part in parts]
+        together = pa.concat_arrays(texts)
+        order = pc.sort_indices(together).to_numpy()
+        in_order = pc.take(together, pa.array(order))
+        new = np.ones(len(order), dtype=bool)
+        if len(order) > 1:
+            new[1:] = pc.not_equal(in_order[1:], in_order[:-1]).to_numpy(
+                zero_copy_only=False)
+        position = np.empty(len(order), dtype=np.int64)
+        position[order] = np.cumsum(new) - 1  # each category's place in the union
+        union = pd.Index(pd.arrays.ArrowStringArray(pc.filter(in_order, pa.array(new))),
+                         dtype="string", copy=False)
+        ends = np.cumsum([len(part_texts) for part_texts in texts])
+        recode = [np.append(at, -1)  # code -1: still missing
+                  for at in np.split(position, ends[:-1])]
+    kind = _code_type(len(union))
+    codes = np.concatenate([
+        part.cat.codes.to_numpy().astype(kind, copy=False) if table is None
+        else table[part.cat.codes.to_numpy()].astype(kind, copy=False)
+        for part, table in zip(parts, recode, strict=True)])
+    # the union is sorted and unique by construction: no second check of 2 M texts
+    dtype = pd.CategoricalDtype(union, ordered=False)
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype, validate=False), name=name,
+                     copy=False)
+
+
+def _arrow_texts(index) -> pa.Array:
+    """An Index of texts as an Arrow string array (without Python objects when it is
+    Arrow's already)."""
+    import pyarrow as pa
+
+    array = pa.array(index.array) if hasattr(index.array, "__arrow_array__") else pa.array(
+        index.to_numpy(dtype=object), type=pa.string())
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.cast(pa.string())
+
+
+def _code_type(count: int):
+    """The smallest signed integer type with room for `count` codes and -1."""
+    import numpy as np
+
+    for kind in (np.int8, np.int16, np.int32):
+        if count < np.iinfo(kind).max:
+            return kind
+    return np.int64
 
 
 def _empty_frame() -> pd.DataFrame:

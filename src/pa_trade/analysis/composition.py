@@ -315,8 +315,9 @@ class _Flows:
             column = self.frame[name] if name in self.frame else None
             if column is None:  # a column the frame lacks (a tidy file's month): missing
                 codes, uniques = np.full(self.size, -1), []
-            elif isinstance(column.dtype, pd.CategoricalDtype):  # its own codes
-                codes, uniques = column.cat.codes.to_numpy(), list(column.cat.categories)
+            elif isinstance(column.dtype, pd.CategoricalDtype):  # its own codes (and its
+                # categories as they are: a million tariff codes are no Python list)
+                codes, uniques = column.cat.codes.to_numpy(), column.cat.categories
             else:
                 codes, uniques = pd.factorize(column)
             # the smallest integer with room for `codes + 1`: a byte a row for the few

@@ -102,33 +102,92 @@ def _decimal_texts(values, places: int, exact):
     '12.5', '-3.25'; '' for NaN) of a numpy array -> an Arrow string array: whole units and
     the fraction apart, in integers. A value whose fraction sits near half a last place
     (where rounding could go either way) or too large for that is written by `exact`, the
-    function of one value it stands for (flows.format_usd, _fraction)."""
+    function of one value it stands for (flows.format_usd, _fraction).
+
+    The whole units are Arrow's text of an integer; the digits after the point are looked up
+    in tables of at most 10,000 texts, four digits at a time (_fraction_texts), so that each
+    row costs a few array operations and no text is padded or trimmed row by row."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
     scale = 10 ** places
     finite = np.isfinite(values)
-    whole = np.trunc(np.where(finite, values, 0.0))
-    scaled = (np.where(finite, values, 0.0) - whole) * scale
+    clean = np.where(finite, values, 0.0)
+    whole = np.trunc(clean)
+    scaled = clean - whole
+    scaled *= scale
+    del clean
     fraction = np.rint(scaled)
-    doubtful = (np.abs(np.abs(scaled - np.trunc(scaled)) - 0.5) < 1e-6) | (
-        np.abs(whole) >= 2.0 ** 52 / scale)
+    scaled -= np.trunc(scaled)
+    doubtful = np.abs(np.abs(scaled) - 0.5) < 1e-6
+    doubtful |= np.abs(whole) >= 2.0 ** 52 / scale
+    del scaled
     safe = finite & ~doubtful
-    units = np.where(safe, whole, 0).astype(np.int64) * scale + np.where(
-        safe, fraction, 0).astype(np.int64)
+    units = np.where(safe, whole, 0).astype(np.int64)
+    units *= scale
+    units += np.where(safe, fraction, 0).astype(np.int64)
+    del whole, fraction
     size = np.abs(units)
     point = size % scale
-    digits = pc.utf8_rtrim(pc.utf8_lpad(pc.cast(pa.array(point), pa.string()), places, "0"),
-                           "0")
-    text = pc.binary_join_element_wise(
-        pa.array(np.where(units < 0, "-", "")), pc.cast(pa.array(size // scale), pa.string()),
-        pc.if_else(pa.array(point == 0), "", pc.binary_join_element_wise(".", digits, "")), "")
-    others = np.flatnonzero(~safe)
+    ints = size // scale
+    negative = units < 0
+    np.negative(ints, out=ints, where=negative)
+    text = pc.binary_join_element_wise(pc.cast(pa.array(ints), pa.string()),
+                                       _fraction_texts(point, places, True, "."), "")
+    # -0.25: the whole units alone would lose the sign
+    signless = np.flatnonzero(negative & (ints == 0))
+    if len(signless):
+        text = _replaced(text, signless, pc.binary_join_element_wise(
+            "-", pc.take(text, pa.array(signless)), ""))
+    missing = np.flatnonzero(np.isnan(values))
+    if len(missing):
+        text = _replaced(text, missing, pa.repeat(pa.scalar("", pa.string()), len(missing)))
+    others = np.flatnonzero(~safe & ~np.isnan(values))
     if len(others):
-        written = [exact(v) if v == v else "" for v in values[others].tolist()]
-        text = pc.replace_with_mask(text, pa.array(~safe), pa.array(written, pa.string()))
+        written = [exact(v) for v in values[others].tolist()]
+        text = _replaced(text, others, pa.array(written, pa.string()))
     return text
+
+
+def _replaced(texts, rows, by):
+    """An Arrow string array with the texts at `rows` (numpy, ascending) replaced by `by`."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    mask = np.zeros(len(texts), dtype=bool)
+    mask[rows] = True
+    return pc.replace_with_mask(texts, pa.array(mask), by)
+
+
+def _fraction_texts(point, places: int, trimmed: bool, before: str):
+    """The `places` digits after the point of each integer of `point` (0 <= point <
+    10 ** places) as an Arrow string array, each after `before`; `trimmed`: without trailing
+    zeros, and nothing at all (not even `before`) for 0. Four digits at a time, each looked
+    up in a table of its 10,000 texts."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def table(width: int, trim: bool, prefix: str):
+        texts = [f"{i:0{width}d}" for i in range(10 ** width)]
+        if trim:
+            texts = [prefix + t.rstrip("0") if i else "" for i, t in enumerate(texts)]
+        else:
+            texts = [prefix + t for t in texts]
+        return pa.array(texts, pa.string())
+
+    if places <= 4:
+        return pc.take(table(places, trimmed, before), pa.array(point))
+    rest = places - 4
+    high, low = np.divmod(point, 10 ** rest)
+    head = pc.take(table(4, False, before), pa.array(high))
+    if not trimmed:
+        return pc.binary_join_element_wise(head, _fraction_texts(low, rest, False, ""), "")
+    tail = pc.binary_join_element_wise(head, _fraction_texts(low, rest, True, ""), "")
+    return pc.if_else(pa.array(low == 0), pc.take(table(4, True, before), pa.array(high)),
+                      tail)
 
 
 def _distinct_texts(texts, plain: str, written) -> object:
