@@ -4,6 +4,8 @@ result; pandas-free at import."""
 
 from __future__ import annotations
 
+import functools
+
 MACHINE = ("csv", "tsv", "json", "csv-excel", "xlsx")  # render.tables.MACHINE_FORMATS
 MACHINE_COLUMNS = [
     "partner", "year", "months", "product", "product_name", "exports_usd", "imports_usd",
@@ -32,9 +34,10 @@ def products_machine(result, fmt: str, units: str, raw_text: bool = False,
     header = [f"{c}_{units}" if c in MONEY and units != "usd" else c for c in columns]
     money = {h for h, c in zip(header, columns, strict=True) if c in MONEY}
     numeric = money | {h for h in header if h.startswith(("share_", "gl_"))}
-    cells = _machine_cells(result.table, columns, units)
     if fmt in ("csv", "tsv"):
-        return _delimited(header, cells, numeric, "," if fmt == "csv" else "\t", raw_text)
+        return _delimited(header, result.table, columns, units, numeric,
+                          "," if fmt == "csv" else "\t", raw_text)
+    cells = _machine_cells(result.table, columns, units)
     if fmt == "json":
         return _json(header, cells, numeric)
     rows = [list(row) for row in zip(*(cells[c].to_pylist() if c != "year" else
@@ -170,14 +173,7 @@ def _fraction_texts(point, places: int, trimmed: bool, before: str):
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    def table(width: int, trim: bool, prefix: str):
-        texts = [f"{i:0{width}d}" for i in range(10 ** width)]
-        if trim:
-            texts = [prefix + t.rstrip("0") if i else "" for i, t in enumerate(texts)]
-        else:
-            texts = [prefix + t for t in texts]
-        return pa.array(texts, pa.string())
-
+    table = _digit_table
     if places <= 4:
         return pc.take(table(places, trimmed, before), pa.array(point))
     rest = places - 4
@@ -188,6 +184,20 @@ def _fraction_texts(point, places: int, trimmed: bool, before: str):
     tail = pc.binary_join_element_wise(head, _fraction_texts(low, rest, True, ""), "")
     return pc.if_else(pa.array(low == 0), pc.take(table(4, True, before), pa.array(high)),
                       tail)
+
+
+@functools.cache
+def _digit_table(width: int, trim: bool, prefix: str):
+    """The texts of 0 to 10 ** width - 1 in `width` digits after `prefix` (Arrow); `trim`:
+    without trailing zeros, and 0 as nothing."""
+    import pyarrow as pa
+
+    texts = [f"{i:0{width}d}" for i in range(10 ** width)]
+    if trim:
+        texts = [prefix + t.rstrip("0") if i else "" for i, t in enumerate(texts)]
+    else:
+        texts = [prefix + t for t in texts]
+    return pa.array(texts, pa.string())
 
 
 def _distinct_texts(texts, plain: str, written) -> object:
@@ -210,11 +220,13 @@ def _distinct_texts(texts, plain: str, written) -> object:
     return pa.DictionaryArray.from_arrays(encoded.indices, distinct)
 
 
-def _delimited(header: list[str], cells: dict, numeric: set[str], delimiter: str,
-               raw_text: bool) -> str:
-    """render.tables.to_delimited of the cells, a chunk of rows at a time: text cells kept
-    from spreadsheets' formulas (flows.safe_text) unless `raw_text`, then quoted as
-    csv.writer quotes them (QUOTE_MINIMAL, lines ending in a line feed)."""
+def _delimited(header: list[str], table, columns: list[str], units: str, numeric: set[str],
+               delimiter: str, raw_text: bool):
+    """render.tables.to_delimited of the table's machine cells, as chunks of UTF-8 bytes
+    made a chunk of rows at a time (so that neither the cells nor the text of millions of
+    rows are ever held whole): text cells kept from spreadsheets' formulas
+    (flows.safe_text) unless `raw_text`, then quoted as csv.writer quotes them
+    (QUOTE_MINIMAL, lines ending in a line feed)."""
     import csv
     import io
 
@@ -233,40 +245,38 @@ def _delimited(header: list[str], cells: dict, numeric: set[str], delimiter: str
         return out.getvalue()[:-1 - len(delimiter)]
 
     writer.writerow(header)
-    lines = [out.getvalue()]
+    yield out.getvalue().encode("utf-8")
     # a text starting with a letter or a digit, with nothing csv quotes, is its own field
     plain = r'^[0-9A-Za-z][^"\r\n' + delimiter + "]*$"
-    fields = []
-    for name, column in zip(header, cells.values(), strict=True):
-        if not isinstance(column, (pa.Array, pa.ChunkedArray)):
-            fields.append(pc.cast(pa.array(column), pa.string()))  # years
-        elif name in numeric:
-            fields.append(column)
-        else:
-            fields.append(_distinct_texts(column, plain, field))
-    lines += _joined(fields, delimiter, "\n")
-    return "".join(lines)
+    for first in range(0, len(table), CHUNK_ROWS):
+        cells = _machine_cells(table.iloc[first:first + CHUNK_ROWS], columns, units)
+        fields = []
+        for name, column in zip(header, cells.values(), strict=True):
+            if not isinstance(column, (pa.Array, pa.ChunkedArray)):
+                fields.append(pc.cast(pa.array(column), pa.string()))  # years
+            elif name in numeric:
+                fields.append(column)
+            else:
+                fields.append(_distinct_texts(column, plain, field))
+        yield _joined(fields, delimiter, "\n")
 
 
-def _joined(fields: list, delimiter: str, end: str) -> list[str]:
-    """The rows of the fields (Arrow string arrays of one length) as text, each field after
-    `delimiter` and each row ended by `end`, a chunk of rows at a time."""
+def _joined(fields: list, delimiter: str, end: str) -> bytes:
+    """The rows of the fields (Arrow string arrays of one length) as UTF-8, each field after
+    `delimiter` and each row ended by `end`."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    count = len(fields[0]) if fields else 0
-    out = []
-    for first in range(0, count, CHUNK_ROWS):
-        size = min(CHUNK_ROWS, count - first)
-        parts = [_spread(f.slice(first, size)) for f in fields]
-        parts[-1] = pc.binary_join_element_wise(parts[-1], end, "")
-        lines = pc.binary_join_element_wise(*parts, delimiter)
-        width = 8 if pa.types.is_large_string(lines.type) else 4
-        offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32 if width == 4 else
-                                np.int64, count=len(lines) + 1, offset=lines.offset * width)
-        out.append(lines.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]].decode("utf-8"))
-    return out
+    if not fields or not len(fields[0]):
+        return b""
+    parts = [_spread(f) for f in fields]
+    parts[-1] = pc.binary_join_element_wise(parts[-1], end, "")
+    lines = pc.binary_join_element_wise(*parts, delimiter)
+    width = 8 if pa.types.is_large_string(lines.type) else 4
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32 if width == 4 else np.int64,
+                            count=len(lines) + 1, offset=lines.offset * width)
+    return lines.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]]
 
 
 def _spread(texts):
@@ -318,7 +328,9 @@ def _json(header: list[str], cells: dict, numeric: set[str]) -> str:
         before = "  {\n    " if index == 0 else ",\n    "
         parts.append(_each_text(column, lambda texts, at=f"{before}{key}: ":
                                 pc.binary_join_element_wise(at, texts, "")))
-    records = "".join(_joined(parts, "", "\n  },\n"))
+    records = b"".join(_joined([part.slice(first, CHUNK_ROWS) for part in parts], "",
+                                "\n  },\n")
+                        for first in range(0, count, CHUNK_ROWS)).decode("utf-8")
     return "[\n" + records[:-2] + "\n]\n"
 
 
