@@ -371,3 +371,17 @@ def test_a_partner_asked_twice_counts_once(run):
                 "group", "-f", "csv")
     assert once.exit_code == 0 and twice.exit_code == 0, twice.stderr
     assert twice.stdout == once.stdout
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "json"])
+def test_products_written_a_few_rows_at_a_time_are_the_same_bytes(run, monkeypatch, fmt):
+    # millions of rows go out a chunk at a time: where the chunks end changes nothing
+    from pa_trade.render import products as render_products
+
+    args = ("products", "colombia", *DATA, "--level", "subheading", "-f", fmt, "--no-cache")
+    whole = run(*args)
+    monkeypatch.setattr(render_products, "CHUNK_ROWS", 3)
+    pieces = run(*args)
+    assert whole.exit_code == pieces.exit_code == 0, pieces.stderr
+    assert len(rows(whole.stdout)) > 3 if fmt != "json" else whole.stdout.count("{") > 3
+    assert pieces.stdout == whole.stdout

@@ -114,9 +114,9 @@ def test_a_categorical_text_column_is_written_as_its_texts_are(values, raw_text)
     coded = pd.Series(pd.Categorical(values))
     for fmt in ("csv", "tsv"):
         delimiter = "," if fmt == "csv" else "\t"
-        written = [render_products._delimited(
-            ["name"], {"name": render_products._str_texts(column)}, set(), delimiter, raw_text)
-            for column in (plain, coded)]
+        written = [b"".join(render_products._delimited(
+            ["name"], pd.DataFrame({"name": column}), ["name"], "usd", set(), delimiter,
+            raw_text)) for column in (plain, coded)]
         assert written[0] == written[1]
     written = [render_products._json(["name"], {"name": render_products._str_texts(column)},
                                      set()) for column in (plain, coded)]
