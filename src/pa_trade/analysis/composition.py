@@ -122,6 +122,7 @@ def composition(
     with one grouping per level.
     """
     import numpy as np
+    import pyarrow as pa
 
     level = products.check_level(level)
     codes = _Flows(flows)
@@ -147,8 +148,9 @@ def composition(
     table["reporter"] = reporter
     table["partner_name"] = _coded_text([names[key] for key in cells], cell)
     other = table["kind"].to_numpy() == OTHER
-    named = products.names_of(product_texts, level) + [
-        f"Other products ({int(count)})" for count in table["count"].to_numpy()[other]]
+    named = pa.concat_arrays([products.names_array(product_texts, level), pa.array(
+        [f"Other products ({int(count)})" for count in table["count"].to_numpy()[other]],
+        pa.string())])
     at = table["_product"].to_numpy(dtype=np.int64, copy=True)
     at[other] = len(product_texts) + np.arange(int(other.sum()))
     table["product_name"] = _coded_text(named, at)
@@ -717,8 +719,14 @@ def _coarser_rows(codes: _Flows, coded, level: str, consequence: str) -> list[st
         return []
     rows, _ = coded
     uniques = codes.uniques("hs_code")
-    lengths = np.asarray([len(str(code)) for code in uniques] if len(uniques) < 1000 else
-                         pd.Series(uniques).astype(str).str.len().to_numpy(), dtype=np.int64)
+    if len(uniques) < 1000:
+        lengths = np.asarray([len(str(code)) for code in uniques], dtype=np.int64)
+    else:  # millions of distinct codes: their lengths by Arrow, no Python text each
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        texts = pa.array(pd.Series(uniques).astype("string").array)
+        lengths = pc.utf8_length(texts).to_numpy(zero_copy_only=False)
     short = lengths[codes.codes("hs_code")[rows]] < products.DIGITS[level]
     if not short.any():
         return []
@@ -1004,15 +1012,16 @@ def _text_column(texts, at=None, index=None):
 
 
 
-def _coded_text(texts: list, at) -> pd.Series:
-    """texts[at] as a categorical: each distinct text once (a chapter's title is the name
-    of every product in it), a small integer per row."""
+def _coded_text(texts, at) -> pd.Series:
+    """texts[at] (a list or an Arrow array of texts) as a categorical: each distinct text
+    once (a chapter's title is the name of every product in it), a small integer per row."""
     import numpy as np
     import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    encoded = pc.dictionary_encode(pa.array(list(texts), pa.string()))
+    encoded = pc.dictionary_encode(texts if isinstance(texts, pa.Array) else pa.array(
+        list(texts), pa.string()))
     # a missing text (None) stays missing: code -1
     codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)[
         np.asarray(at, dtype=np.int64)]

@@ -129,7 +129,12 @@ def products_of(codes, level: str):
 
 def names_of(product_codes, level: str, lang: str = "en", short: bool = False) -> list[str]:
     """name() of many products of `level` at once (an Arrow string array or a sequence of
-    texts, such as the distinct products of a table) -> their names, in order.
+    texts, such as the distinct products of a table) -> their names, in order."""
+    return names_array(product_codes, level, lang, short).to_pylist()
+
+
+def names_array(product_codes, level: str, lang: str = "en", short: bool = False):
+    """names_of as an Arrow string array, for millions of products: no Python text each.
 
     Products of digits are named by their chapter, looked up once per chapter."""
     import pyarrow as pa
@@ -139,7 +144,7 @@ def names_of(product_codes, level: str, lang: str = "en", short: bool = False) -
     if level in ("section", "group") or not _all_digits(texts):
         distinct = pc.unique(texts)
         named = [name(code, level, lang, short) for code in distinct.to_pylist()]
-        return pc.take(pa.array(named, pa.string()), pc.index_in(texts, distinct)).to_pylist()
+        return pc.take(pa.array(named, pa.string()), pc.index_in(texts, distinct))
     digits = _even(texts)
     # a chapter's name, or its name as the chapter of a heading or subheading
     whole = pc.less_equal(pc.utf8_length(digits), 2)
@@ -147,7 +152,7 @@ def names_of(product_codes, level: str, lang: str = "en", short: bool = False) -
                                       pc.if_else(whole, "", "+"), "")
     distinct = pc.unique(key)
     named = [name(code.replace("+", "00"), level, lang, short) for code in distinct.to_pylist()]
-    return pc.take(pa.array(named, pa.string()), pc.index_in(key, distinct)).to_pylist()
+    return pc.take(pa.array(named, pa.string()), pc.index_in(key, distinct))
 
 
 def _all_digits(texts) -> bool:
