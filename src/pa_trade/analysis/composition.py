@@ -381,7 +381,10 @@ class _Flows:
 
         found = self.codes(name)[rows if mask is None else rows[mask]]
         texts = self._texts(name)
-        return [texts[i] for i in np.unique(found).tolist() if i >= 0]
+        # counted, not sorted: codes are small (a few valuations or sources)
+        present = np.flatnonzero(np.bincount(found.astype(np.int64) + 1,
+                                             minlength=len(texts) + 1)[1:])
+        return [texts[i] for i in present.tolist()]
 
 
 def _key(parts: list):
@@ -509,7 +512,6 @@ def _select(codes: _Flows, chosen, reporter: str, partners: list | None, notes: 
     partner name}, labels in the order asked). A row counts for every label it belongs to
     (Mexico and the Pacific Alliance)."""
     import numpy as np
-    import pandas as pd
 
     pieces, names, labels, missing = [], {}, [], []
     partner = codes.codes("partner")[chosen]
@@ -530,10 +532,16 @@ def _select(codes: _Flows, chosen, reporter: str, partners: list | None, notes: 
             missing.append(name or countries.name(WORLD))
             continue
         if label == WORLD:  # per year: the World's own rows, or the sum of partners
-            reported = pd.Series(codes.codes("partner")[rows] == codes.code_of(
-                "partner", WORLD)).groupby(codes.year[rows]).all()
-            for year, own in reported.items():
-                names[(label, int(year))] = "World" if own else "World (sum of partners)"
+            at, found = _year_codes(codes, rows)
+            at = at.astype(np.int64)
+            world = codes.codes("partner")[rows] == codes.code_of("partner", WORLD)
+            every = np.bincount(at, minlength=len(found))
+            own = np.bincount(at[world], minlength=len(found))
+            for year, count, reported in zip(found.tolist(), every.tolist(), own.tolist(),
+                                             strict=True):
+                if count:  # a year of the frame with none of these rows is not named
+                    names[(label, int(year))] = ("World" if reported == count else
+                                                 "World (sum of partners)")
         else:
             for year in np.unique(codes.year[rows]).tolist():
                 names[(label, int(year))] = name
@@ -905,8 +913,12 @@ def _order(table: pd.DataFrame, flow: str | None) -> pd.DataFrame:
         # by value then by year and partner, instead of four
         cents = np.rint(rank * 100)
         by_value = np.argsort(-cents, kind="stable")
-        order = by_value[np.argsort(
-            (year.astype(np.int64) * (int(label.max()) + 1) + label)[by_value], kind="stable")]
+        # (year, partner) as one small integer: sorted by counting, not by comparing
+        first = int(year.min())
+        cell = (year - first).astype(np.int64) * (int(label.max()) + 1) + label
+        if int(cell.max()) < 1 << 15:
+            cell = cell.astype(np.int16)
+        order = by_value[np.argsort(cell[by_value], kind="stable")]
     else:
         order = np.lexsort((product, -rank, label, year))
     return table.take(order).reset_index(drop=True)
