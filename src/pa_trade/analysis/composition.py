@@ -764,7 +764,16 @@ def _products(codes: _Flows, level: str):
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    found = pc.dictionary_encode(products.products_of(codes.uniques("hs_code"), level))
+    of_codes = products.products_of(codes.uniques("hs_code"), level)
+    if len(of_codes) > 1 and pc.all(pc.less_equal(of_codes[:-1], of_codes[1:])).as_py():
+        # codes sorted give their products sorted (the first digits of each): equal
+        # neighbours are one product, with no hashing or sorting of millions of texts
+        new = np.ones(len(of_codes), dtype=bool)
+        new[1:] = pc.not_equal(of_codes[1:], of_codes[:-1]).to_numpy(zero_copy_only=False)
+        count = int(new.sum())
+        return ((np.cumsum(new) - 1).astype(_small_int(count), copy=False),
+                pc.filter(of_codes, pa.array(new)))
+    found = pc.dictionary_encode(of_codes)
     order = pc.sort_indices(found.dictionary).to_numpy()
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
@@ -894,6 +903,7 @@ def _shares(table: pd.DataFrame) -> pd.DataFrame:
 def _order(table: pd.DataFrame, flow: str | None) -> pd.DataFrame:
     """Year, partners in the order asked, then the largest products first."""
     import numpy as np
+    import pandas as pd
 
     if flow is None:
         rank = table["exports_usd"].fillna(0).to_numpy() + table["imports_usd"].fillna(
@@ -921,7 +931,9 @@ def _order(table: pd.DataFrame, flow: str | None) -> pd.DataFrame:
         order = by_value[np.argsort(cell[by_value], kind="stable")]
     else:
         order = np.lexsort((product, -rank, label, year))
-    return table.take(order).reset_index(drop=True)
+    # the columns are numbers here (_with_texts adds the texts after): taken one by one
+    return pd.DataFrame({name: table[name].to_numpy()[order] for name in table.columns},
+                        copy=False)
 
 
 def _keep_top(table: pd.DataFrame, top: int) -> pd.DataFrame:

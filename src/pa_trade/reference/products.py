@@ -167,6 +167,8 @@ def _even(digits):
     import pyarrow.compute as pc
 
     odd = pc.equal(pc.bit_wise_and(pc.utf8_length(digits), 1), 1)
+    if not pc.any(odd).as_py():  # microdata's codes: all ten digits, nothing to pad
+        return digits
     return pc.if_else(odd, pc.binary_join_element_wise("0", digits, ""), digits)
 
 
