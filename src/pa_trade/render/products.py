@@ -235,20 +235,19 @@ def _delimited(header: list[str], table, columns: list[str], units: str, numeric
 
     from pa_trade.flows import safe_text
 
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    def line(cells: list[str]) -> str:  # as csv.writer writes it (one writer a call:
+        out = io.StringIO()  # chunks are made on several threads at once)
+        csv.writer(out, delimiter=delimiter, lineterminator="\n").writerow(cells)
+        return out.getvalue()
 
     def field(text: str) -> str:  # the field as csv.writer writes it inside a row
-        out.seek(0)
-        out.truncate()
-        writer.writerow([text if raw_text else safe_text(text), ""])
-        return out.getvalue()[:-1 - len(delimiter)]
+        return line([text if raw_text else safe_text(text), ""])[:-1 - len(delimiter)]
 
-    writer.writerow(header)
-    yield out.getvalue().encode("utf-8")
+    yield line(header).encode("utf-8")
     # a text starting with a letter or a digit, with nothing csv quotes, is its own field
     plain = r'^[0-9A-Za-z][^"\r\n' + delimiter + "]*$"
-    for first in range(0, len(table), CHUNK_ROWS):
+
+    def chunk(first: int) -> bytes:
         cells = _machine_cells(table.iloc[first:first + CHUNK_ROWS], columns, units)
         fields = []
         for name, column in zip(header, cells.values(), strict=True):
@@ -258,7 +257,36 @@ def _delimited(header: list[str], table, columns: list[str], units: str, numeric
                 fields.append(column)
             else:
                 fields.append(_distinct_texts(column, plain, field))
-        yield _joined(fields, delimiter, "\n")
+        return _joined(fields, delimiter, "\n")
+
+    yield from _made_in_order(chunk, range(0, len(table), CHUNK_ROWS))
+
+
+def _made_in_order(make, items):
+    """make(item) of each item, in order, made on every core (Arrow and numpy let go of
+    Python's lock while they work) but with no more than two per core ahead of the one
+    being written, so that memory holds a few chunks at a time. One item: made here."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    items = list(items)
+    workers = min(os.cpu_count() or 1, len(items))
+    if workers <= 1:
+        for item in items:
+            yield make(item)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending = []
+        try:
+            for item in items:
+                pending.append(pool.submit(make, item))
+                if len(pending) > 2 * workers:
+                    yield pending.pop(0).result()
+            while pending:
+                yield pending.pop(0).result()
+        finally:  # stopped early (a closed pipe, an error): nothing more is started
+            for future in pending:
+                future.cancel()
 
 
 def _joined(fields: list, delimiter: str, end: str) -> bytes:
