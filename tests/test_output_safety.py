@@ -268,3 +268,31 @@ def test_a_stream_that_cannot_encode_a_character_gets_a_plain_one(tmp_path, enco
         lines = [line for line in text.splitlines() if " > " in line and "M/X" not in line
                  and line[:3] in ("COL", "MEX")]
         assert "COL > MEX" in lines[0] and len(lines[0]) == len(lines[1])
+
+
+def test_a_result_whose_chunks_fail_midway_leaves_no_file_and_no_part(tmp_path):
+    # csv chunks are made while the file is written: a failure (or Ctrl-C) half-way must
+    # not leave a half file nor its hidden .part beside it
+    from pa_trade.fetch.files import write_atomically
+
+    target = tmp_path / "out.csv"
+
+    def chunks():
+        yield b"partner,year\n"
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_atomically(target, chunks())
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_chunks_cut_inside_a_character_reach_a_latin1_stdout_whole(monkeypatch):
+    # a kept result is replayed a megabyte at a time: "maté" may be cut inside its é
+    from pa_trade.cli import common
+
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="latin-1", newline="")
+    monkeypatch.setattr(sys, "stdout", stream)
+    common._stream_out(iter([b"Yerba mat\xc3", b"\xa9, Cura\xc3\xa7ao\n"]))
+    stream.flush()
+    assert raw.getvalue().decode("latin-1") == "Yerba maté, Curaçao\n"

@@ -118,7 +118,7 @@ def _categories(column) -> pd.Series:
 
 
 def _in_text_order(texts) -> bool:
-    """Whether an Index of texts is sorted, compared by Arrow when it holds Arrow's strings
+    """Whether an Index of texts is sorted, compared by Arrow when its array converts to one
     (pandas compares through a Python text each: 2 s for five million tariff codes)."""
     import pyarrow.compute as pc
 
@@ -202,7 +202,7 @@ def _joined_categoricals(parts: list, name: str) -> pd.Series:
         ends = np.cumsum([len(part_texts) for part_texts in texts])
         recode = [np.append(at, -1)  # code -1: still missing
                   for at in np.split(position, ends[:-1])]
-    kind = _code_type(len(union))
+    kind = small_int(len(union))
     codes = np.concatenate([
         part.cat.codes.to_numpy().astype(kind, copy=False) if table is None
         else table[part.cat.codes.to_numpy()].astype(kind, copy=False)
@@ -251,8 +251,9 @@ def _arrow_texts(index) -> pa.Array:
     return array.cast(pa.string())
 
 
-def _code_type(count: int):
-    """The smallest signed integer type with room for `count` codes and -1."""
+def small_int(count: int):
+    """The smallest numpy integer type that holds 0 to `count`, and -1 (codes into
+    `count` values, -1 for a missing one)."""
     import numpy as np
 
     for kind in (np.int8, np.int16, np.int32):

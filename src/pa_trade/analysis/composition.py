@@ -176,6 +176,7 @@ def composition(
                                      dtype=np.float64)[cell]
     table = table[COLUMNS + ["kind"] + extra].reset_index(drop=True)
     rows, _ = coded
+    valuations = codes.distinct_by("valuation", "flow", rows)
     result = CompositionResult(
         table=table,
         reporter=reporter,
@@ -185,10 +186,8 @@ def composition(
         gl_level=gl_level,
         gl=gl,
         notes=notes,
-        exports_valuation=_labels(codes.distinct("valuation", rows, codes.is_flow(
-            "export", rows))),
-        imports_valuation=_labels(codes.distinct("valuation", rows, codes.is_flow(
-            "import", rows))),
+        exports_valuation=_labels(valuations.get("export", [])),
+        imports_valuation=_labels(valuations.get("import", [])),
         sources=sorted(codes.distinct("source", rows)),
         periods=periods,
     )
@@ -375,6 +374,24 @@ class _Flows:
     def is_flow(self, flow: str, rows):
         return self.codes("flow")[rows] == self.code_of("flow", flow)
 
+    def distinct_by(self, name: str, by: str, rows) -> dict:
+        """{each text of column `by` on `rows`: the distinct values of column `name` on its
+        rows}, missing values left out, in the order of their codes: one count over the
+        pairs of codes (a few flows and valuations), not one pass per text of `by`."""
+        import numpy as np
+
+        texts, by_texts = self._texts(name), self._texts(by)
+        size = len(texts) + 1
+        pair = (self.codes(by)[rows].astype(np.int64) + 1) * size + (
+            self.codes(name)[rows].astype(np.int64) + 1)
+        found: dict = {}
+        for code in np.flatnonzero(np.bincount(pair, minlength=size * (len(by_texts) + 1)
+                                               )).tolist():
+            group, value = divmod(code, size)
+            if group and value:
+                found.setdefault(by_texts[group - 1], []).append(texts[value - 1])
+        return found
+
     def distinct(self, name: str, rows, mask=None) -> list:
         """The distinct values of column `name` on `rows` (where `mask`), missing left out."""
         import numpy as np
@@ -436,13 +453,10 @@ def _year_codes(codes: _Flows, rows):
 
 
 def _small_int(count: int):
-    """The smallest numpy integer type that holds 0 to `count`, and -1."""
-    import numpy as np
+    """flows.small_int: the smallest numpy integer type that holds 0 to `count`, and -1."""
+    from pa_trade.flows import small_int
 
-    for kind in (np.int8, np.int16, np.int32):
-        if count < np.iinfo(kind).max:
-            return kind
-    return np.int64
+    return small_int(count)
 
 
 def _chosen_rows(codes: _Flows, reporters: list[str], years: list[int] | None,
@@ -735,6 +749,8 @@ def _coarser_rows(codes: _Flows, coded, level: str, consequence: str) -> list[st
 
         texts = pa.array(pd.Series(uniques).astype("string").array)
         lengths = pc.utf8_length(texts).to_numpy(zero_copy_only=False)
+    if not len(lengths) or int(lengths.min()) >= products.DIGITS[level]:
+        return []  # no code is short (microdata's have ten digits): no row to look at
     short = lengths[codes.codes("hs_code")[rows]] < products.DIGITS[level]
     if not short.any():
         return []
@@ -917,10 +933,14 @@ def _order(table: pd.DataFrame, flow: str | None) -> pd.DataFrame:
     label = table["_label"].to_numpy()
     year = table["year"].to_numpy()
     cell = label.astype(np.int64) * (1 << 16) + year
-    if len(cell) > 1 and bool((np.diff(cell) >= 0).all()) and bool(
-            (np.diff(product)[np.diff(cell) == 0] > 0).all()):
-        # rows by partner, year and product already (_per_product's): two stable sorts,
-        # by value then by year and partner, instead of four
+    change = np.diff(cell) != 0
+    starts = np.r_[0, np.flatnonzero(change) + 1] if len(cell) else cell
+    if (len(cell) > 1 and len(np.unique(cell[starts])) == len(starts)
+            and bool((np.diff(product)[~change] > 0).all())
+            and float(np.abs(rank).max()) < 2.0 ** 52 / 100):
+        # each (partner, year) in one run of rows, by product (_per_product's order, the
+        # partners in the order of their codes' texts), amounts held to the cent: two
+        # stable sorts, by value then by year and partner, instead of four
         cents = np.rint(rank * 100)
         by_value = np.argsort(-cents, kind="stable")
         # (year, partner) as one small integer: sorted by counting, not by comparing

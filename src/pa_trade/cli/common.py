@@ -287,8 +287,13 @@ def _stream_out(chunks) -> None:
             stream.write(chunk)
         stream.flush()
         return
+    import codecs
+
+    # a chunk may end inside a character (a kept result is read back 1 MB at a time)
+    decoder = codecs.getincrementaldecoder("utf-8")()
     for chunk in chunks:
-        click.echo(chunk.decode("utf-8"), nl=False)
+        click.echo(decoder.decode(chunk), nl=False)
+    click.echo(decoder.decode(b"", final=True), nl=False)
 
 
 def parse_years(values) -> list[int] | None:

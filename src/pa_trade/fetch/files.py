@@ -68,13 +68,15 @@ def write_atomically(path: Path, data: bytes | Iterable[bytes]) -> None:
         closing, descriptor = descriptor, None
         os.close(closing)  # a full disk may be reported only here
         os.replace(partial, path)
-    except OSError as exc:
+    except BaseException as exc:  # chunks made as they are written may fail, or Ctrl-C
         if descriptor is not None:
             with contextlib.suppress(OSError):
                 os.close(descriptor)
         with contextlib.suppress(OSError):
             os.unlink(partial)
-        raise InputError(f"{path}: cannot write ({reason(exc, path)})") from None
+        if isinstance(exc, OSError):
+            raise InputError(f"{path}: cannot write ({reason(exc, path)})") from None
+        raise
 
 
 def _chunks(data: bytes | Iterable[bytes]) -> Iterable[bytes]:

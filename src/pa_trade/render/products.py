@@ -17,7 +17,7 @@ GL_MEANING = "0 = all trade one-way, 1 = exports equal imports in every product"
 
 
 def products_machine(result, fmt: str, units: str, raw_text: bool = False,
-                     notes: list[str] | None = None) -> str | bytes:
+                     notes: list[str] | None = None):
     """csv / tsv / json / csv-excel / xlsx: one row per partner, year and product; the months
     the partner-year covers ('1-6', 'exports 1-6; imports 1-12'); money in `units` (full
     dollars by default), shares as fractions, codes as text ("09", never 9); `raw_text`:
@@ -26,7 +26,9 @@ def products_machine(result, fmt: str, units: str, raw_text: bool = False,
 
     Written column by column (_machine_cells): each text quoted once per distinct value,
     numbers by integer arithmetic, lines joined by Arrow; the text is render.tables'
-    machine_output of the same cells, byte for byte."""
+    machine_output of the same cells, byte for byte. csv and tsv come as an iterator of
+    chunks of UTF-8 bytes (cli.common.emit writes them as they come), json as text, xlsx
+    as bytes."""
     from pa_trade.render.tables import machine_output
 
     gl_column = f"gl_{result.gl_level}" if result.gl_level else None
