@@ -159,3 +159,26 @@ def test_tables_joined_keep_every_rows_tariff_code_over_sorted_categories(column
     categories = joined.cat.categories.tolist()
     assert categories == sorted(set(categories)) == sorted(
         {code for codes in columns for code in codes if code is not None})
+
+
+@SETTINGS
+@given(st.lists(st.tuples(st.integers(0, 2), st.integers(2020, 2022), st.integers(0, 9),
+                          st.sampled_from([0.0, 1.5, 2.25, 1e6, 7.0]),
+                          st.sampled_from([0.0, 1.5, 0.75, 3.0])),
+                unique_by=lambda r: r[:3], min_size=1, max_size=40), st.booleans())
+def test_products_ordered_by_two_sorts_come_as_the_four_key_order(rows, grouped):
+    # year, partner asked, value (largest first), product: whichever way it is computed
+    import pandas as pd
+
+    from pa_trade.analysis.composition import _order
+
+    if grouped:  # as _per_product gives them: by partner, year and product
+        rows = sorted(rows)
+    table = pd.DataFrame(rows, columns=["_label", "year", "_product", "exports_usd",
+                                        "imports_usd"])
+    got = _order(table, None)
+    rank = np.round(table["exports_usd"] + table["imports_usd"], 2)
+    expected = table.iloc[np.lexsort((table["_product"], -rank, table["_label"],
+                                      table["year"]))]
+    assert got[["_label", "year", "_product"]].values.tolist() == expected[
+        ["_label", "year", "_product"]].values.tolist()
