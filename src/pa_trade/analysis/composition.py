@@ -392,11 +392,11 @@ class _Flows:
                 found.setdefault(by_texts[group - 1], []).append(texts[value - 1])
         return found
 
-    def distinct(self, name: str, rows, mask=None) -> list:
-        """The distinct values of column `name` on `rows` (where `mask`), missing left out."""
+    def distinct(self, name: str, rows) -> list:
+        """The distinct values of column `name` on `rows`, missing left out."""
         import numpy as np
 
-        found = self.codes(name)[rows if mask is None else rows[mask]]
+        found = self.codes(name)[rows]
         texts = self._texts(name)
         # counted, not sorted: codes are small (a few valuations or sources)
         present = np.flatnonzero(np.bincount(found.astype(np.int64) + 1,
