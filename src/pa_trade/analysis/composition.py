@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from pa_trade.analysis.coverage import like, part_year_notes
 from pa_trade.errors import DataError
+from pa_trade.flows import small_int, sorted_codes
 from pa_trade.periods import span as span_of
 from pa_trade.reference import countries, products
 
@@ -323,7 +324,7 @@ class _Flows:
                 codes, uniques = pd.factorize(column)
             # the smallest integer with room for `codes + 1`: a byte a row for the few
             # flows, valuations or sources, not the eight of int64
-            self._factorized[name] = (np.asarray(codes, dtype=_small_int(len(uniques) + 1)),
+            self._factorized[name] = (np.asarray(codes, dtype=small_int(len(uniques) + 1)),
                                       uniques)
         return self._factorized[name]
 
@@ -345,9 +346,9 @@ class _Flows:
                     present = np.bincount(years - first, minlength=span) > 0
                     found = np.flatnonzero(present) + first
                     # small codes before they are spread over the rows
-                    index = (np.cumsum(present) - 1).astype(_small_int(len(found)))
+                    index = (np.cumsum(present) - 1).astype(small_int(len(found)))
                     at = index[years - first]
-                self._years = (at.astype(_small_int(len(found)), copy=False),  # np.unique's
+                self._years = (at.astype(small_int(len(found)), copy=False),  # np.unique's
                                found.astype(np.int64))
         return self._years
 
@@ -452,13 +453,6 @@ def _year_codes(codes: _Flows, rows):
     return at[rows], found
 
 
-def _small_int(count: int):
-    """flows.small_int: the smallest numpy integer type that holds 0 to `count`, and -1."""
-    from pa_trade.flows import small_int
-
-    return small_int(count)
-
-
 def _chosen_rows(codes: _Flows, reporters: list[str], years: list[int] | None,
                  valuation: str, missing_ok: bool = False):
     """The row numbers of the reporters' flows in `years` with one import valuation per
@@ -559,7 +553,7 @@ def _select(codes: _Flows, chosen, reporter: str, partners: list | None, notes: 
         else:
             for year in np.unique(codes.year[rows]).tolist():
                 names[(label, int(year))] = name
-        pieces.append((rows, np.full(len(rows), len(labels), dtype=_small_int(len(specs)))))
+        pieces.append((rows, np.full(len(rows), len(labels), dtype=small_int(len(specs)))))
         labels.append(label)
     if not pieces:
         from pa_trade.analysis.balance import coverage
@@ -787,14 +781,14 @@ def _products(codes: _Flows, level: str):
         new = np.ones(len(of_codes), dtype=bool)
         new[1:] = pc.not_equal(of_codes[1:], of_codes[:-1]).to_numpy(zero_copy_only=False)
         count = int(new.sum())
-        return ((np.cumsum(new) - 1).astype(_small_int(count), copy=False),
+        return ((np.cumsum(new) - 1).astype(small_int(count), copy=False),
                 pc.filter(of_codes, pa.array(new)))
     found = pc.dictionary_encode(of_codes)
     order = pc.sort_indices(found.dictionary).to_numpy()
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     return (rank[found.indices.to_numpy(zero_copy_only=False)].astype(
-                _small_int(len(order)), copy=False),
+                small_int(len(order)), copy=False),
             pc.take(found.dictionary, pa.array(order)))
 
 
@@ -895,12 +889,8 @@ def _sums_by_key(key, value):
         present = np.flatnonzero(np.bincount(shifted, minlength=span))
         sums = np.bincount(shifted, weights=cents, minlength=span)[present]
         return present + low, sums / 100
-    order = np.argsort(key, kind="stable")
-    in_order = key[order]
-    new = np.ones(len(order), dtype=bool)
-    new[1:] = in_order[1:] != in_order[:-1]
-    sums = np.bincount(np.cumsum(new) - 1, weights=cents[order])
-    return in_order[new], sums / 100
+    at, distinct = sorted_codes(key)
+    return distinct, np.bincount(at, weights=cents, minlength=len(distinct)) / 100
 
 
 def _shares(table: pd.DataFrame) -> pd.DataFrame:

@@ -654,10 +654,10 @@ class _Batches:
     def chunks_typed(self):
         """Typed fast path for big files on disk: pieces of the file, cut at line ends, are
         parsed and summed on every core at once; memory holds a few pieces at a time."""
-        from concurrent.futures import ThreadPoolExecutor
-
         import pyarrow as pa
         from pyarrow import csv
+
+        from pa_trade.threads import made_in_order
 
         names = [f"c{i}" for i in range(len(self.header))]
         wanted = {f"c{self.header.index(c)}": c for c in self.columns}
@@ -686,7 +686,6 @@ class _Batches:
             columns = {wanted[n]: table.column(n) for n in wanted}
             return self._take_typed(columns, table.num_rows), table.num_rows
 
-        workers = os.cpu_count() or 1
         # opened once: a file removed or replaced while it is read is still the one read
         with open(self.src.path, "rb") as stream:
             if hasattr(os, "pread"):  # the one open file, read by any thread at any offset
@@ -697,14 +696,9 @@ class _Batches:
                     with file_lock:
                         stream.seek(start)
                         return stream.read(length)
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                pending = []
-                for piece in self._pieces(stream):
-                    pending.append(pool.submit(take, piece))
-                    while len(pending) > workers:  # a few pieces in memory at a time
-                        self._typed_done(*pending.pop(0).result())
-                for future in pending:  # in the file's order, whichever ended first
-                    self._typed_done(*future.result())
+            # a few pieces in memory at a time, kept in the file's order
+            for done in made_in_order(take, self._pieces(stream)):
+                self._typed_done(*done)
         return self._finish()
 
     def _typed_done(self, sums: tuple, count: int) -> None:
@@ -1144,13 +1138,8 @@ class _Batches:
             del low
             # each distinct code written once: numbers of ten digits at most sort as their
             # zero-padded texts, and NO_HS (no code) sorts last
-            order = np.argsort(tariff, kind="stable")
-            in_order = tariff[order]
+            at, distinct = flows.sorted_codes(tariff)
             del tariff
-            new = np.ones(len(order), dtype=bool)
-            new[1:] = in_order[1:] != in_order[:-1]
-            at, distinct = flows.places_in_sorted(order, new), in_order[new]
-            del order, in_order, new
             if len(distinct) and distinct[-1] == NO_HS:
                 at = np.where(at == len(distinct) - 1, -1, at)
                 distinct = distinct[:-1]

@@ -236,6 +236,7 @@ def _delimited(header: list[str], table, columns: list[str], units: str, numeric
     import pyarrow.compute as pc
 
     from pa_trade.flows import safe_text
+    from pa_trade.threads import made_in_order
 
     def line(cells: list[str]) -> str:  # as csv.writer writes it (one writer a call:
         out = io.StringIO()  # chunks are made on several threads at once)
@@ -261,34 +262,7 @@ def _delimited(header: list[str], table, columns: list[str], units: str, numeric
                 fields.append(_distinct_texts(column, plain, field))
         return _joined(fields, delimiter, "\n")
 
-    yield from _made_in_order(chunk, range(0, len(table), CHUNK_ROWS))
-
-
-def _made_in_order(make, items):
-    """make(item) of each item, in order, made on every core (Arrow and numpy let go of
-    Python's lock while they work) but with no more than two per core ahead of the one
-    being written, so that memory holds a few chunks at a time. One item: made here."""
-    import os
-    from concurrent.futures import ThreadPoolExecutor
-
-    items = list(items)
-    workers = min(os.cpu_count() or 1, len(items))
-    if workers <= 1:
-        for item in items:
-            yield make(item)
-        return
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        pending = []
-        try:
-            for item in items:
-                pending.append(pool.submit(make, item))
-                if len(pending) > 2 * workers:
-                    yield pending.pop(0).result()
-            while pending:
-                yield pending.pop(0).result()
-        finally:  # stopped early (a closed pipe, an error): nothing more is started
-            for future in pending:
-                future.cancel()
+    yield from made_in_order(chunk, range(0, len(table), CHUNK_ROWS), ahead_per_core=2)
 
 
 def _joined(fields: list, delimiter: str, end: str) -> bytes:
