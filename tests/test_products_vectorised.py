@@ -165,20 +165,105 @@ def test_tables_joined_keep_every_rows_tariff_code_over_sorted_categories(column
 @given(st.lists(st.tuples(st.integers(0, 2), st.integers(2020, 2022), st.integers(0, 9),
                           st.sampled_from([0.0, 1.5, 2.25, 1e6, 7.0]),
                           st.sampled_from([0.0, 1.5, 0.75, 3.0])),
-                unique_by=lambda r: r[:3], min_size=1, max_size=40), st.booleans())
-def test_products_ordered_by_two_sorts_come_as_the_four_key_order(rows, grouped):
-    # year, partner asked, value (largest first), product: whichever way it is computed
+                unique_by=lambda r: r[:3], min_size=1, max_size=40), st.booleans(),
+       st.sampled_from([1, 3, 7, 1 << 20]))
+def test_products_ordered_by_two_sorts_come_as_the_four_key_order(rows, grouped, piece):
+    # year, partner asked, value (largest first), product: whichever way it is computed,
+    # in pieces of any size on the cores
     import pandas as pd
 
-    from pa_trade.analysis.composition import _order
+    from pa_trade.analysis import composition
 
     if grouped:  # as _per_product gives them: by partner, year and product
         rows = sorted(rows)
     table = pd.DataFrame(rows, columns=["_label", "year", "_product", "exports_usd",
                                         "imports_usd"])
-    got = _order(table, None)
+    kept, composition.ORDER_PIECE_ROWS = composition.ORDER_PIECE_ROWS, piece
+    try:
+        got = composition._order(table, None)
+    finally:
+        composition.ORDER_PIECE_ROWS = kept
+    for column in table.columns:  # every column moved with its row
+        assert sorted(zip(*(got[c] for c in table.columns), strict=True)) == sorted(
+            zip(*(table[c] for c in table.columns), strict=True)), column
     rank = np.round(table["exports_usd"] + table["imports_usd"], 2)
     expected = table.iloc[np.lexsort((table["_product"], -rank, table["_label"],
                                       table["year"]))]
     assert got[["_label", "year", "_product"]].values.tolist() == expected[
         ["_label", "year", "_product"]].values.tolist()
+
+
+@SETTINGS
+@given(st.integers(min_value=1, max_value=18).flatmap(lambda width: st.tuples(
+    st.just(width), st.lists(st.integers(min_value=0, max_value=10 ** width - 1),
+                             min_size=1, max_size=30))))
+def test_digit_texts_are_zero_padded_and_read_back_as_their_numbers(case):
+    from pa_trade import flows
+
+    width, values = case
+    texts = flows.digit_texts(np.asarray(values, dtype=np.int64), width)
+    assert texts.to_pylist() == [str(v).zfill(width) for v in values]
+    numbers, found = flows.digit_values(texts)
+    assert found == width and numbers.tolist() == values
+
+
+@SETTINGS
+@given(st.lists(st.one_of(odd_codes, st.sampled_from(["", "０１", "12a", "1 2"])),
+                min_size=1, max_size=20))
+def test_digit_values_only_for_digits_all_of_one_width(codes):
+    from pa_trade import flows
+
+    found = flows.digit_values(pa.array(codes, pa.string()))
+    width = len(codes[0])
+    if all(c.isascii() and c.isdigit() and len(c) == width for c in codes) and width <= 18:
+        assert found is not None and found[1] == width
+        assert found[0].tolist() == [int(c) for c in codes]
+    else:
+        assert found is None
+
+
+@SETTINGS
+@given(st.lists(st.lists(st.one_of(st.none(), st.sampled_from(
+    ["0901110000", "2709000000", "8703231000", "0901210000", "9999999999", "0000000001"])),
+    max_size=12), min_size=2, max_size=4))
+def test_ten_digit_codes_join_over_the_union_the_texts_would_give(columns):
+    # the union sorted as numbers is the union sorted as texts, each part placed alike
+    import pandas as pd
+
+    from pa_trade import flows
+
+    frames = [flows.normalise_frame(pd.DataFrame({
+        "reporter": ["COL"] * len(codes), "partner": ["MEX"] * len(codes),
+        "year": [2022] * len(codes), "flow": ["export"] * len(codes),
+        "value_usd": [1.0] * len(codes), "valuation": ["FOB"] * len(codes),
+        "source": ["test"] * len(codes), "hs_code": pd.array(codes, dtype="string")}))
+        for codes in columns]
+    joined = flows.concat(frames)["hs_code"]
+    assert joined.astype(object).where(joined.notna(), None).tolist() == [
+        code for codes in columns for code in codes]
+    assert joined.cat.categories.tolist() == sorted(
+        {code for codes in columns for code in codes if code is not None})
+    texts = [pa.array(sorted({c for c in codes if c is not None}), pa.string())
+             for codes in columns]
+    digits = flows._union_of_digits(texts)
+    if any(len(t) for t in texts):
+        union, places = flows._union_of_texts(texts)
+        assert digits[0].tolist() == union.tolist()
+        assert [p.tolist() for p in digits[1]] == [p.tolist() for p in places]
+
+
+@SETTINGS
+@given(st.integers(min_value=1, max_value=12).flatmap(lambda width: st.lists(
+    st.text(alphabet="0123456789", min_size=width, max_size=width), min_size=1,
+    max_size=30, unique=True)), st.sampled_from(sorted(products.DIGITS)), st.booleans())
+def test_products_of_codes_as_numbers_are_products_of_their_texts(codes, level, in_order):
+    # a chapter, heading or subheading by division is the text cut, odd widths padded
+    from pa_trade import flows
+    from pa_trade.analysis.composition import _products_of_digits
+
+    codes = sorted(codes) if in_order else codes
+    values, width = flows.digit_values(pa.array(codes, pa.string()))
+    at, texts = _products_of_digits(values, width + width % 2, products.DIGITS[level])
+    got = [texts[int(i)].as_py() for i in at]
+    assert got == products.products_of(codes, level).to_pylist()
+    assert texts.to_pylist() == sorted(set(got))

@@ -126,7 +126,7 @@ def _in_text_order(texts) -> bool:
         return True
     if not hasattr(texts.array, "__arrow_array__"):
         return texts.is_monotonic_increasing
-    array = _arrow_texts(texts)
+    array = arrow_texts(texts)
     return bool(pc.all(pc.less_equal(array[:-1], array[1:])).as_py())
 
 
@@ -175,33 +175,19 @@ def _joined_categoricals(parts: list, name: str) -> pd.Series:
 
     Kept rather than pandas' union_categoricals: that one looks each part's categories up
     in the union through Python objects, 4 s for two files of a million distinct tariff
-    codes each; here all categories are sorted together once by Arrow (0.3 s; hashing them
-    takes twice that), and each part's codes are recoded through one array per part."""
+    codes each; here all categories are sorted together once (as numbers when they are
+    digits of one width, else by Arrow: hashing them takes twice that), and each part's
+    codes are recoded through one array per part."""
     import numpy as np
     import pandas as pd
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
     parts = [_categories(part) for part in parts]
     first = parts[0].cat.categories
     if all(part.cat.categories.equals(first) for part in parts[1:]):
         union, recode = first, [None] * len(parts)
     else:
-        # every part's categories together, sorted once: equal neighbours are one text
-        texts = [_arrow_texts(part.cat.categories) for part in parts]
-        together = pa.concat_arrays(texts)
-        order = pc.sort_indices(together).to_numpy()
-        in_order = pc.take(together, pa.array(order))
-        new = np.ones(len(order), dtype=bool)
-        if len(order) > 1:
-            new[1:] = pc.not_equal(in_order[1:], in_order[:-1]).to_numpy(
-                zero_copy_only=False)
-        position = places_in_sorted(order, new)  # each category's place in the union
-        union = pd.Index(pd.arrays.ArrowStringArray(pc.filter(in_order, pa.array(new))),
-                         dtype="string", copy=False)
-        ends = np.cumsum([len(part_texts) for part_texts in texts])
-        recode = [np.append(at, -1)  # code -1: still missing
-                  for at in np.split(position, ends[:-1])]
+        texts = [arrow_texts(part.cat.categories) for part in parts]
+        union, recode = _union_of_digits(texts) or _union_of_texts(texts)
     kind = small_int(len(union))
     codes = np.concatenate([
         part.cat.codes.to_numpy().astype(kind, copy=False) if table is None
@@ -210,6 +196,138 @@ def _joined_categoricals(parts: list, name: str) -> pd.Series:
     dtype = sorted_unique_dtype(union)
     return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype, validate=False), name=name,
                      copy=False)
+
+
+def _union_of_texts(texts: list) -> tuple:
+    """(the sorted union of sorted, distinct Arrow texts as an Index, each part's place of
+    its texts in it with -1 appended for a missing code)."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    # every part's categories together, sorted once: equal neighbours are one text
+    together = pa.concat_arrays(texts)
+    order = pc.sort_indices(together).to_numpy()
+    in_order = pc.take(together, pa.array(order))
+    new = np.ones(len(order), dtype=bool)
+    if len(order) > 1:
+        new[1:] = pc.not_equal(in_order[1:], in_order[:-1]).to_numpy(zero_copy_only=False)
+    position = places_in_sorted(order, new)  # each category's place in the union
+    union = pd.Index(pd.arrays.ArrowStringArray(pc.filter(in_order, pa.array(new))),
+                     dtype="string", copy=False)
+    return union, _per_part(position, texts)
+
+
+def _per_part(position, texts: list) -> list:
+    """`position` (the places of every part's values, one part after the other) cut per
+    part, each with -1 appended: code -1, missing, stays missing."""
+    import numpy as np
+
+    ends = np.cumsum([len(part_texts) for part_texts in texts])
+    return [np.append(at, -1) for at in np.split(position, ends[:-1])]
+
+
+def _union_of_digits(texts: list) -> tuple | None:
+    """_union_of_texts for texts that are all digits of one width (tariff codes of ten
+    digits): sorted as the numbers they read as, twice as fast as sorting the texts, and
+    the union's texts taken from the parts' own bytes. None for any other texts."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    digits = [_digit_bytes(part) if len(part) else None for part in texts]
+    widths = {found.shape[1] for found in digits if found is not None}
+    if len(widths) != 1 or any(found is None and len(part)
+                               for found, part in zip(digits, texts, strict=True)):
+        return None
+    width = widths.pop()
+    # each text's bytes as one item of `width` bytes: moved whole, compared as numbers
+    rows = np.concatenate([found.view(f"V{width}").ravel() for found in digits
+                           if found is not None])
+    together = np.concatenate([_as_number(found) for found in digits if found is not None])
+    # each part is sorted already: a stable sort merges the runs
+    order = np.argsort(together, kind="stable")
+    del together
+    kept = np.ones(len(order), dtype=bool)
+    in_order = rows[order]
+    kept[1:] = in_order[1:] != in_order[:-1]
+    union = in_order[kept]
+    offsets = np.arange(0, (len(union) + 1) * width, width, dtype=np.int64)
+    array = pa.Array.from_buffers(pa.large_string(), len(union), [
+        None, pa.py_buffer(offsets), pa.py_buffer(union)]).cast(pa.string())
+    index = pd.Index(pd.arrays.ArrowStringArray(array), dtype="string", copy=False)
+    return index, _per_part(places_in_sorted(order, kept), texts)
+
+
+def _digit_bytes(texts):
+    """The bytes of the Arrow string array `texts` as a (texts, width) uint8 array of the
+    digits' values (no copy but the check), when every text is ASCII digits, all of one
+    width from 1 to 18; else None."""
+    import numpy as np
+    import pyarrow as pa
+
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    if (not len(texts) or texts.null_count or not (pa.types.is_string(texts.type)
+                                                   or pa.types.is_large_string(texts.type))):
+        return None
+    kind = np.int64 if pa.types.is_large_string(texts.type) else np.int32
+    offsets = np.frombuffer(texts.buffers()[1], kind, count=len(texts) + 1,
+                            offset=texts.offset * np.dtype(kind).itemsize)
+    width = int(offsets[1] - offsets[0])
+    if not 1 <= width <= 18 or int(offsets[-1] - offsets[0]) != width * len(texts) or (
+            np.diff(offsets) != width).any():
+        return None
+    found = np.frombuffer(texts.buffers()[2], np.uint8)[int(offsets[0]):int(offsets[-1])]
+    found = found.reshape(len(texts), width)
+    # '0' to '9' are 48 to 57: one pass over the bytes
+    if int(found.min()) < 48 or int(found.max()) > 57:
+        return None
+    return found
+
+
+def _as_number(digits):
+    """The rows of _digit_bytes as int64 numbers."""
+    import numpy as np
+
+    values = digits[:, 0].astype(np.int64) - 48
+    for place in range(1, digits.shape[1]):
+        values *= 10
+        values += digits[:, place]
+        values -= 48
+    return values
+
+
+def digit_values(texts):
+    """(each text's number as int64, the texts' width) when every text of the Arrow string
+    array `texts` is ASCII digits, all of one width from 1 to 18 (tariff codes of ten
+    digits, leading zeros kept), else None. Numbers of one width sort as their texts do.
+
+    Read from the array's own bytes with numpy: a tenth of the time of Arrow's text
+    kernels on millions of codes, and the width is checked on the way."""
+    digits = _digit_bytes(texts)
+    return None if digits is None else (_as_number(digits), digits.shape[1])
+
+
+def digit_texts(values, width: int):
+    """Integers from 0 to 10**width - 1 (numpy) as Arrow texts of `width` digits, zero
+    padded: the inverse of digit_values, five times Arrow's cast and pad."""
+    import numpy as np
+    import pyarrow as pa
+
+    count = len(values)
+    digits = np.empty((count, width), dtype=np.uint8)
+    rest = np.array(values, dtype=np.int64)
+    for place in range(width - 1, -1, -1):
+        digits[:, place] = rest % 10
+        rest //= 10
+    digits += np.uint8(48)
+    offsets = np.arange(0, (count + 1) * width, width, dtype=np.int32 if
+                        (count + 1) * width < 1 << 31 else np.int64)
+    kind = pa.string() if offsets.dtype == np.int32 else pa.large_string()
+    return pa.Array.from_buffers(kind, count, [None, pa.py_buffer(offsets),
+                                               pa.py_buffer(digits)])
 
 
 def places_in_sorted(order, new):
@@ -252,7 +370,7 @@ def sorted_unique_dtype(categories) -> pd.CategoricalDtype:
     return pd.CategoricalDtype(categories, ordered=False)
 
 
-def _arrow_texts(index) -> pa.Array:
+def arrow_texts(index) -> pa.Array:
     """An Index of texts as an Arrow string array (without Python objects when it is
     Arrow's already)."""
     import pyarrow as pa

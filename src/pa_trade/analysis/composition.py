@@ -360,6 +360,23 @@ class _Flows:
         """The distinct values of column `name`, in the order of their codes."""
         return self._column(name)[1]
 
+    def digits(self, name: str):
+        """(the number of each distinct value of column `name`, their width in digits,
+        made even as products.products_of reads them) when they are all digits of one
+        width (flows.digit_values: microdata's tariff codes), else None; computed once."""
+        if ("digits", name) not in self._factorized:
+            import pandas as pd
+
+            from pa_trade.flows import arrow_texts, digit_values
+
+            uniques = self.uniques(name)
+            found = digit_values(arrow_texts(uniques)) if len(uniques) and isinstance(
+                uniques, pd.Index) else None
+            if found is not None:  # an odd width lost a leading zero: the same number
+                found = (found[0], found[1] + found[1] % 2)
+            self._factorized[("digits", name)] = found
+        return self._factorized[("digits", name)]
+
     def code_of(self, name: str, value) -> int:
         """The code of `value` in column `name`; -2 (no row's) when no row has it."""
         found = [i for i, v in enumerate(self._texts(name)) if v == value]
@@ -733,6 +750,9 @@ def _coarser_rows(codes: _Flows, coded, level: str, consequence: str) -> list[st
 
     if level not in products.DIGITS:
         return []
+    digits = codes.digits("hs_code")
+    if digits is not None and digits[1] >= products.DIGITS[level]:
+        return []  # every code has the digits (microdata's have ten): no row to look at
     rows, _ = coded
     uniques = codes.uniques("hs_code")
     if len(uniques) < 1000:
@@ -774,6 +794,9 @@ def _products(codes: _Flows, level: str):
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    digits = codes.digits("hs_code")
+    if digits is not None and level in products.DIGITS:
+        return _products_of_digits(*digits, products.DIGITS[level])
     of_codes = products.products_of(codes.uniques("hs_code"), level)
     if len(of_codes) > 1 and pc.all(pc.less_equal(of_codes[:-1], of_codes[1:])).as_py():
         # codes sorted give their products sorted (the first digits of each): equal
@@ -790,6 +813,24 @@ def _products(codes: _Flows, level: str):
     return (rank[found.indices.to_numpy(zero_copy_only=False)].astype(
                 small_int(len(order)), copy=False),
             pc.take(found.dictionary, pa.array(order)))
+
+
+def _products_of_digits(values, width: int, digits: int):
+    """_products of tariff codes as numbers of `width` digits (_Flows.digits): the first
+    `digits` of each (products.products_of's cut), by division, not by text."""
+    import numpy as np
+
+    from pa_trade.flows import digit_texts
+
+    keep = min(width, digits)
+    product = values // 10 ** (width - keep)
+    if len(product) > 1 and not bool((product[1:] >= product[:-1]).all()):
+        at, distinct = sorted_codes(product)  # codes not in order (a categorical's own)
+    else:  # codes sorted give their products sorted: equal neighbours are one product
+        new = np.ones(len(product), dtype=bool)
+        new[1:] = product[1:] != product[:-1]
+        at, distinct = np.cumsum(new) - 1, product[new]
+    return at.astype(small_int(len(distinct)), copy=False), digit_texts(distinct, keep)
 
 
 def _with_products(coded: pd.DataFrame, level: str) -> pd.DataFrame:
@@ -831,7 +872,12 @@ def _per_product(codes: _Flows, coded, labels: list[str], level: str, available:
     # one grouping, sorted as (label, year, product, flow) sort as text
     keys, summed = _sums_by_key(key, value)
     del key, value
-    cells, at = np.unique(keys // 2, return_inverse=True)
+    # keys come sorted: a cell (label, year, product) is a run of one or two of them
+    cells = keys // 2
+    new = np.ones(len(cells), dtype=bool)
+    new[1:] = cells[1:] != cells[:-1]
+    at = np.cumsum(new) - 1
+    cells = cells[new]
     sums = np.zeros((len(cells), 2))
     sums[at, keys % 2] = summed
     rest, product_at = np.divmod(cells, max(len(texts), 1))
@@ -846,7 +892,8 @@ def _per_product(codes: _Flows, coded, labels: list[str], level: str, available:
     for flow_name, column in SIDES.items():
         known = np.asarray([(int(y), flow_name) in available for y in found.tolist()]
                            + [True])
-        table.loc[~known[year_at], column] = np.nan
+        if not known.all():
+            table.loc[~known[year_at], column] = np.nan
     table["count"] = 1
     table["_label"] = by_rank[label_at]
     table["_product"] = product_at
@@ -929,21 +976,59 @@ def _order(table: pd.DataFrame, flow: str | None) -> pd.DataFrame:
             and bool((np.diff(product)[~change] > 0).all())
             and float(np.abs(rank).max()) < 2.0 ** 52 / 100):
         # each (partner, year) in one run of rows, by product (_per_product's order, the
-        # partners in the order of their codes' texts), amounts held to the cent: two
-        # stable sorts, by value then by year and partner, instead of four
-        cents = np.rint(rank * 100)
-        by_value = np.argsort(-cents, kind="stable")
-        # (year, partner) as one small integer: sorted by counting, not by comparing
-        first = int(year.min())
-        cell = (year - first).astype(np.int64) * (int(label.max()) + 1) + label
-        if int(cell.max()) < 1 << 15:
-            cell = cell.astype(np.int16)
-        order = by_value[np.argsort(cell[by_value], kind="stable")]
-    else:
-        order = np.lexsort((product, -rank, label, year))
+        # partners in the order of their codes' texts), amounts held to the cent
+        return _runs_by_value(table, np.rint(rank * 100), starts)
+    order = np.lexsort((product, -rank, label, year))
     # the columns are numbers here (_with_texts adds the texts after): taken one by one
     return pd.DataFrame({name: table[name].to_numpy()[order] for name in table.columns},
                         copy=False)
+
+
+ORDER_PIECE_ROWS = 1 << 20  # rows of partner-years sorted and moved together on a core
+
+
+def _runs_by_value(table: pd.DataFrame, cents, starts) -> pd.DataFrame:
+    """_order of a table whose partner-years are runs of rows (from `starts`), each by
+    product: the runs put in order of year and partner, and each run's rows by value
+    (`cents`), largest first, by product where equal. Runs are sorted and their rows moved
+    in pieces on every core at once; year and partner are written run by run, not moved."""
+    import numpy as np
+    import pandas as pd
+
+    from pa_trade.threads import made_in_order
+
+    year = table["year"].to_numpy()[starts]
+    label = table["_label"].to_numpy()[starts]
+    lengths = np.diff(np.r_[starts, len(table)])
+    runs = np.lexsort((label, year))  # the runs in the order shown
+    lengths, starts = lengths[runs], starts[runs]
+    ends = np.cumsum(lengths)
+    moved = [name for name in table.columns if name not in ("year", "_label")]
+    columns = {name: table[name].to_numpy() for name in moved}
+    out = {name: np.empty(len(table), dtype=column.dtype) for name, column in columns.items()}
+    # pieces of whole runs, about ORDER_PIECE_ROWS each
+    cuts = np.unique(np.r_[0, np.searchsorted(ends, np.arange(
+        ORDER_PIECE_ROWS, int(ends[-1]), ORDER_PIECE_ROWS), side="right"), len(runs)])
+
+    def sort_piece(piece: tuple[int, int]) -> None:
+        first, last = piece
+        count = lengths[first:last]
+        at = int(ends[first] - count[0])  # the piece's first row in the output
+        # the piece's rows, run after run, each run in its rows' order (by product)
+        rows = np.repeat(starts[first:last] - (np.cumsum(count) - count), count) + np.arange(
+            int(count.sum()))
+        by_value = np.argsort(-cents[rows], kind="stable")
+        run = np.repeat(np.arange(last - first, dtype=small_int(last - first)), count)
+        order = rows[by_value[np.argsort(run[by_value], kind="stable")]]
+        for name, column in columns.items():
+            np.take(column, order, out=out[name][at:at + len(order)])
+
+    for _ in made_in_order(sort_piece, zip(cuts[:-1].tolist(), cuts[1:].tolist(),
+                                           strict=True)):
+        pass
+    out["year"] = np.repeat(year[runs], lengths)
+    out["_label"] = np.repeat(label[runs], lengths)
+    return pd.DataFrame({name: out[name] for name in table.columns}, copy=False)
 
 
 def _keep_top(table: pd.DataFrame, top: int) -> pd.DataFrame:

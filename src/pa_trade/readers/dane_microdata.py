@@ -1116,8 +1116,6 @@ class _Batches:
     def _finish(self):
         import numpy as np
         import pandas as pd
-        import pyarrow as pa
-        import pyarrow.compute as pc
 
         from pa_trade import flows
 
@@ -1144,7 +1142,7 @@ class _Batches:
                 at = np.where(at == len(distinct) - 1, -1, at)
                 distinct = distinct[:-1]
             at = at.astype(np.min_scalar_type(-len(distinct) - 1))  # codes as pandas keeps them
-            hs_code = (at, pc.utf8_lpad(pc.cast(pa.array(distinct), pa.string()), 10, "0"))
+            hs_code = (at, flows.digit_texts(distinct, 10))
             # partners as codes into one sorted list of country codes (the World's among
             # them, Colombia too), as the canonical table keeps them
             countries = sorted({*partners, WORLD, REPORTER})
