@@ -127,14 +127,36 @@ def composition(
 
     level = products.check_level(level)
     codes = _Flows(flows)
+    # from here `codes` holds the flows: let go of with it once the products are summed, so
+    # a caller that passes the only reference (the command line) frees the loaded table
+    # before the table of products is built
+    del flows
     chosen = _chosen_rows(codes, [reporter], years, valuation)
     notes: list[str] = []
     selected, names, labels = _select(codes, chosen, reporter, partners, notes)
     coded = _coded(codes, selected, reporter, notes)
+    del selected
     available = _available(codes, chosen)
     periods = _periods(codes, chosen, coded, labels, available)
+    del chosen
     per_product, product_texts = _per_product(codes, coded, labels, level, available)
+    coarser = _coarser_rows(codes, coded, level, "shown at their own level")
+    gl = None
+    extra = []
+    gl_notes = []
+    if gl_level is not None:
+        gl_level = products.check_level(gl_level)
+        gl = _gl(per_product if gl_level == level else _per_product(
+            codes, coded, labels, gl_level, available)[0], periods, labels)
+        if gl_level != level:
+            gl_notes = _coarser_rows(codes, coded, gl_level, GL_COARSER)
+        extra = [f"gl_{gl_level}"]
+    rows, _ = coded
+    valuations = codes.distinct_by("valuation", "flow", rows)
+    sources = sorted(codes.distinct("source", rows))
+    del codes, coded, rows
     table = _shares(per_product)
+    del per_product
     if flow is not None:
         table = table[table[SIDES[flow]].fillna(0).to_numpy() != 0]
         if table.empty:
@@ -146,7 +168,7 @@ def composition(
     # each row's partner-year: its row in `periods` (one per label and year of `coded`)
     cells = list(periods[["partner", "year"]].itertuples(index=False, name=None))
     cell = _cells_of(table, labels, cells)
-    table["reporter"] = reporter
+    table["reporter"] = _same_text(reporter, len(table))
     table["partner_name"] = _coded_text([names[key] for key in cells], cell)
     other = table["kind"].to_numpy() == OTHER
     named = pa.concat_arrays([products.names_array(product_texts, level), pa.array(
@@ -155,29 +177,18 @@ def composition(
     at = table["_product"].to_numpy(dtype=np.int64, copy=True)
     at[other] = len(product_texts) + np.arange(int(other.sum()))
     table["product_name"] = _coded_text(named, at)
-    for column in ("exports_mask", "imports_mask"):
-        table[column] = periods[column].to_numpy()[cell]
     table["months"] = _coded_text(periods["months"].tolist(), cell)
-    comparable = _like(table["exports_mask"].to_numpy(), table["imports_mask"].to_numpy())
+    comparable = _like(periods["exports_mask"].to_numpy(), periods["imports_mask"].to_numpy()
+                       )[cell]  # per partner-year, then per row
     table["balance_usd"] = (table["exports_usd"] - table["imports_usd"]).where(comparable)
-    notes += _coarser_rows(codes, coded, level, "shown at their own level")
+    notes += coarser
     notes += _unlike_notes(periods, names, gl_level is not None)
-    gl = None
-    extra = []
-    if gl_level is not None:
-        gl_level = products.check_level(gl_level)
-        at_level = per_product if gl_level == level else _per_product(
-            codes, coded, labels, gl_level, available)[0]
-        gl = _gl(at_level, periods, labels)
-        if gl_level != level:
-            notes += _coarser_rows(codes, coded, gl_level, GL_COARSER)
-        extra = [f"gl_{gl_level}"]
+    if gl is not None:
+        notes += gl_notes
         gl_of = dict(zip(zip(gl["partner"], gl["year"], strict=True), gl["gl"], strict=True))
         table[extra[0]] = np.asarray([gl_of.get(key, np.nan) for key in cells],
                                      dtype=np.float64)[cell]
     table = table[COLUMNS + ["kind"] + extra].reset_index(drop=True)
-    rows, _ = coded
-    valuations = codes.distinct_by("valuation", "flow", rows)
     result = CompositionResult(
         table=table,
         reporter=reporter,
@@ -189,7 +200,7 @@ def composition(
         notes=notes,
         exports_valuation=_labels(valuations.get("export", [])),
         imports_valuation=_labels(valuations.get("import", [])),
-        sources=sorted(codes.distinct("source", rows)),
+        sources=sources,
         periods=periods,
     )
     if result.period == span_of(result.years):  # the title names no months: the notes do
@@ -363,19 +374,27 @@ class _Flows:
     def digits(self, name: str):
         """(the number of each distinct value of column `name`, their width in digits,
         made even as products.products_of reads them) when they are all digits of one
-        width (flows.digit_values: microdata's tariff codes), else None; computed once."""
-        if ("digits", name) not in self._factorized:
-            import pandas as pd
+        width (flows.digit_values: microdata's tariff codes), else None. The numbers are
+        made each time asked (a million codes are 8 MB of them), the width kept."""
+        import pandas as pd
 
-            from pa_trade.flows import arrow_texts, digit_values
+        from pa_trade.flows import arrow_texts, digit_values
 
-            uniques = self.uniques(name)
-            found = digit_values(arrow_texts(uniques)) if len(uniques) and isinstance(
-                uniques, pd.Index) else None
-            if found is not None:  # an odd width lost a leading zero: the same number
-                found = (found[0], found[1] + found[1] % 2)
-            self._factorized[("digits", name)] = found
-        return self._factorized[("digits", name)]
+        if self._factorized.get(("digit width", name), 0) is None:
+            return None
+        uniques = self.uniques(name)
+        found = digit_values(arrow_texts(uniques)) if len(uniques) and isinstance(
+            uniques, pd.Index) else None
+        if found is not None:  # an odd width lost a leading zero: the same number
+            found = (found[0], found[1] + found[1] % 2)
+        self._factorized[("digit width", name)] = found and found[1]
+        return found
+
+    def digit_width(self, name: str) -> int | None:
+        """The width of digits(name), or None; known once digits() has been asked."""
+        if ("digit width", name) not in self._factorized:
+            self.digits(name)
+        return self._factorized[("digit width", name)]
 
     def code_of(self, name: str, value) -> int:
         """The code of `value` in column `name`; -2 (no row's) when no row has it."""
@@ -750,8 +769,8 @@ def _coarser_rows(codes: _Flows, coded, level: str, consequence: str) -> list[st
 
     if level not in products.DIGITS:
         return []
-    digits = codes.digits("hs_code")
-    if digits is not None and digits[1] >= products.DIGITS[level]:
+    width = codes.digit_width("hs_code")
+    if width is not None and width >= products.DIGITS[level]:
         return []  # every code has the digits (microdata's have ten): no row to look at
     rows, _ = coded
     uniques = codes.uniques("hs_code")
@@ -872,29 +891,42 @@ def _per_product(codes: _Flows, coded, labels: list[str], level: str, available:
     # one grouping, sorted as (label, year, product, flow) sort as text
     keys, summed = _sums_by_key(key, value)
     del key, value
-    # keys come sorted: a cell (label, year, product) is a run of one or two of them
-    cells = keys // 2
-    new = np.ones(len(cells), dtype=bool)
-    new[1:] = cells[1:] != cells[:-1]
-    at = np.cumsum(new) - 1
-    cells = cells[new]
-    sums = np.zeros((len(cells), 2))
-    sums[at, keys % 2] = summed
-    rest, product_at = np.divmod(cells, max(len(texts), 1))
-    label_at, year_at = np.divmod(rest, max(len(found), 1))
-    by_rank = np.argsort(label_rank)
-    years = found[year_at].astype(np.int64)
+    # keys come sorted: a cell (label, year, product) is a run of one or two of them, its
+    # export then its import; worked in place and in small integers (millions of cells)
+    imported = (keys & 1).astype(bool)
+    keys >>= 1
+    new = np.ones(len(keys), dtype=bool)
+    new[1:] = keys[1:] != keys[:-1]
+    at = np.cumsum(new, dtype=np.int64)
+    at -= 1
+    cells = keys[new]
+    del keys, new
+    sides = []
+    for side in (~imported, imported):
+        sums = np.zeros(len(cells))
+        sums[at[side]] = summed[side]
+        sides.append(sums)
+    del at, summed, imported
+    product_at = (cells % max(len(texts), 1)).astype(small_int(len(texts)))
+    cells //= max(len(texts), 1)
+    label_at, year_at = np.divmod(cells, max(len(found), 1))
+    del cells
+    label_at = label_at.astype(small_int(len(labels)))
+    year_at = year_at.astype(small_int(len(found)))
+    by_rank = np.argsort(label_rank).astype(small_int(len(labels)))
     table = pd.DataFrame({
-        "year": years,
-        "exports_usd": sums[:, 0],
-        "imports_usd": sums[:, 1],
-    })
+        "year": found.astype(np.int64)[year_at],
+        "exports_usd": sides[0],
+        "imports_usd": sides[1],
+    }, copy=False)
+    del sides
     for flow_name, column in SIDES.items():
         known = np.asarray([(int(y), flow_name) in available for y in found.tolist()]
                            + [True])
         if not known.all():
             table.loc[~known[year_at], column] = np.nan
-    table["count"] = 1
+    # products a row adds up (one, but for --top's 'other'); label and product as indices
+    table["count"] = np.ones(len(table), dtype=np.int32)
     table["_label"] = by_rank[label_at]
     table["_product"] = product_at
     return table, texts
@@ -903,13 +935,33 @@ def _per_product(codes: _Flows, coded, labels: list[str], level: str, available:
 def _with_texts(table: pd.DataFrame, labels: list[str], texts) -> pd.DataFrame:
     """A per-product table (_per_product's, in any order) with its text columns: partner
     (the label), product (the code) and kind, made from the rows' own indices once the
-    rows are in their final order, so that no text is moved by the sorting."""
+    rows are in their final order, so that no text is moved by the sorting: categoricals,
+    a small integer a row."""
     import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
+    from pa_trade.flows import sorted_unique_dtype
+
+    products = texts if isinstance(texts, pa.Array) else pa.array(list(texts), pa.string())
     return table.assign(
-        partner=_text_column(labels, table["_label"].to_numpy()),
-        product=_text_column(texts, table["_product"].to_numpy()),
-        kind=_text_column(["product"], np.zeros(len(table), dtype=np.int64)))
+        partner=_coded_text(labels, table["_label"].to_numpy()),
+        # the products' codes are sorted and distinct: the categories as they are
+        product=pd.Categorical.from_codes(
+            table["_product"].to_numpy(), validate=False, dtype=sorted_unique_dtype(pd.Index(
+                pd.arrays.ArrowStringArray(pa.chunked_array([pc.cast(
+                    products, pa.large_string())]), dtype=pd.StringDtype(
+                        "pyarrow", na_value=np.nan)), copy=False))),
+        kind=_same_text("product", len(table)))
+
+
+def _same_text(text: str, count: int) -> pd.Categorical:
+    """A column of `count` rows of `text`, as a categorical: a byte a row."""
+    import numpy as np
+    import pandas as pd
+
+    return pd.Categorical.from_codes(np.zeros(count, dtype=np.int8), categories=[text])
 
 
 def _sums_by_key(key, value):
@@ -917,34 +969,59 @@ def _sums_by_key(key, value):
     values. Amounts to the cent (as the canonical table keeps them) are summed as whole
     cents, exactly and whatever the order of the rows, by counting over the keys' range
     when it is not much larger than the rows (else over the keys sorted); other values by
-    pandas' grouping (each group's rows added up in their order)."""
+    pandas' grouping (each group's rows added up in their order). Both arrays are new."""
     import numpy as np
     import pandas as pd
 
     if not len(key):
         return key.astype(np.int64), np.zeros(0)
     cents = np.rint(value * 100)
-    exact = (bool(np.isfinite(cents).all()) and bool((cents / 100 == value).all())
-             and float(np.abs(cents).sum()) < 2.0 ** 52)
-    if not exact:
+    if not _whole_cents(cents, value):
         summed = pd.Series(value).groupby(key).sum()
-        return summed.index.to_numpy(dtype=np.int64), summed.to_numpy()
+        # arrays of their own (pandas' are read only): the caller works in them
+        return np.array(summed.index, dtype=np.int64), np.array(summed, dtype=np.float64)
     low = int(key.min())
     span = int(key.max()) - low + 1
     if span <= 4 * len(key) + (1 << 20):
         shifted = key - low
-        present = np.flatnonzero(np.bincount(shifted, minlength=span))
+        seen = np.zeros(span, dtype=bool)  # a byte per possible key, not a count of eight
+        seen[shifted] = True
+        present = np.flatnonzero(seen)
+        del seen
         sums = np.bincount(shifted, weights=cents, minlength=span)[present]
         return present + low, sums / 100
     at, distinct = sorted_codes(key)
     return distinct, np.bincount(at, weights=cents, minlength=len(distinct)) / 100
 
 
-def _shares(table: pd.DataFrame) -> pd.DataFrame:
+def _whole_cents(cents, value, piece: int = 1 << 20) -> bool:
+    """Whether `cents` (value * 100, rounded) are finite and exactly the amounts of
+    `value`, with room to add them all up exactly: checked a piece at a time, so that no
+    array of temporaries the size of the rows is made."""
     import numpy as np
 
-    table = table.copy()
-    cell = table["_label"].to_numpy() * (1 << 16) + table["year"].to_numpy()
+    total = 0.0
+    for start in range(0, len(cents), piece):
+        part = cents[start:start + piece]
+        if not (np.isfinite(part).all() and (part / 100 == value[start:start + piece]).all()):
+            return False
+        total += float(np.abs(part).sum())
+    return total < 2.0 ** 52
+
+
+def _cell_key(table: pd.DataFrame):
+    """Each row's partner-year (label and year) as one int64."""
+    import numpy as np
+
+    return table["_label"].to_numpy().astype(np.int64) * (1 << 16) + table["year"].to_numpy()
+
+
+def _shares(table: pd.DataFrame) -> pd.DataFrame:
+    """`table` (_per_product's, changed in place) with the share of each product in its
+    partner-year's exports and imports."""
+    import numpy as np
+
+    cell = _cell_key(table)
     for column in SIDES.values():
         share = "share_" + column.removesuffix("_usd")
         total = table[column].groupby(cell).transform("sum").to_numpy()
@@ -1036,7 +1113,7 @@ def _keep_top(table: pd.DataFrame, top: int) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
 
-    cell = table["_label"].to_numpy() * (1 << 16) + table["year"].to_numpy()
+    cell = _cell_key(table)
     starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
     ends = np.r_[starts[1:], len(cell)]
     position = np.arange(len(cell)) - np.repeat(starts, ends - starts)
@@ -1072,7 +1149,7 @@ def _gl(per_product: pd.DataFrame, periods: pd.DataFrame, labels: list[str]) -> 
     unlike = {(p, int(y)) for p, y, x, m in periods[["partner", "year", "exports_mask",
                                                       "imports_mask"]].itertuples(index=False)
               if not like(x, m)}
-    cell = per_product["_label"].to_numpy() * (1 << 16) + per_product["year"].to_numpy()
+    cell = _cell_key(per_product)
     starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]]) if len(cell) else cell
     group = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(cell)]))
     exports = per_product["exports_usd"].to_numpy()
@@ -1109,7 +1186,7 @@ def _cells_of(table: pd.DataFrame, labels: list[str], cells: list[tuple]):
 
     index = {labels.index(label) * (1 << 16) + int(year): i
              for i, (label, year) in enumerate(cells)}
-    key = table["_label"].to_numpy() * (1 << 16) + table["year"].to_numpy()
+    key = _cell_key(table)
     return pd.Series(key).map(index).to_numpy(dtype="int64")
 
 

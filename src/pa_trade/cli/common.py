@@ -421,7 +421,7 @@ def machine_notes(notes: list[str], builtin: bool, loaded) -> list[str]:
         return list(notes)
     from pa_trade.paths import BUILTIN_NOTE
 
-    return [*notes, BUILTIN_NOTE.format(n=len(loaded.flows))]
+    return [*notes, BUILTIN_NOTE.format(n=loaded.row_count)]
 
 
 def stderr_notes(notes: list[str], builtin: bool, loaded, quiet: bool) -> None:

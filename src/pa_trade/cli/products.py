@@ -71,13 +71,14 @@ def products(reporter, partners, years, level, top, flow, show_gl, gl_level, val
     year_list = parse_years(years)
     loaded, builtin = load_data(data_paths, layout, number_style, strict, quiet, products=True,
                                 valuations=(valuation.upper(),))
-    result = composition(loaded.flows, code, asked or None, year_list, level=level,
+    # handed over: composition frees the loaded table once the products are summed
+    result = composition(loaded.hand_over(), code, asked or None, year_list, level=level,
                          valuation=valuation.upper(), top=top, flow=flow,
                          gl_level=gl_level if show_gl else None)
     people = fmt in ("table", "markdown")
     units = units or ("millions" if people else "usd")
     if people:
-        emit(products_people(result, fmt, units, builtin, len(loaded.flows)), output_path,
+        emit(products_people(result, fmt, units, builtin, loaded.row_count), output_path,
              quiet)
         return
     notes = [unit_note(result, units)] + result.notes

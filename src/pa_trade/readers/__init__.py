@@ -63,7 +63,7 @@ OWN_OUTPUTS = {
 class Loaded:
     """Canonical flows from every file, and each file's report."""
 
-    flows: pd.DataFrame
+    flows: pd.DataFrame | None  # None once handed over
     reports: list[LoadReport] = field(default_factory=list)
     skipped_duplicates: list[str] = field(default_factory=list)
     skipped_files: list[str] = field(default_factory=list)  # in folders, of no known layout
@@ -71,9 +71,24 @@ class Loaded:
     bundles_read_once: list[tuple[str, list[str], str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # on the load as a whole (--months)
 
+    handed_over: int | None = None  # rows of the flows given away by hand_over()
+
     @property
     def set_aside_count(self) -> int:
         return sum(len(r.set_aside) for r in self.reports)
+
+    @property
+    def row_count(self) -> int:
+        """Rows of the flows loaded, whether still held here or handed over."""
+        return self.handed_over if self.flows is None else len(self.flows)
+
+    def hand_over(self) -> pd.DataFrame:
+        """The flows, no longer held here: the caller's is then the only reference, so an
+        analysis done with them early (products on millions of rows) frees them while it
+        still works."""
+        flows, self.flows = self.flows, None
+        self.handed_over = len(flows)
+        return flows
 
 
 def own_output(header: list[str]) -> str | None:

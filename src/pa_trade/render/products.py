@@ -88,10 +88,18 @@ def _str_texts(values):
     import pyarrow.compute as pc
 
     if isinstance(values.dtype, pd.CategoricalDtype):  # each text once, rows as codes
-        texts = pa.array([str(v) for v in values.cat.categories] + ["nan"], pa.string())
+        categories = values.cat.categories
+        if pd.api.types.is_string_dtype(categories.dtype) and len(categories) > 1000:
+            from pa_trade.flows import arrow_texts  # a million products: no Python text each
+
+            texts = pa.concat_arrays([arrow_texts(categories), pa.array(["nan"])])
+        else:
+            texts = pa.array([str(v) for v in categories] + ["nan"], pa.string())
         codes = values.cat.codes.to_numpy().astype(np.int32)
-        return pa.DictionaryArray.from_arrays(
-            np.where(codes < 0, len(texts) - 1, codes).astype(np.int32), texts)
+        codes = np.where(codes < 0, len(texts) - 1, codes).astype(np.int32)
+        if len(texts) > len(codes):  # more texts than rows (a chunk of a million products)
+            return pc.take(texts, pa.array(codes))
+        return pa.DictionaryArray.from_arrays(codes, texts)
     try:
         array = pa.array(values, from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
