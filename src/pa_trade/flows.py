@@ -230,8 +230,9 @@ def _per_part(position, texts: list) -> list:
 
 def _union_of_digits(texts: list) -> tuple | None:
     """_union_of_texts for texts that are all digits of one width (tariff codes of ten
-    digits): sorted as the numbers they read as, twice as fast as sorting the texts, and
-    the union's texts taken from the parts' own bytes. None for any other texts."""
+    digits): each part merged into the union of those before it as the numbers they read
+    as (a binary search of one sorted list in the other, no sort of them all), the
+    union's texts moved as whole items of bytes. None for any other texts."""
     import numpy as np
     import pandas as pd
     import pyarrow as pa
@@ -242,22 +243,56 @@ def _union_of_digits(texts: list) -> tuple | None:
                                for found, part in zip(digits, texts, strict=True)):
         return None
     width = widths.pop()
-    # each text's bytes as one item of `width` bytes: moved whole, compared as numbers
-    rows = np.concatenate([found.view(f"V{width}").ravel() for found in digits
-                           if found is not None])
-    together = np.concatenate([_as_number(found) for found in digits if found is not None])
-    # each part is sorted already: a stable sort merges the runs
-    order = np.argsort(together, kind="stable")
-    del together
-    kept = np.ones(len(order), dtype=bool)
-    in_order = rows[order]
-    kept[1:] = in_order[1:] != in_order[:-1]
-    union = in_order[kept]
-    offsets = np.arange(0, (len(union) + 1) * width, width, dtype=np.int64)
-    array = pa.Array.from_buffers(pa.large_string(), len(union), [
-        None, pa.py_buffer(offsets), pa.py_buffer(union)]).cast(pa.string())
-    index = pd.Index(pd.arrays.ArrowStringArray(array), dtype="string", copy=False)
-    return index, _per_part(places_in_sorted(order, kept), texts)
+    union = np.zeros(0, dtype=f"V{width}")  # each text's bytes as one item
+    numbers = np.zeros(0, dtype=np.int64)
+    places: list = []
+    last = max(i for i, found in enumerate(digits) if found is not None)
+    for index, found in enumerate(digits):
+        if found is None:
+            places.append(np.zeros(0, dtype=np.int64))
+            continue
+        values = _as_number(found)
+        if not len(numbers):  # the first part with texts: the union so far, as it is
+            places.append(np.arange(len(values)))
+            numbers, union = values, found.view(union.dtype).ravel()
+            continue
+        before, mine, new = _merged(numbers, values)
+        places = [before[at] for at in places] + [mine]
+        merged = None
+        if index < last:  # the numbers of the union, for the parts still to merge
+            merged = np.empty(len(numbers) + int(new.sum()), dtype=np.int64)
+            merged[before] = numbers
+            merged[mine[new]] = values[new]
+        items = np.empty(len(numbers) + int(new.sum()), dtype=union.dtype)
+        items[before] = union
+        items[mine[new]] = found.view(union.dtype).ravel()[new]
+        numbers, union = merged, items
+        del values, before, mine, new, merged, items
+    kind = np.int32 if len(union) * width < 1 << 31 else np.int64
+    offsets = np.arange(0, (len(union) + 1) * width, width, dtype=kind)
+    array = pa.Array.from_buffers(pa.string() if kind == np.int32 else pa.large_string(),
+                                  len(union), [None, pa.py_buffer(offsets),
+                                               pa.py_buffer(union)])
+    index = pd.Index(pd.arrays.ArrowStringArray(array.cast(pa.string())), dtype="string",
+                     copy=False)
+    return index, [np.append(at, -1) for at in places]  # code -1: still missing
+
+
+def _merged(first, second):
+    """(the place of each of `first` in the sorted union of both, the place of each of
+    `second` there, which of `second` are not in `first`) of two sorted arrays of
+    distinct int64."""
+    import numpy as np
+
+    at = np.searchsorted(first, second)  # where each of `second` goes among `first`
+    new = np.ones(len(second), dtype=bool)
+    inside = at < len(first)
+    new[inside] = first[at[inside]] != second[inside]
+    # before each of `second`: the `first` below it and the new ones of `second` before it
+    mine = at + np.cumsum(new) - new
+    # before each of `first`: its own place and the new ones of `second` below it
+    below = np.cumsum(np.bincount(at[new], minlength=len(first) + 1))[:len(first)]
+    return np.arange(len(first)) + below, mine, new
 
 
 def _digit_bytes(texts):

@@ -139,22 +139,30 @@ def composition(
     available = _available(codes, chosen)
     periods = _periods(codes, chosen, coded, labels, available)
     del chosen
-    per_product, product_texts = _per_product(codes, coded, labels, level, available)
     coarser = _coarser_rows(codes, coded, level, "shown at their own level")
-    gl = None
-    extra = []
-    gl_notes = []
-    if gl_level is not None:
-        gl_level = products.check_level(gl_level)
-        gl = _gl(per_product if gl_level == level else _per_product(
-            codes, coded, labels, gl_level, available)[0], periods, labels)
-        if gl_level != level:
-            gl_notes = _coarser_rows(codes, coded, gl_level, GL_COARSER)
-        extra = [f"gl_{gl_level}"]
     rows, _ = coded
     valuations = codes.distinct_by("valuation", "flow", rows)
     sources = sorted(codes.distinct("source", rows))
-    del codes, coded, rows
+    del rows
+    gl_notes = []
+    if gl_level is not None:
+        gl_level = products.check_level(gl_level)
+        if gl_level != level:
+            gl_notes = _coarser_rows(codes, coded, gl_level, GL_COARSER)
+    # each level's products from the distinct tariff codes, then no more of the frame than
+    # the sums need (the largest arrays at work come next)
+    of_level = {name: _products(codes, name) for name in dict.fromkeys([level, gl_level])
+                if name is not None}
+    codes.let_go(("flow", "hs_code"))
+    per_product, product_texts = _per_product(codes, coded, labels, of_level[level],
+                                              available)
+    gl = None
+    extra = []
+    if gl_level is not None:
+        gl = _gl(per_product if gl_level == level else _per_product(
+            codes, coded, labels, of_level[gl_level], available)[0], periods, labels)
+        extra = [f"gl_{gl_level}"]
+    del codes, coded, of_level
     table = _shares(per_product)
     del per_product
     if flow is not None:
@@ -221,7 +229,7 @@ def gl_table(flows: pd.DataFrame, reporter: str, partners: list | None = None,
     selected, _, labels = _select(codes, chosen, reporter, partners, [])
     coded = _coded(codes, selected, reporter, [])
     available = _available(codes, chosen)
-    return _gl(_per_product(codes, coded, labels, level, available)[0],
+    return _gl(_per_product(codes, coded, labels, _products(codes, level), available)[0],
                _periods(codes, chosen, coded, labels, available), labels)
 
 
@@ -362,6 +370,18 @@ class _Flows:
                 self._years = (at.astype(small_int(len(found)), copy=False),  # np.unique's
                                found.astype(np.int64))
         return self._years
+
+    def let_go(self, keep: tuple[str, ...]) -> None:
+        """Hold no more of the frame than the values, the years' codes and the codes of the
+        columns `keep` (their distinct values too, but for the tariff codes': a million
+        texts): what summing per product needs. The frame's other columns are freed with
+        it when nothing else holds them; asking for them afterwards is an error."""
+        self.years()
+        for name in keep:
+            self.codes(name)
+        self._factorized = {name: (self.codes(name), None if name == "hs_code"
+                                   else self.uniques(name)) for name in keep}
+        self.frame = self.year = None
 
     def codes(self, name: str):
         """Each row's code in column `name` (-1: missing)."""
@@ -860,16 +880,18 @@ def _with_products(coded: pd.DataFrame, level: str) -> pd.DataFrame:
                                              index=coded.index))
 
 
-def _per_product(codes: _Flows, coded, labels: list[str], level: str, available: set):
+def _per_product(codes: _Flows, coded, labels: list[str], products_of_codes: tuple,
+                 available: set):
     """(partner (the label), year, product, exports_usd, imports_usd, kind, count per label,
-    year and product, sorted so; the products' codes) from one grouping of the coded rows.
-    A side the data lack is NaN, a product only traded the other way is 0. Internal
-    columns: _label (index into `labels`), _product (into the products' codes)."""
+    year and product, sorted so; the products' codes) from one grouping of the coded rows,
+    given the product of each distinct tariff code (_products). A side the data lack is
+    NaN, a product only traded the other way is 0. Internal columns: _label (index into
+    `labels`), _product (into the products' codes)."""
     import numpy as np
     import pandas as pd
 
     rows, label = coded
-    of_code, texts = _products(codes, level)
+    of_code, texts = products_of_codes
     product = of_code[codes.codes("hs_code")[rows]]
     year, found = _year_codes(codes, rows)
     label_rank = np.argsort(np.argsort(np.asarray(labels, dtype=object), kind="stable"))
@@ -944,14 +966,14 @@ def _with_texts(table: pd.DataFrame, labels: list[str], texts) -> pd.DataFrame:
 
     from pa_trade.flows import sorted_unique_dtype
 
-    products = texts if isinstance(texts, pa.Array) else pa.array(list(texts), pa.string())
+    codes = texts if isinstance(texts, pa.Array) else pa.array(list(texts), pa.string())
     return table.assign(
         partner=_coded_text(labels, table["_label"].to_numpy()),
         # the products' codes are sorted and distinct: the categories as they are
         product=pd.Categorical.from_codes(
             table["_product"].to_numpy(), validate=False, dtype=sorted_unique_dtype(pd.Index(
                 pd.arrays.ArrowStringArray(pa.chunked_array([pc.cast(
-                    products, pa.large_string())]), dtype=pd.StringDtype(
+                    codes, pa.large_string())]), dtype=pd.StringDtype(
                         "pyarrow", na_value=np.nan)), copy=False))),
         kind=_same_text("product", len(table)))
 
@@ -966,47 +988,56 @@ def _same_text(text: str, count: int) -> pd.Categorical:
 
 def _sums_by_key(key, value):
     """(the distinct keys sorted, the sum of the values of each) of int64 keys and float64
-    values. Amounts to the cent (as the canonical table keeps them) are summed as whole
-    cents, exactly and whatever the order of the rows, by counting over the keys' range
-    when it is not much larger than the rows (else over the keys sorted); other values by
-    pandas' grouping (each group's rows added up in their order). Both arrays are new."""
+    values, both used up (changed in place: the rows' arrays are the largest at work).
+    Amounts to the cent (as the canonical table keeps them) are summed as whole cents,
+    exactly and whatever the order of the rows, by counting over the keys' range when it
+    is not much larger than the rows (else over the keys sorted); other values by pandas'
+    grouping (each group's rows added up in their order). Both arrays returned are new."""
     import numpy as np
     import pandas as pd
 
     if not len(key):
         return key.astype(np.int64), np.zeros(0)
-    cents = np.rint(value * 100)
-    if not _whole_cents(cents, value):
+    if not _to_whole_cents(value):
         summed = pd.Series(value).groupby(key).sum()
         # arrays of their own (pandas' are read only): the caller works in them
         return np.array(summed.index, dtype=np.int64), np.array(summed, dtype=np.float64)
+    cents = value
     low = int(key.min())
     span = int(key.max()) - low + 1
     if span <= 4 * len(key) + (1 << 20):
-        shifted = key - low
+        key -= low
         seen = np.zeros(span, dtype=bool)  # a byte per possible key, not a count of eight
-        seen[shifted] = True
+        seen[key] = True
         present = np.flatnonzero(seen)
         del seen
-        sums = np.bincount(shifted, weights=cents, minlength=span)[present]
-        return present + low, sums / 100
+        sums = np.bincount(key, weights=cents, minlength=span)[present]
+        present += low
+        return present, sums / 100
     at, distinct = sorted_codes(key)
     return distinct, np.bincount(at, weights=cents, minlength=len(distinct)) / 100
 
 
-def _whole_cents(cents, value, piece: int = 1 << 20) -> bool:
-    """Whether `cents` (value * 100, rounded) are finite and exactly the amounts of
-    `value`, with room to add them all up exactly: checked a piece at a time, so that no
-    array of temporaries the size of the rows is made."""
+def _to_whole_cents(value, piece: int = 1 << 20) -> bool:
+    """Turn `value` (float64, in place) into whole cents when every amount is a finite
+    number of cents and they can all be added up exactly; else leave it as it was and
+    say False. Checked, then changed, a piece at a time: no temporaries the size of the
+    rows."""
     import numpy as np
 
     total = 0.0
-    for start in range(0, len(cents), piece):
-        part = cents[start:start + piece]
-        if not (np.isfinite(part).all() and (part / 100 == value[start:start + piece]).all()):
+    for start in range(0, len(value), piece):
+        part = value[start:start + piece]
+        cents = np.rint(part * 100)
+        if not (np.isfinite(cents).all() and (cents / 100 == part).all()):
             return False
-        total += float(np.abs(part).sum())
-    return total < 2.0 ** 52
+        total += float(np.abs(cents).sum())
+    if total >= 2.0 ** 52:
+        return False
+    for start in range(0, len(value), piece):
+        part = value[start:start + piece]
+        np.rint(part * 100, out=part)
+    return True
 
 
 def _cell_key(table: pd.DataFrame):
