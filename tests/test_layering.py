@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "pa_trade"
-CORE = {"flows", "numbers", "textio", "errors", "paths", "periods", "threads"}
+CORE = {"flows", "numbers", "textio", "errors", "paths", "periods", "threads", "memory"}
 
 # layer -> the layers it may import (itself always allowed)
 ALLOWED = {

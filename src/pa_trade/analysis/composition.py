@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from pa_trade.analysis.coverage import like, part_year_notes
 from pa_trade.errors import DataError
 from pa_trade.flows import small_int, sorted_codes
+from pa_trade.memory import give_back
 from pa_trade.periods import span as span_of
 from pa_trade.reference import countries, products
 
@@ -154,6 +155,7 @@ def composition(
     of_level = {name: _products(codes, name) for name in dict.fromkeys([level, gl_level])
                 if name is not None}
     codes.let_go(("flow", "hs_code"))
+    give_back()
     per_product, product_texts = _per_product(codes, coded, labels, of_level[level],
                                               available)
     gl = None

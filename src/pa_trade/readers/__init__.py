@@ -402,6 +402,9 @@ def load(
     del read, item, frame, chosen  # the frames' one holder is now `frames`, which concat empties
     combined = flows.concat(frames, consume=True)
     loaded.flows = combined
+    from pa_trade.memory import give_back
+
+    give_back()  # the files' own tables and the readers' work: a third of the table again
     if months:
         from pa_trade.periods import months_text
 
