@@ -417,3 +417,63 @@ def test_any_trade_keeps_totals_shares_and_gl(rows, level, top):
     gl = full.table[f"gl_{level}"].iloc[0]
     assert 0.0 <= gl <= 1.0
     assert gl == pytest.approx(grubel_lloyd(full.table["exports_usd"], full.table["imports_usd"]))
+
+
+def _coded_flows(rows) -> pd.DataFrame:
+    """A canonical table of Colombia's trade with Mexico in 2022, (flow, value, hs_code)."""
+    return flows.normalise_frame(pd.DataFrame({
+        "reporter": "COL", "partner": "MEX", "year": 2022,
+        "flow": [flow for flow, _, _ in rows], "value_usd": [value for _, value, _ in rows],
+        "valuation": ["FOB" if flow == "export" else "CIF" for flow, _, _ in rows],
+        "source": "test", "hs_code": pd.array([code for _, _, code in rows], dtype="string")}),
+        rounded=True)  # amounts as given (normalise_frame would round them to the cent)
+
+
+def test_codes_of_five_digits_are_named_short_of_a_subheading():
+    # a five-digit code reads as six (its leading zero lost) for the product, yet it still
+    # has fewer digits than a subheading: the note says so, at the level and for the index
+    rows = [("export", 100.0, "90111"), ("import", 50.0, "90112"), ("export", 30.0, "84713")]
+    result = composition(_coded_flows(rows), "COL", level="subheading")
+    assert any("180 USD of flows have tariff codes with fewer digits than an HS "
+               "subheading" in note for note in result.notes), result.notes
+    assert set(result.table["product"]) == {"090111", "090112", "084713"}
+    assert not any("fewer digits" in note for note in composition(
+        _coded_flows(rows), "COL", level="heading").notes)
+    gl = composition(_coded_flows(rows), "COL", level="heading", gl_level="subheading")
+    assert any("fewer digits than an HS subheading" in note for note in gl.notes), gl.notes
+
+
+def test_amounts_below_the_cent_are_summed_as_they_are_and_the_table_is_left_alone():
+    # not whole cents: summed by pandas' grouping, the caller's table unchanged
+    rows = [("export", 0.004, "0901110000"), ("export", 0.004, "0901120000"),
+            ("export", 1.001, "0901110000"), ("import", 2.5, "0901110000")]
+    table = _coded_flows(rows)
+    before = table.copy()
+    result = composition(table, "COL", level="chapter")
+    pd.testing.assert_frame_equal(table, before)
+    got = result.table.set_index("product")
+    assert got.loc["09", "exports_usd"] == pytest.approx(1.009, abs=1e-12)
+    assert got.loc["09", "imports_usd"] == 2.5
+
+
+def test_the_table_handed_over_is_freed_before_the_products_are_summed(monkeypatch):
+    # the command line passes its only reference: gone once each level's products are known
+    import weakref
+
+    from pa_trade.analysis import composition as module
+
+    rows = [("export", 100.0, "0901110000"), ("import", 50.0, "8471300000")]
+    tables = [_coded_flows(rows)]
+    alive = weakref.ref(tables[0])
+    seen = []
+    summed = module._per_product
+
+    def per_product(*args, **kwargs):
+        seen.append(alive() is None)
+        return summed(*args, **kwargs)
+
+    monkeypatch.setattr(module, "_per_product", per_product)
+    result = module.composition(tables.pop(), "COL", level="chapter", gl_level="heading",
+                                give_memory_back=True)
+    assert seen == [True, True]
+    assert sorted(result.table["product"]) == ["09", "84"]

@@ -275,7 +275,7 @@ def _union_of_digits(texts: list) -> tuple | None:
                                                pa.py_buffer(union)])
     index = pd.Index(pd.arrays.ArrowStringArray(array.cast(pa.string())), dtype="string",
                      copy=False)
-    return index, [np.append(at, -1) for at in places]  # code -1: still missing
+    return index, _per_part(np.concatenate(places), texts)
 
 
 def _merged(first, second):

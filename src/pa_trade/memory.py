@@ -22,10 +22,10 @@ def give_back() -> None:
         _TRIM = False
         if sys.platform.startswith("linux"):
             import ctypes
-            import ctypes.util
 
-            try:
-                _TRIM = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+            try:  # the C library the process runs on, found without a search
+                _TRIM = ctypes.CDLL(None).malloc_trim
+                _TRIM.argtypes, _TRIM.restype = [ctypes.c_size_t], ctypes.c_int
             except (OSError, AttributeError):  # musl and others: no malloc_trim
                 _TRIM = False
     if _TRIM:

@@ -34,6 +34,7 @@ COLUMNS = [
     "exports_usd", "imports_usd", "balance_usd", "share_exports", "share_imports",
 ]
 OTHER = "other"  # the product code of the row that adds up what --top leaves out
+ORDER_PIECE_ROWS = 1 << 20  # rows of partner-years sorted and moved together on a core
 WORLD = "WLD"
 SIDES = {"export": "exports_usd", "import": "imports_usd"}
 GL_COARSER = ("the Grubel–Lloyd index counts them at their own level, which can only raise "
@@ -101,6 +102,7 @@ def composition(
     top: int | None = None,
     flow: str | None = None,
     gl_level: str | None = None,
+    give_memory_back: bool = False,
 ) -> CompositionResult:
     """Exports, imports, balance and shares per product of `reporter` with each partner.
 
@@ -113,6 +115,14 @@ def composition(
     row (product 'other'), so totals still add up. `flow`: 'export' or 'import' ranks by that
     side and lists only products with some of it; None ranks by exports plus imports.
     `gl_level`: also compute the Grubel-Lloyd index at that level (see `grubel_lloyd`).
+    `give_memory_back`: return the memory freed once the products are summed to the system
+    (memory.give_back, process-wide: for the command line, whose one run this is).
+
+    When `flows` is the caller's only reference to the table (as the command line passes
+    it), the table is freed once each level's products are known, before the result is
+    built: on millions of distinct tariff codes, the difference between 1.4 and 2.6 GB.
+    The result's text columns (partner, product, kind, reporter, names, months) are
+    categoricals but where --top adds its 'other' rows.
 
     Shares are of the partner-year's total exports (imports) with a tariff code. A side the
     data do not have at all (only export files loaded) is NaN, not zero. Flows without a
@@ -128,10 +138,7 @@ def composition(
 
     level = products.check_level(level)
     codes = _Flows(flows)
-    # from here `codes` holds the flows: let go of with it once the products are summed, so
-    # a caller that passes the only reference (the command line) frees the loaded table
-    # before the table of products is built
-    del flows
+    del flows  # `codes` holds the table from here, until codes.let_go() below
     chosen = _chosen_rows(codes, [reporter], years, valuation)
     notes: list[str] = []
     selected, names, labels = _select(codes, chosen, reporter, partners, notes)
@@ -155,7 +162,8 @@ def composition(
     of_level = {name: _products(codes, name) for name in dict.fromkeys([level, gl_level])
                 if name is not None}
     codes.let_go(("flow", "hs_code"))
-    give_back()
+    if give_memory_back:
+        give_back()
     per_product, product_texts = _per_product(codes, coded, labels, of_level[level],
                                               available)
     gl = None
@@ -328,6 +336,7 @@ class _Flows:
         # the column's own array where it is plain float64 (missing is NaN either way)
         self.value = frame["value_usd"].to_numpy(dtype=np.float64, na_value=np.nan)
         self._factorized: dict[str, tuple] = {}
+        self._digit_widths: dict[str, int | None] = {}  # digits(): each column's own width
         self._years = None
 
     def _column(self, name: str) -> tuple:
@@ -335,6 +344,8 @@ class _Flows:
         import pandas as pd
 
         if name not in self._factorized:
+            if self.frame is None:
+                raise RuntimeError(f"column {name!r} asked for after let_go()")
             column = self.frame[name] if name in self.frame else None
             if column is None:  # a column the frame lacks (a tidy file's month): missing
                 codes, uniques = np.full(self.size, -1), []
@@ -395,28 +406,33 @@ class _Flows:
 
     def digits(self, name: str):
         """(the number of each distinct value of column `name`, their width in digits,
-        made even as products.products_of reads them) when they are all digits of one
-        width (flows.digit_values: microdata's tariff codes), else None. The numbers are
-        made each time asked (a million codes are 8 MB of them), the width kept."""
+        made even as products.products_of reads codes) when they are all texts of digits
+        of one width (flows.digit_values: microdata's tariff codes), else None. The numbers
+        are made each time asked (a million codes are 8 MB of them); the width is kept."""
         import pandas as pd
 
         from pa_trade.flows import arrow_texts, digit_values
 
-        if self._factorized.get(("digit width", name), 0) is None:
+        if self._digit_widths.get(name, 0) is None:
             return None
         uniques = self.uniques(name)
-        found = digit_values(arrow_texts(uniques)) if len(uniques) and isinstance(
-            uniques, pd.Index) else None
-        if found is not None:  # an odd width lost a leading zero: the same number
-            found = (found[0], found[1] + found[1] % 2)
-        self._factorized[("digit width", name)] = found and found[1]
-        return found
+        if uniques is None:
+            raise RuntimeError(f"the distinct values of {name!r} asked for after let_go()")
+        found = None
+        if len(uniques) and isinstance(uniques, pd.Index) and pd.api.types.is_string_dtype(
+                uniques.dtype):
+            found = digit_values(arrow_texts(uniques))
+        self._digit_widths[name] = found and found[1]
+        if found is None:
+            return None
+        return found[0], found[1] + found[1] % 2  # an odd width lost a leading zero
 
     def digit_width(self, name: str) -> int | None:
-        """The width of digits(name), or None; known once digits() has been asked."""
-        if ("digit width", name) not in self._factorized:
+        """The own width of the digits of column `name` (a five-digit code is five, though
+        products read it as six), or None when they are not all digits of one width."""
+        if name not in self._digit_widths:
             self.digits(name)
-        return self._factorized[("digit width", name)]
+        return self._digit_widths[name]
 
     def code_of(self, name: str, value) -> int:
         """The code of `value` in column `name`; -2 (no row's) when no row has it."""
@@ -961,6 +977,18 @@ def _with_texts(table: pd.DataFrame, labels: list[str], texts) -> pd.DataFrame:
     (the label), product (the code) and kind, made from the rows' own indices once the
     rows are in their final order, so that no text is moved by the sorting: categoricals,
     a small integer a row."""
+    import pandas as pd
+
+    return table.assign(
+        partner=_coded_text(labels, table["_label"].to_numpy()),
+        product=pd.Categorical.from_codes(table["_product"].to_numpy(), validate=False,
+                                          dtype=_product_categories(texts)),
+        kind=_same_text("product", len(table)))
+
+
+def _product_categories(texts) -> pd.CategoricalDtype:
+    """The dtype of a column of products over `texts`, the products' codes (sorted and
+    distinct, as _products gives them): its categories as they are, not checked again."""
     import numpy as np
     import pandas as pd
     import pyarrow as pa
@@ -969,15 +997,9 @@ def _with_texts(table: pd.DataFrame, labels: list[str], texts) -> pd.DataFrame:
     from pa_trade.flows import sorted_unique_dtype
 
     codes = texts if isinstance(texts, pa.Array) else pa.array(list(texts), pa.string())
-    return table.assign(
-        partner=_coded_text(labels, table["_label"].to_numpy()),
-        # the products' codes are sorted and distinct: the categories as they are
-        product=pd.Categorical.from_codes(
-            table["_product"].to_numpy(), validate=False, dtype=sorted_unique_dtype(pd.Index(
-                pd.arrays.ArrowStringArray(pa.chunked_array([pc.cast(
-                    codes, pa.large_string())]), dtype=pd.StringDtype(
-                        "pyarrow", na_value=np.nan)), copy=False))),
-        kind=_same_text("product", len(table)))
+    values = pd.arrays.ArrowStringArray(pa.chunked_array([pc.cast(codes, pa.large_string())]),
+                                        dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+    return sorted_unique_dtype(pd.Index(values, copy=False))
 
 
 def _same_text(text: str, count: int) -> pd.Categorical:
@@ -1093,8 +1115,6 @@ def _order(table: pd.DataFrame, flow: str | None) -> pd.DataFrame:
     return pd.DataFrame({name: table[name].to_numpy()[order] for name in table.columns},
                         copy=False)
 
-
-ORDER_PIECE_ROWS = 1 << 20  # rows of partner-years sorted and moved together on a core
 
 
 def _runs_by_value(table: pd.DataFrame, cents, starts) -> pd.DataFrame:

@@ -74,7 +74,7 @@ def products(reporter, partners, years, level, top, flow, show_gl, gl_level, val
     # handed over: composition frees the loaded table once the products are summed
     result = composition(loaded.hand_over(), code, asked or None, year_list, level=level,
                          valuation=valuation.upper(), top=top, flow=flow,
-                         gl_level=gl_level if show_gl else None)
+                         gl_level=gl_level if show_gl else None, give_memory_back=True)
     people = fmt in ("table", "markdown")
     units = units or ("millions" if people else "usd")
     if people:

@@ -71,7 +71,7 @@ class Loaded:
     bundles_read_once: list[tuple[str, list[str], str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # on the load as a whole (--months)
 
-    handed_over: int | None = None  # rows of the flows given away by hand_over()
+    rows_handed_over: int | None = None  # rows of the flows given away by hand_over()
 
     @property
     def set_aside_count(self) -> int:
@@ -80,14 +80,16 @@ class Loaded:
     @property
     def row_count(self) -> int:
         """Rows of the flows loaded, whether still held here or handed over."""
-        return self.handed_over if self.flows is None else len(self.flows)
+        return self.rows_handed_over if self.flows is None else len(self.flows)
 
     def hand_over(self) -> pd.DataFrame:
         """The flows, no longer held here: the caller's is then the only reference, so an
         analysis done with them early (products on millions of rows) frees them while it
         still works."""
+        if self.flows is None:
+            raise RuntimeError("the loaded flows were handed over already")
         flows, self.flows = self.flows, None
-        self.handed_over = len(flows)
+        self.rows_handed_over = len(flows)
         return flows
 
 
@@ -367,7 +369,9 @@ def load(
     from pa_trade import flows
     from pa_trade.readers import inputs
 
-    loaded = Loaded(flows.empty())
+    # the empty table made at the end if nothing is read: pandas is still being imported
+    # while the first files are read (cli.common._settle_imports)
+    loaded = Loaded(None)
     seen: dict[tuple[str, str], list[SourceFile]] = {}
     read: list[tuple[Input, pd.DataFrame, LoadReport]] = []
     asked = {"layout": layout, "number_style": number_style, "products": products,
@@ -396,6 +400,7 @@ def load(
     read = _without_empty(read, loaded, months)
     loaded.reports.extend(report for _, _, report in read)
     if not read:
+        loaded.flows = flows.empty()
         return loaded
     frames = _one_publisher_per_flow([(item.name, frame) for item, frame, _ in read], loaded)
     frames = _same_months_once(frames, loaded)

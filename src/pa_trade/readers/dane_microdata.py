@@ -567,7 +567,6 @@ def _grouped(high, low, values: dict):
     of first appearance. `high` (code pairs or partners) and `low` (month and tariff code)
     are int64 numpy arrays, `values` float64 ones; sums add the rows up in their order."""
     import numpy as np
-    import pandas as pd
 
     if not len(high):
         return high, low, {name: np.zeros(0) for name in values}
@@ -575,10 +574,14 @@ def _grouped(high, low, values: dict):
     if dense is not None:  # few possible keys (no tariff codes): counted, not hashed
         at, high, low = dense
     elif int(high.max()) < MAX_PAIRS:
+        import pandas as pd  # here only: balance's pieces need no pandas (_settle_imports)
+
         # pandas' hashing of integers: twice Arrow's speed, in worker threads too
         at, keys = pd.factorize((high << PAIR_SHIFT) | low)
         high, low = keys >> PAIR_SHIFT, keys & LOW_MASK
     else:  # very many code pairs (a damaged file): two keys
+        import pandas as pd
+
         at, keys = pd.MultiIndex.from_arrays([high, low]).factorize()
         high, low = (keys.get_level_values(i).to_numpy(dtype=np.int64) for i in (0, 1))
     return high, low, {name: np.bincount(at, weights=array, minlength=len(high))
