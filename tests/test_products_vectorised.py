@@ -137,12 +137,9 @@ def test_first_rows_are_the_first_of_each_distinct_key_in_row_order(keys, scale)
     assert _first_rows(key).tolist() == expected.tolist()
 
 
-@SETTINGS
-@given(st.lists(st.lists(st.one_of(st.none(), st.sampled_from(
-    ["0901110000", "2709000000", "87", "8703231000", "ñandú", "", "0901"])), max_size=12),
-    min_size=2, max_size=4))
-def test_tables_joined_keep_every_rows_tariff_code_over_sorted_categories(columns):
-    # each table's own codes, joined: every row keeps its text, the categories sorted once
+def _joined_codes(columns):
+    """The tariff-code column of one table per list of codes, joined by flows.concat,
+    checked to keep every row's code."""
     import pandas as pd
 
     from pa_trade import flows
@@ -156,6 +153,16 @@ def test_tables_joined_keep_every_rows_tariff_code_over_sorted_categories(column
     joined = flows.concat(frames)["hs_code"]
     assert joined.astype(object).where(joined.notna(), None).tolist() == [
         code for codes in columns for code in codes]
+    return joined
+
+
+@SETTINGS
+@given(st.lists(st.lists(st.one_of(st.none(), st.sampled_from(
+    ["0901110000", "2709000000", "87", "8703231000", "ñandú", "", "0901"])), max_size=12),
+    min_size=2, max_size=4))
+def test_tables_joined_keep_every_rows_tariff_code_over_sorted_categories(columns):
+    # each table's own codes, joined: every row keeps its text, the categories sorted once
+    joined = _joined_codes(columns)
     categories = joined.cat.categories.tolist()
     assert categories == sorted(set(categories)) == sorted(
         {code for codes in columns for code in codes if code is not None})
@@ -228,19 +235,9 @@ def test_digit_values_only_for_digits_all_of_one_width(codes):
     max_size=12), min_size=2, max_size=4))
 def test_ten_digit_codes_join_over_the_union_the_texts_would_give(columns):
     # the union sorted as numbers is the union sorted as texts, each part placed alike
-    import pandas as pd
-
     from pa_trade import flows
 
-    frames = [flows.normalise_frame(pd.DataFrame({
-        "reporter": ["COL"] * len(codes), "partner": ["MEX"] * len(codes),
-        "year": [2022] * len(codes), "flow": ["export"] * len(codes),
-        "value_usd": [1.0] * len(codes), "valuation": ["FOB"] * len(codes),
-        "source": ["test"] * len(codes), "hs_code": pd.array(codes, dtype="string")}))
-        for codes in columns]
-    joined = flows.concat(frames)["hs_code"]
-    assert joined.astype(object).where(joined.notna(), None).tolist() == [
-        code for codes in columns for code in codes]
+    joined = _joined_codes(columns)
     assert joined.cat.categories.tolist() == sorted(
         {code for codes in columns for code in codes if code is not None})
     texts = [pa.array(sorted({c for c in codes if c is not None}), pa.string())
