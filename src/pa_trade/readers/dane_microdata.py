@@ -773,13 +773,18 @@ class _Batches:
 
     def _pieces(self, stream):
         """(start, end) byte ranges of the rows of the open `stream`, each about
-        CHUNK_BYTES (half that without tariff codes), cut after a newline."""
+        CHUNK_BYTES (half that without tariff codes), cut after a newline: as many pieces
+        as a multiple of the cores, of one size, so that the cores finish together rather
+        than one parsing the last piece alone."""
         each = CHUNK_BYTES if self.products else max(CHUNK_BYTES // 2, 1)
         size = os.fstat(stream.fileno()).st_size
         stream.seek(0)
         for _ in range(self.header_index + 1):
             stream.readline()
         start = stream.tell()
+        cores = os.cpu_count() or 1
+        count = max(round((size - start) / each / cores), 1) * cores
+        each = max(-(-(size - start) // count), 1)
         while start < size:
             stream.seek(min(start + each, size))
             stream.readline()
