@@ -26,9 +26,8 @@ def products_machine(result, fmt: str, units: str, raw_text: bool = False,
 
     Written column by column (_machine_cells): each text quoted once per distinct value,
     numbers by integer arithmetic, lines joined by Arrow; the text is render.tables'
-    machine_output of the same cells, byte for byte. csv and tsv come as an iterator of
-    chunks of UTF-8 bytes (cli.common.emit writes them as they come), json as text, xlsx
-    as bytes."""
+    machine_output of the same cells, byte for byte. csv, tsv and json come as an iterator
+    of chunks of UTF-8 bytes (cli.common.emit writes them as they come), xlsx as bytes."""
     from pa_trade.render.tables import machine_output
 
     gl_column = f"gl_{result.gl_level}" if result.gl_level else None
@@ -39,9 +38,9 @@ def products_machine(result, fmt: str, units: str, raw_text: bool = False,
     if fmt in ("csv", "tsv"):
         return _delimited(header, result.table, columns, units, numeric,
                           "," if fmt == "csv" else "\t", raw_text)
-    cells = _machine_cells(result.table, columns, units)
     if fmt == "json":
-        return _json(header, cells, numeric)
+        return _json_chunks(header, result.table, columns, units, numeric)
+    cells = _machine_cells(result.table, columns, units)
     rows = [list(row) for row in zip(*(cells[c].to_pylist() if c != "year" else
                                        cells[c].tolist() for c in columns), strict=True)]
     about = _about(result, units, notes) if fmt == "xlsx" else None
@@ -314,6 +313,35 @@ def _each_text(texts, change):
 def _json(header: list[str], cells: dict, numeric: set[str]) -> str:
     """render.tables.to_json of the cells: an array of objects indented by two spaces,
     numbers as json.dumps writes what json.loads reads of them, empty ones null."""
+    records = _json_records(header, cells, numeric).decode("utf-8")
+    return "[\n" + records[:-2] + "\n]\n" if records else "[]\n"
+
+
+def _json_chunks(header: list[str], table, columns: list[str], units: str,
+                 numeric: set[str]):
+    """_json of the table's machine cells, as chunks of UTF-8 bytes made a chunk of rows
+    at a time on every core (as _delimited makes csv): the text of millions of products is
+    never held whole."""
+    from pa_trade.threads import made_in_order
+
+    if not len(table):
+        yield b"[]\n"
+        return
+    starts = range(0, len(table), CHUNK_ROWS)
+    last = starts[-1]
+
+    def chunk(first: int) -> bytes:
+        records = _json_records(header, _machine_cells(
+            table.iloc[first:first + CHUNK_ROWS], columns, units), numeric)
+        # every record ends '\n  },\n'; the last of all closes the array instead
+        return records[:-2] + b"\n]\n" if first == last else records
+
+    yield b"[\n"
+    yield from made_in_order(chunk, starts, ahead_per_core=2)
+
+
+def _json_records(header: list[str], cells: dict, numeric: set[str]) -> bytes:
+    """The cells' rows as JSON objects in UTF-8, each ending '\n  },\n' (b'' for none)."""
     import json
 
     import pyarrow as pa
@@ -333,17 +361,15 @@ def _json(header: list[str], cells: dict, numeric: set[str]) -> str:
                 '"', texts, '"', "")))
     count = len(values[0]) if values else 0
     if not count:
-        return "[]\n"
+        return b""
     parts = []
     for index, (name, column) in enumerate(zip(header, values, strict=True)):
         key = json.dumps(name, ensure_ascii=False)
         before = "  {\n    " if index == 0 else ",\n    "
         parts.append(_each_text(column, lambda texts, at=f"{before}{key}: ":
                                 pc.binary_join_element_wise(at, texts, "")))
-    records = b"".join(_joined([part.slice(first, CHUNK_ROWS) for part in parts], "",
-                                "\n  },\n")
-                        for first in range(0, count, CHUNK_ROWS)).decode("utf-8")
-    return "[\n" + records[:-2] + "\n]\n"
+    return b"".join(_joined([part.slice(first, CHUNK_ROWS) for part in parts], "", "\n  },\n")
+                    for first in range(0, count, CHUNK_ROWS))
 
 
 def _json_numbers(texts):
