@@ -385,3 +385,27 @@ def test_products_written_a_few_rows_at_a_time_are_the_same_bytes(run, monkeypat
     assert whole.exit_code == pieces.exit_code == 0, pieces.stderr
     assert len(rows(whole.stdout)) > 3 if fmt != "json" else whole.stdout.count("{") > 3
     assert pieces.stdout == whole.stdout
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_machine_products_come_as_chunks_never_as_one_text(fmt, monkeypatch):
+    # each chunk of rows is made and written before the next: no text of all the rows, and
+    # the chunks joined are one valid document
+    import json
+
+    from pa_trade import readers
+    from pa_trade.analysis.composition import composition
+    from pa_trade.render import products as render_products
+
+    monkeypatch.setattr(render_products, "CHUNK_ROWS", 4)
+    flows = readers.load([arg for arg in DATA if arg != "-d"], products=True).flows
+    result = composition(flows, "COL", level="subheading")
+    out = render_products.products_machine(result, fmt, "usd")
+    assert not isinstance(out, (str, bytes))
+    chunks = list(out)
+    assert len(chunks) > 2 and all(isinstance(chunk, bytes) for chunk in chunks)
+    text = b"".join(chunks).decode("utf-8")
+    if fmt == "json":
+        assert len(json.loads(text)) == len(result.table)
+    else:
+        assert text.count("\n") == len(result.table) + 1
