@@ -130,11 +130,11 @@ def test_first_rows_are_the_first_of_each_distinct_key_in_row_order(keys, scale)
     # dense keys (a flag per key) and sparse ones (a hash table) give drop_duplicates' rows
     import pandas as pd
 
-    from pa_trade.analysis.composition import _first_rows
+    from pa_trade.flows import first_rows
 
     key = np.array(keys, dtype=np.int64) * scale
     expected = pd.Series(key).drop_duplicates().index.to_numpy()
-    assert _first_rows(key).tolist() == expected.tolist()
+    assert first_rows(key).tolist() == expected.tolist()
 
 
 def _joined_codes(columns):

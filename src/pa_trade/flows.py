@@ -377,6 +377,27 @@ def places_in_sorted(order, new):
     return places
 
 
+def first_rows(key):
+    """The positions of the first row of each distinct value of `key` (non-negative
+    int64), in the order of the rows: pandas' drop_duplicates, or where the keys span a
+    range of at most a few times the rows, one flag per possible key instead of a hash
+    table (the microdata reader's pieces, composition's periods)."""
+    import numpy as np
+
+    if not len(key):
+        return np.zeros(0, dtype=np.int64)
+    size = int(key.max()) + 1
+    if size > max(2 * len(key), 1 << 22):
+        import pandas as pd
+
+        return pd.Series(key).drop_duplicates().index.to_numpy()
+    first = np.full(size, len(key), dtype=np.int64)
+    np.minimum.at(first, key, np.arange(len(key), dtype=np.int64))
+    found = first[first < len(key)]
+    found.sort()
+    return found
+
+
 def sorted_codes(values):
     """(each value's place among the distinct values sorted, those values) of a numpy
     array: pd.factorize(values, sort=True) by one stable sort and a comparison of

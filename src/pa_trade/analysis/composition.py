@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from pa_trade.analysis.coverage import like, part_year_notes
 from pa_trade.errors import DataError
-from pa_trade.flows import small_int, sorted_codes
+from pa_trade.flows import first_rows, small_int, sorted_codes
 from pa_trade.memory import give_back
 from pa_trade.periods import span as span_of
 from pa_trade.reference import countries, products
@@ -500,26 +500,6 @@ def _key(parts: list):
     return key
 
 
-def _first_rows(key):
-    """The positions of the first row of each distinct value of `key` (non-negative
-    int64), in the order of the rows: pandas' drop_duplicates, or where the keys span a
-    range of at most a few times the rows, one flag per possible key instead of a hash
-    table."""
-    import numpy as np
-    import pandas as pd
-
-    if not len(key):
-        return np.zeros(0, dtype=np.int64)
-    size = int(key.max()) + 1
-    if size > max(2 * len(key), 1 << 22):
-        return pd.Series(key).drop_duplicates().index.to_numpy()
-    first = np.full(size, len(key), dtype=np.int64)
-    np.minimum.at(first, key, np.arange(len(key), dtype=np.int64))
-    found = first[first < len(key)]
-    found.sort()
-    return found
-
-
 def _year_codes(codes: _Flows, rows):
     """(each row's year as an index into the sorted distinct years of the whole frame, those
     years): a year no row of `rows` has is only a code left unused."""
@@ -741,7 +721,7 @@ def _periods(codes: _Flows, chosen, coded, labels: list[str], available: set
     parts = ((codes.codes(c)[with_code] + 1, len(codes.uniques(c)) + 1)
              for c in ("reporter", "partner", "flow", "source", "month", "months"))
     key = _key(itertools.chain(parts, [(year, len(found))]))
-    distinct = with_code[_first_rows(key)]
+    distinct = with_code[first_rows(key)]
     masks = partner_months(codes.frame.take(distinct)).to_dict()
     # a few hundred (partner, year, flow) pairs at most: plain Python from here
     overall: dict[tuple, set] = {}
@@ -752,7 +732,7 @@ def _periods(codes: _Flows, chosen, coded, labels: list[str], available: set
     year, found = _year_codes(codes, rows)
     key = _key(itertools.chain([(label, len(labels)), (year, len(found))], (
         (codes.codes(c)[rows] + 1, len(codes.uniques(c)) + 1) for c in columns)))
-    first = _first_rows(key)
+    first = first_rows(key)
     texts = {c: list(codes.uniques(c)) for c in columns}
     pairs = [(labels[int(label[i])], *(texts[c][codes.codes(c)[rows[i]]] for c in
                                        ("reporter", "partner")), int(found[year[i]]),

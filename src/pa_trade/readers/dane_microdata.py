@@ -595,6 +595,8 @@ def _dense_groups(high, low):
     a flag per possible pair instead of a hash table. None otherwise."""
     import numpy as np
 
+    from pa_trade import flows
+
     tariff = low & ((1 << HS_BITS) - 1)
     code = int(tariff[0])
     if (tariff != code).any():
@@ -606,10 +608,7 @@ def _dense_groups(high, low):
     if size > 4 * len(high) + (1 << 16):
         return None
     key = high * span + (months - first_month)
-    first = np.full(size, len(key), dtype=np.int64)  # each possible key's first row
-    np.minimum.at(first, key, np.arange(len(key), dtype=np.int64))
-    present = np.flatnonzero(first < len(key))
-    present = present[np.argsort(first[present], kind="stable")]  # by first appearance
+    present = key[flows.first_rows(key)]  # the keys met, by first appearance
     number = np.empty(size, dtype=np.int64)
     number[present] = np.arange(len(present), dtype=np.int64)
     high, month = np.divmod(present, span)
