@@ -268,11 +268,7 @@ def _union_of_digits(texts: list) -> tuple | None:
         items[mine[new]] = found.view(union.dtype).ravel()[new]
         numbers, union = merged, items
         del values, before, mine, new, merged, items
-    kind = np.int32 if len(union) * width < 1 << 31 else np.int64
-    offsets = np.arange(0, (len(union) + 1) * width, width, dtype=kind)
-    array = pa.Array.from_buffers(pa.string() if kind == np.int32 else pa.large_string(),
-                                  len(union), [None, pa.py_buffer(offsets),
-                                               pa.py_buffer(union)])
+    array = _fixed_width_texts(union, len(union), width)
     index = pd.Index(pd.arrays.ArrowStringArray(array.cast(pa.string())), dtype="string",
                      copy=False)
     return index, _per_part(np.concatenate(places), texts)
@@ -349,7 +345,6 @@ def digit_texts(values, width: int):
     """Integers from 0 to 10**width - 1 (numpy) as Arrow texts of `width` digits, zero
     padded: the inverse of digit_values, five times Arrow's cast and pad."""
     import numpy as np
-    import pyarrow as pa
 
     count = len(values)
     digits = np.empty((count, width), dtype=np.uint8)
@@ -358,11 +353,19 @@ def digit_texts(values, width: int):
         digits[:, place] = rest % 10
         rest //= 10
     digits += np.uint8(48)
-    offsets = np.arange(0, (count + 1) * width, width, dtype=np.int32 if
-                        (count + 1) * width < 1 << 31 else np.int64)
-    kind = pa.string() if offsets.dtype == np.int32 else pa.large_string()
-    return pa.Array.from_buffers(kind, count, [None, pa.py_buffer(offsets),
-                                               pa.py_buffer(digits)])
+    return _fixed_width_texts(digits, count, width)
+
+
+def _fixed_width_texts(data, count: int, width: int):
+    """An Arrow string array over `data` (numpy, `count` texts of `width` bytes one after
+    the other), without a copy: its offsets counted, not found."""
+    import numpy as np
+    import pyarrow as pa
+
+    big = (count + 1) * width >= 1 << 31
+    offsets = np.arange(0, (count + 1) * width, width, dtype=np.int64 if big else np.int32)
+    return pa.Array.from_buffers(pa.large_string() if big else pa.string(), count,
+                                 [None, pa.py_buffer(offsets), pa.py_buffer(data)])
 
 
 def places_in_sorted(order, new):
