@@ -390,8 +390,6 @@ class _Flows:
         texts): what summing per product needs. The frame's other columns are freed with
         it when nothing else holds them; asking for them afterwards is an error."""
         self.years()
-        for name in keep:
-            self.codes(name)
         self._factorized = {name: (self.codes(name), None if name == "hs_code"
                                    else self.uniques(name)) for name in keep}
         self.frame = self.year = None
@@ -863,7 +861,8 @@ def _products_of_digits(values, width: int, digits: int):
     product = values // 10 ** (width - keep)
     if len(product) > 1 and not bool((product[1:] >= product[:-1]).all()):
         at, distinct = sorted_codes(product)  # codes not in order (a categorical's own)
-    else:  # codes sorted give their products sorted: equal neighbours are one product
+    else:  # codes sorted give their products sorted: equal neighbours are one product,
+        # with no arrays of a sort beside the loaded table (still held here)
         new = np.ones(len(product), dtype=bool)
         new[1:] = product[1:] != product[:-1]
         at, distinct = np.cumsum(new) - 1, product[new]
